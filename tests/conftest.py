@@ -37,6 +37,13 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA busy_timeout=10000")
             cursor.close()
+            # Let SQLAlchemy, not pysqlite, decide where transactions begin, so that
+            # SAVEPOINTs and BEGIN IMMEDIATE behave as documented.
+            dbapi_connection.isolation_level = None
+
+        @event.listens_for(engine, "begin")
+        def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
+            connection.exec_driver_sql("BEGIN")
 
     return engine
 

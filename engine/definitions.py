@@ -1,0 +1,210 @@
+"""Deploying BPMN: validate, version by checksum, read the facts commands need, cache parsed specs."""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
+from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
+from SpiffWorkflow.spiff.parser.task_spec import CallActivityParser
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from .errors import DeploymentError, NotFound
+from .models import ProcessDefinition
+from .specs import CLOCKED_TIMERS, ExternalCallActivity
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+REQUIRED_TASK_PROPERTIES = ("formKey", "candidateUnit")
+
+
+class EngineBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
+    """SpiffWorkflow's parser with call activities as child instances."""
+
+    OVERRIDE_PARSER_CLASSES = {
+        full_tag("callActivity"): (CallActivityParser, ExternalCallActivity),
+    }
+
+
+@dataclass(frozen=True)
+class ParsedProcess:
+    """A process spec ready to instantiate, with the facts read from its XML."""
+
+    spec: Any
+    subprocess_specs: dict[str, Any]
+    metadata: dict[str, Any]
+
+
+def checksum(xml: bytes) -> str:
+    """SHA-256 of the file as deployed: the identity of a definition version."""
+    return hashlib.sha256(xml).hexdigest()
+
+
+def _parse_tree(xml: bytes, filename: str) -> Any:
+    try:
+        return etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+    except etree.XMLSyntaxError as exc:
+        raise DeploymentError(filename, [f"not well-formed XML: {exc}"]) from exc
+
+
+def read_metadata(tree: Any, process_id: str) -> dict[str, Any]:
+    """Lanes as roles and the properties of each user task of one process."""
+    process = tree.find(f"bpmn:process[@id='{process_id}']", NS)
+    roles: dict[str, str] = {}
+    for lane in process.iterfind(".//bpmn:lane", NS):
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
+            roles[(ref.text or "").strip()] = lane.get("id")
+    user_tasks: dict[str, dict[str, Any]] = {}
+    for node in process.iterfind(".//bpmn:userTask", NS):
+        props = {
+            p.get("name"): p.get("value")
+            for p in node.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS)
+        }
+        user_tasks[node.get("id")] = {
+            "title": node.get("name") or node.get("id"),
+            "role": roles.get(node.get("id")),
+            "properties": props,
+        }
+    return {
+        "name": process.get("name") or process_id,
+        "roles": roles,
+        "user_tasks": user_tasks,
+        "called_elements": sorted(
+            {n.get("calledElement") for n in process.iterfind(".//bpmn:callActivity", NS) if n.get("calledElement")}
+        ),
+    }
+
+
+def _problems(metadata: dict[str, Any], spec: Any) -> list[str]:
+    problems = []
+    for task_id, task in metadata["user_tasks"].items():
+        if task["role"] is None:
+            problems.append(f"user task {task_id!r} is in no lane (lanes are roles)")
+        for name in REQUIRED_TASK_PROPERTIES:
+            if not task["properties"].get(name):
+                problems.append(f"user task {task_id!r} lacks the property {name!r}")
+    for task_spec in spec.task_specs.values():
+        definition = getattr(task_spec, "event_definition", None)
+        if isinstance(definition, CycleTimerEventDefinition):
+            problems.append(f"timer {task_spec.bpmn_id!r}: cycle timers are not supported")
+    return problems
+
+
+def _use_clocked_timers(spec: Any) -> None:
+    # The parser builds SpiffWorkflow's wall-clock timers; swap in the ones that read our clock.
+    for task_spec in spec.task_specs.values():
+        definition = getattr(task_spec, "event_definition", None)
+        replacement = CLOCKED_TIMERS.get(type(definition))
+        if replacement is not None:
+            task_spec.event_definition = replacement(
+                definition.name, definition.expression, description=definition.description
+            )
+
+
+def parse_process(xml: bytes, filename: str, process_id: str) -> ParsedProcess:
+    """Parse one process of a BPMN file into a spec with clocked timers."""
+    tree = _parse_tree(xml, filename)
+    parser = EngineBpmnParser(validator=VALIDATOR)
+    try:
+        parser.add_bpmn_xml(tree, filename)
+        spec = parser.get_spec(process_id)
+        # Embedded subprocesses live in the state; called processes are separate instances.
+        subprocess_specs = parser.get_subprocess_specs(process_id, require_call_activity_specs=False)
+    except ValidationException as exc:
+        raise DeploymentError(filename, [str(exc)]) from exc
+    subprocess_specs = {k: v for k, v in subprocess_specs.items() if v is not None}
+    for item in [spec, *subprocess_specs.values()]:
+        _use_clocked_timers(item)
+    return ParsedProcess(spec, subprocess_specs, read_metadata(tree, process_id))
+
+
+def executable_process_ids(xml: bytes, filename: str) -> list[str]:
+    """The ids of the executable processes a file declares."""
+    tree = _parse_tree(xml, filename)
+    return [p.get("id") for p in tree.iterfind("bpmn:process", NS) if p.get("isExecutable") == "true"]
+
+
+def deploy(session: Session, xml: bytes, filename: str, deployed_by: str, now: datetime) -> list[ProcessDefinition]:
+    """Store a new version of each executable process in the file, unless it is unchanged."""
+    process_ids = executable_process_ids(xml, filename)
+    if not process_ids:
+        raise DeploymentError(filename, ["no executable process (isExecutable=\"true\")"])
+    digest = checksum(xml)
+    deployed = []
+    for process_id in process_ids:
+        parsed = parse_process(xml, filename, process_id)
+        problems = _problems(parsed.metadata, parsed.spec)
+        if problems:
+            raise DeploymentError(filename, problems)
+        existing = session.scalar(
+            select(ProcessDefinition).where(ProcessDefinition.key == process_id, ProcessDefinition.checksum == digest)
+        )
+        if existing is not None:
+            deployed.append(existing)
+            continue
+        latest = session.scalar(select(func.max(ProcessDefinition.version)).where(ProcessDefinition.key == process_id))
+        definition = ProcessDefinition(
+            key=process_id,
+            name=parsed.metadata["name"],
+            version=(latest or 0) + 1,
+            checksum=digest,
+            filename=filename,
+            bpmn_xml=xml.decode("utf-8"),
+            metadata_json=parsed.metadata,
+            deployed_by=deployed_by,
+            deployed_at=now,
+        )
+        session.add(definition)
+        session.flush()
+        deployed.append(definition)
+    return deployed
+
+
+def validate_file(xml: bytes, filename: str) -> None:
+    """Check a BPMN file against the XSD and the engine's conventions without storing it."""
+    tree = _parse_tree(xml, filename)
+    try:
+        VALIDATOR.validate(tree, filename)
+    except ValidationException as exc:
+        raise DeploymentError(filename, [str(exc)]) from exc
+    for process_id in executable_process_ids(xml, filename):
+        parsed = parse_process(xml, filename, process_id)
+        problems = _problems(parsed.metadata, parsed.spec)
+        if problems:
+            raise DeploymentError(filename, problems)
+
+
+def latest_definition(session: Session, key: str) -> ProcessDefinition:
+    """The newest deployed version of a process."""
+    definition = session.scalar(
+        select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1)
+    )
+    if definition is None:
+        raise NotFound("process definition", key)
+    return definition
+
+
+@dataclass
+class SpecCache:
+    """Parsed specs by definition id; a definition version never changes, so entries never go stale."""
+
+    _entries: dict[int, ParsedProcess] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def get(self, definition: ProcessDefinition) -> ParsedProcess:
+        """The parsed spec of a stored definition, parsing it on first use."""
+        entry = self._entries.get(definition.id)
+        if entry is None:
+            entry = parse_process(definition.bpmn_xml.encode("utf-8"), definition.filename, definition.key)
+            with self._lock:
+                self._entries[definition.id] = entry
+        return entry

@@ -1,0 +1,86 @@
+"""The engine's exceptions. They carry data for the caller to present; never HTTP statuses."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+
+class EngineError(Exception):
+    """Base class of everything the engine raises on purpose."""
+
+
+class NotFound(EngineError):
+    """A definition, instance or task that does not exist."""
+
+    def __init__(self, kind: str, key: object) -> None:
+        super().__init__(f"{kind} {key!r} not found")
+        self.kind = kind
+        self.key = key
+
+
+class DeploymentError(EngineError):
+    """A BPMN file that cannot be deployed; `problems` lists every reason found."""
+
+    def __init__(self, filename: str, problems: Sequence[str]) -> None:
+        super().__init__(f"{filename}: " + "; ".join(problems))
+        self.filename = filename
+        self.problems = list(problems)
+
+
+class ConcurrencyConflict(EngineError):
+    """Someone else changed the same instance or task first; nothing of this command was stored."""
+
+    def __init__(self, message: str, *, instance_id: int | None = None, task_id: str | None = None) -> None:
+        super().__init__(message)
+        self.instance_id = instance_id
+        self.task_id = task_id
+
+
+class TaskNotActive(ConcurrencyConflict):
+    """The task is no longer waiting for anyone (completed, cancelled, or never was)."""
+
+
+class PermissionDenied(EngineError):
+    """The actor may not perform this command on this task or instance."""
+
+    def __init__(self, actor: str, action: str, target: str) -> None:
+        super().__init__(f"{actor} may not {action} {target}")
+        self.actor = actor
+        self.action = action
+        self.target = target
+
+
+class InvalidTaskData(EngineError):
+    """Form data refused before the engine looked at it; `errors` lists each bad field."""
+
+    def __init__(self, form_key: str, errors: Sequence[Any]) -> None:
+        super().__init__(f"invalid data for form {form_key!r}: " + "; ".join(str(e) for e in errors))
+        self.form_key = form_key
+        self.errors = list(errors)
+
+
+class InstanceNotRunning(EngineError):
+    """A command that needs a running instance met a suspended, completed or cancelled one."""
+
+    def __init__(self, instance_id: int, status: str) -> None:
+        super().__init__(f"instance {instance_id} is {status}")
+        self.instance_id = instance_id
+        self.status = status
+
+
+class WorkflowError(EngineError):
+    """The process itself failed (a script, a condition, missing data), with SpiffWorkflow's context."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        task_spec: str | None = None,
+        line_number: int | None = None,
+        error_line: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.task_spec = task_spec
+        self.line_number = line_number
+        self.error_line = error_line

@@ -1,0 +1,148 @@
+"""The engine's tables: definitions, instances, queryable task rows, jobs and the audit trail."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .db import Base
+from .types import UtcDateTime
+
+
+class ProcessDefinition(Base):
+    """One deployed version of one executable BPMN process."""
+
+    __tablename__ = "process_definition"
+    __table_args__ = (
+        UniqueConstraint("key", "version"),
+        UniqueConstraint("key", "checksum"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), index=True)
+    name: Mapped[str] = mapped_column(String(500))
+    version: Mapped[int] = mapped_column(Integer)
+    checksum: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(500))
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    # Facts read from the XML at deployment (lanes as roles, user-task properties) so that
+    # commands never re-read the XML.
+    metadata_json: Mapped[dict[str, Any]] = mapped_column("metadata", JSON)
+    deployed_by: Mapped[str] = mapped_column(String(100))
+    deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class ProcessInstance(Base):
+    """One running (or finished) process; its SpiffWorkflow state is one serialized document."""
+
+    __tablename__ = "process_instance"
+    __table_args__ = (Index("ix_process_instance_parent", "parent_id", "status"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definition.id"))
+    process_key: Mapped[str] = mapped_column(String(200), index=True)
+    # The root case this instance belongs to (itself for a top-level instance).
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    parent_task_id: Mapped[str | None] = mapped_column(String(36))
+    business_key: Mapped[str | None] = mapped_column(String(200), index=True)
+    title: Mapped[str | None] = mapped_column(String(1000))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    state: Mapped[str] = mapped_column(Text)
+    serializer_version: Mapped[str] = mapped_column(String(20))
+    started_by: Mapped[str] = mapped_column(String(100))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # SQLAlchemy adds "AND version = :old" to every UPDATE and raises StaleDataError when
+    # another transaction got there first: the optimistic lock of DESIGN §3.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class TaskRow(Base):
+    """A user task as a row, so that inboxes and overdue lists never deserialize workflows."""
+
+    __tablename__ = "task"
+    __table_args__ = (
+        Index("ix_task_inbox", "state", "role", "candidate_unit"),
+        Index("ix_task_assignee", "state", "assignee"),
+        Index("ix_task_due", "state", "due_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    case_id: Mapped[int] = mapped_column(Integer, index=True)
+    spec_name: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(String(500))
+    form_key: Mapped[str | None] = mapped_column(String(200))
+    role: Mapped[str | None] = mapped_column(String(50))
+    candidate_unit: Mapped[str | None] = mapped_column(String(50))
+    assignee: Mapped[str | None] = mapped_column(String(100))
+    state: Mapped[str] = mapped_column(String(20))
+    priority: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    due_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    completed_by: Mapped[str | None] = mapped_column(String(100))
+    decision: Mapped[str | None] = mapped_column(String(50))
+    comment: Mapped[str | None] = mapped_column(Text)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+
+    # Claims and completions of the same task race; the loser gets a conflict, never a lost update.
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Job(Base):
+    """Work due at a time: a timer to fire, or a parent to resume after a child instance ended."""
+
+    __tablename__ = "job"
+    __table_args__ = (
+        Index("ix_job_due", "status", "due_at"),
+        UniqueConstraint("instance_id", "kind", "target"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    # What the job acts on: the timer task id, or the child instance id.
+    target: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    status: Mapped[str] = mapped_column(String(20))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+
+
+class AuditEvent(Base):
+    """An append-only, hash-chained record of something that happened."""
+
+    __tablename__ = "audit_event"
+
+    id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
+    # Position in the chain; unique, so two writers can never both extend the same head.
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    tag: Mapped[str] = mapped_column(String(200), index=True)
+    actor: Mapped[str] = mapped_column(String(100))
+    at: Mapped[datetime] = mapped_column(UtcDateTime)
+    case_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    instance_id: Mapped[int | None] = mapped_column(Integer)
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    before: Mapped[Any] = mapped_column(JSON, nullable=True)
+    after: Mapped[Any] = mapped_column(JSON, nullable=True)
+    comment: Mapped[str | None] = mapped_column(Text)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))

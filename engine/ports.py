@@ -1,0 +1,41 @@
+"""What the engine needs from the outside, as small protocols chosen in one composition root."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Protocol
+
+from sqlalchemy.orm import Session
+
+
+class Directory(Protocol):
+    """Who holds which role in which unit."""
+
+    def may_act(self, username: str, role: str, unit_code: str) -> bool: ...
+
+    def colleagues(self, username: str) -> list[str]: ...
+
+
+class FormValidator(Protocol):
+    """Validates a user task's data before the engine sees it; raises with every bad field."""
+
+    def validate(self, form_key: str, data: Mapping[str, Any]) -> dict[str, Any]: ...
+
+
+@dataclass(frozen=True)
+class ScriptContext:
+    """What a script function may know about the command it runs in."""
+
+    session: Session
+    now: datetime
+    actor: str
+    instance_id: int
+    case_id: int
+
+
+class ScriptFunctions(Protocol):
+    """Builds the allow-listed functions BPMN scripts may call, bound to one command."""
+
+    def __call__(self, context: ScriptContext) -> Mapping[str, Callable[..., Any]]: ...

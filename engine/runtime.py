@@ -1,0 +1,407 @@
+"""The engine's public API: commands on instances and tasks, each inside the caller's transaction.
+
+Every command loads what it needs, acts, runs the workflow to its next wait state, saves with an
+optimistic lock and appends audit events. It flushes but never commits: the unit of work that
+called it (a request, a CLI command, a job) commits once, or rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from copy import deepcopy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from . import audit, jobs, task_rows
+from .definitions import deploy as deploy_definition
+from .definitions import latest_definition
+from .errors import (
+    ConcurrencyConflict,
+    EngineError,
+    InstanceNotRunning,
+    NotFound,
+    PermissionDenied,
+    TaskNotActive,
+    WorkflowError,
+)
+from .instances import LoadedInstance, flush_or_conflict, workflow_error
+from .models import Job, ProcessDefinition, ProcessInstance, TaskRow
+from .ports import ScriptContext
+from .scripting import SandboxScriptEngine
+from .services import EngineServices
+from .specs import CHILD_INSTANCE_KEY, is_waiting_call
+
+RUNNING, SUSPENDED, COMPLETED, CANCELLED = "running", "suspended", "completed", "cancelled"
+
+
+@dataclass
+class CommandResult:
+    """What a command left behind: the instance it acted on and the tasks that became ready."""
+
+    instance_id: int
+    status: str
+    new_tasks: list[TaskRow] = field(default_factory=list)
+
+
+class Engine:
+    """Commands of the workflow engine, bound to one session (one unit of work)."""
+
+    def __init__(self, session: Session, services: EngineServices) -> None:
+        self.session = session
+        self.services = services
+        self.directory = services.directory(session)
+
+    # -- time -------------------------------------------------------------------------------
+
+    def now(self) -> datetime:
+        """The engine's clock."""
+        return self.services.clock.now()
+
+    # -- definitions ------------------------------------------------------------------------
+
+    def deploy(self, xml: bytes, filename: str, actor: str) -> list[ProcessDefinition]:
+        """Deploy the processes of a BPMN file; an unchanged file makes no new version."""
+        before = {d.id for d in self.session.scalars(select(ProcessDefinition))}
+        definitions = deploy_definition(self.session, xml, filename, actor, self.now())
+        for definition in definitions:
+            if definition.id not in before:
+                audit.append(self.session, "engine:definition:deployed", actor=actor, at=self.now(),
+                             after={"key": definition.key, "version": definition.version,
+                                    "checksum": definition.checksum, "filename": filename})
+        return definitions
+
+    # -- starting ---------------------------------------------------------------------------
+
+    def start(
+        self,
+        process_key: str,
+        actor: str,
+        data: Mapping[str, Any] | None = None,
+        *,
+        title: str | None = None,
+        business_key: str | None = None,
+    ) -> CommandResult:
+        """Start the latest version of a process and run it to its first wait state."""
+        loaded = self._create(process_key, actor, dict(data or {}), title=title, business_key=business_key)
+        new_tasks = self._advance(loaded, actor)
+        return CommandResult(loaded.row.id, loaded.row.status, new_tasks)
+
+    def _create(
+        self,
+        process_key: str,
+        actor: str,
+        data: dict[str, Any],
+        *,
+        title: str | None,
+        business_key: str | None,
+        parent: LoadedInstance | None = None,
+        parent_task_id: str | None = None,
+    ) -> LoadedInstance:
+        definition = latest_definition(self.session, process_key)
+        parsed = self.services.spec_cache.get(definition)
+        row = ProcessInstance(
+            definition_id=definition.id,
+            process_key=process_key,
+            parent_id=parent.row.id if parent else None,
+            parent_task_id=parent_task_id,
+            business_key=business_key,
+            title=title,
+            status=RUNNING,
+            state="",
+            serializer_version=self.services.serializer.version,
+            started_by=actor,
+            started_at=self.now(),
+        )
+        self.session.add(row)
+        self.session.flush()
+        row.case_id = parent.row.case_id if parent else row.id
+        workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs)
+        loaded = LoadedInstance(row, workflow, parsed)
+        workflow.script_engine = self._script_engine(loaded, actor)
+        start = workflow.get_next_task(spec_name="Start")
+        start.data.update(deepcopy(data))
+        audit.append(self.session, "engine:instance:started", actor=actor, at=self.now(),
+                     case_id=row.case_id, instance_id=row.id,
+                     after={"process": process_key, "version": definition.version, "parent": row.parent_id})
+        return loaded
+
+    # -- tasks ------------------------------------------------------------------------------
+
+    def task(self, task_id: str) -> TaskRow:
+        """One task row, or NotFound."""
+        row = self.session.get(TaskRow, task_id)
+        if row is None:
+            raise NotFound("task", task_id)
+        return row
+
+    def may_do(self, actor: str, row: TaskRow) -> bool:
+        """Whether `actor` may claim or complete the task: its assignee, or a holder of its role in its unit."""
+        if row.assignee:
+            return row.assignee == actor
+        if row.role is None or row.candidate_unit is None:
+            return False
+        return self.directory.may_act(actor, row.role, row.candidate_unit)
+
+    def _ready_task(self, task_id: str) -> TaskRow:
+        row = self.task(task_id)
+        if row.state != task_rows.READY:
+            by = f" by {row.completed_by}" if row.completed_by else ""
+            raise TaskNotActive(f"task {row.title!r} is already {row.state}{by}", task_id=task_id,
+                                instance_id=row.instance_id)
+        return row
+
+    def claim(self, task_id: str, actor: str) -> TaskRow:
+        """Take a task open to the actor's group, so that colleagues see it is being handled."""
+        row = self._ready_task(task_id)
+        if row.assignee == actor:
+            return row
+        if row.assignee:
+            raise ConcurrencyConflict(f"task {row.title!r} is already claimed by {row.assignee}", task_id=task_id)
+        if not self.may_do(actor, row):
+            raise PermissionDenied(actor, "claim", f"task {task_id}")
+        row.assignee = actor
+        flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id)
+        self._audit_task(row, "claimed", actor)
+        return row
+
+    def release(self, task_id: str, actor: str) -> TaskRow:
+        """Give a claimed task back to the group."""
+        row = self._ready_task(task_id)
+        if row.assignee != actor:
+            raise PermissionDenied(actor, "release", f"task {task_id}")
+        row.assignee = None
+        flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id)
+        self._audit_task(row, "released", actor)
+        return row
+
+    def reassign(self, task_id: str, actor: str, to_user: str, reason: str) -> TaskRow:
+        """Hand a task over to a colleague who holds the same role in the same unit."""
+        row = self._ready_task(task_id)
+        if not reason.strip():
+            raise PermissionDenied(actor, "hand over without a reason", f"task {task_id}")
+        if not self.may_do(actor, row):
+            raise PermissionDenied(actor, "hand over", f"task {task_id}")
+        if row.role is None or row.candidate_unit is None or not self.directory.may_act(
+            to_user, row.role, row.candidate_unit
+        ):
+            raise PermissionDenied(to_user, "receive", f"task {task_id}")
+        before = row.assignee
+        row.assignee = to_user
+        flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id)
+        self._audit_task(row, "reassigned", actor, before={"assignee": before},
+                         after={"assignee": to_user}, comment=reason)
+        return row
+
+    def complete(self, task_id: str, actor: str, data: Mapping[str, Any]) -> CommandResult:
+        """Validate the form, complete the task as `actor`, and run on to the next wait state."""
+        row = self._ready_task(task_id)
+        if not self.may_do(actor, row):
+            raise PermissionDenied(actor, "complete", f"task {task_id}")
+        cleaned = self.services.forms.validate(row.form_key or "", data)
+        loaded = self._load(row.instance_id, actor)
+        spiff_task = loaded.workflow.get_task_from_id(UUID(task_id))
+        if spiff_task is None or spiff_task.state != TaskState.READY:
+            raise TaskNotActive(f"task {row.title!r} is no longer waiting", task_id=task_id,
+                                instance_id=row.instance_id)
+        before = {key: deepcopy(spiff_task.data.get(key)) for key in cleaned}
+        spiff_task.data.update(deepcopy(cleaned))
+        now = self.now()
+        row.state, row.completed_at, row.completed_by = task_rows.COMPLETED, now, actor
+        row.assignee = row.assignee or actor
+        row.decision = _text_or_none(cleaned.get("decision"))
+        row.comment = _text_or_none(cleaned.get("comment"))
+        try:
+            spiff_task.run()
+        except SpiffWorkflowException as exc:
+            raise workflow_error(exc) from exc
+        self._audit_task(row, "completed", actor, before=before, after=cleaned, comment=row.comment)
+        new_tasks = self._advance(loaded, actor)
+        return CommandResult(loaded.row.id, loaded.row.status, new_tasks)
+
+    # -- instances --------------------------------------------------------------------------
+
+    def instance(self, instance_id: int) -> ProcessInstance:
+        """One instance row, or NotFound."""
+        row = self.session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise NotFound("process instance", instance_id)
+        return row
+
+    def data(self, instance_id: int) -> dict[str, Any]:
+        """The instance's current data as a reader would see it (the data of its latest task)."""
+        loaded = self._load(instance_id, "system", require_running=False)
+        last = loaded.workflow.last_task
+        return dict(last.data) if last is not None else dict(loaded.workflow.data)
+
+    def cancel(self, instance_id: int, actor: str, reason: str) -> None:
+        """Stop an instance and every child instance below it; open tasks are cancelled."""
+        loaded = self._load(instance_id, actor, require_running=False)
+        if loaded.row.status in (COMPLETED, CANCELLED):
+            raise InstanceNotRunning(instance_id, loaded.row.status)
+        for child in self.session.scalars(
+            select(ProcessInstance).where(ProcessInstance.parent_id == instance_id,
+                                          ProcessInstance.status.in_((RUNNING, SUSPENDED)))
+        ).all():
+            self.cancel(child.id, actor, reason)
+        loaded.workflow.cancel()
+        loaded.row.status, loaded.row.ended_at = CANCELLED, self.now()
+        task_rows.sync(self.session, loaded, self.now(), self.services.business_timezone, self.services.priorities)
+        jobs.cancel_pending(self.session, instance_id, self.now())
+        self._save(loaded)
+        audit.append(self.session, "engine:instance:cancelled", actor=actor, at=self.now(),
+                     case_id=loaded.row.case_id, instance_id=instance_id, comment=reason)
+
+    def suspend(self, instance_id: int, actor: str, reason: str) -> None:
+        """Hold an instance: no task of it can be completed and no timer fires until resumed."""
+        row = self.instance(instance_id)
+        if row.status != RUNNING:
+            raise InstanceNotRunning(instance_id, row.status)
+        row.status = SUSPENDED
+        flush_or_conflict(self.session, f"instance {instance_id}", instance_id=instance_id)
+        audit.append(self.session, "engine:instance:suspended", actor=actor, at=self.now(),
+                     case_id=row.case_id, instance_id=instance_id, comment=reason)
+
+    def resume(self, instance_id: int, actor: str) -> None:
+        """Let a suspended instance go on."""
+        row = self.instance(instance_id)
+        if row.status != SUSPENDED:
+            raise InstanceNotRunning(instance_id, row.status)
+        row.status = RUNNING
+        flush_or_conflict(self.session, f"instance {instance_id}", instance_id=instance_id)
+        audit.append(self.session, "engine:instance:resumed", actor=actor, at=self.now(),
+                     case_id=row.case_id, instance_id=instance_id)
+
+    # -- jobs -------------------------------------------------------------------------------
+
+    def run_job(self, job: Job) -> None:
+        """Fire one due job (a timer, or a parent resuming after its child ended)."""
+        if job.kind == jobs.TIMER:
+            self._fire_timer(job)
+        elif job.kind == jobs.RESUME_PARENT:
+            self._resume_parent(job)
+        else:
+            raise EngineError(f"unknown job kind {job.kind!r}")
+        job.status, job.finished_at = jobs.DONE, self.now()
+        job.attempts += 1
+
+    def _fire_timer(self, job: Job) -> None:
+        loaded = self._load(job.instance_id, "system")
+        task = loaded.workflow.get_task_from_id(UUID(job.target))
+        if task is None or task.state != TaskState.WAITING:
+            return
+        try:
+            loaded.workflow.refresh_timers()
+        except SpiffWorkflowException as exc:
+            raise workflow_error(exc) from exc
+        audit.append(self.session, "engine:timer:fired", actor="system", at=self.now(),
+                     case_id=loaded.row.case_id, instance_id=loaded.row.id, task_id=job.target,
+                     after={"timer": task.task_spec.bpmn_id, "due": job.due_at.isoformat()})
+        self._advance(loaded, "system")
+
+    def _resume_parent(self, job: Job) -> None:
+        child = self._load(int(job.target), "system", require_running=False)
+        parent = self._load(job.instance_id, "system")
+        call = parent.workflow.get_task_from_id(UUID(child.row.parent_task_id or ""))
+        if call is None or call.state != TaskState.STARTED:
+            return
+        call.data.update(_outputs(child))
+        try:
+            call.complete()
+        except SpiffWorkflowException as exc:
+            raise workflow_error(exc) from exc
+        self._advance(parent, "system")
+
+    # -- the engine loop --------------------------------------------------------------------
+
+    def _script_engine(self, loaded: LoadedInstance, actor: str) -> SandboxScriptEngine:
+        context = ScriptContext(self.session, self.now(), actor, loaded.row.id, loaded.row.case_id or loaded.row.id)
+        return SandboxScriptEngine(self.services.scripts(context), self.services.clock)
+
+    def _load(self, instance_id: int, actor: str, *, require_running: bool = True) -> LoadedInstance:
+        row = self.instance(instance_id)
+        if require_running and row.status != RUNNING:
+            raise InstanceNotRunning(instance_id, row.status)
+        definition = self.session.get(ProcessDefinition, row.definition_id)
+        assert definition is not None  # a foreign key guarantees it
+        parsed = self.services.spec_cache.get(definition)
+        workflow = self.services.serializer.load(row.state, parsed.spec, parsed.subprocess_specs)
+        loaded = LoadedInstance(row, workflow, parsed)
+        workflow.script_engine = self._script_engine(loaded, actor)
+        return loaded
+
+    def _advance(self, loaded: LoadedInstance, actor: str) -> list[TaskRow]:
+        """Run engine steps, start child instances, update rows and jobs, and save."""
+        now = self.now()
+        try:
+            loaded.workflow.do_engine_steps()
+        except SpiffWorkflowException as exc:
+            raise workflow_error(exc) from exc
+        self._start_children(loaded, actor)
+        if loaded.workflow.completed and loaded.row.status == RUNNING:
+            loaded.row.status, loaded.row.ended_at = COMPLETED, now
+            jobs.cancel_pending(self.session, loaded.row.id, now)
+            if loaded.row.parent_id is not None:
+                jobs.queue_resume(self.session, loaded.row.parent_id, loaded.row.id, now)
+            audit.append(self.session, "engine:instance:completed", actor=actor, at=now,
+                         case_id=loaded.row.case_id, instance_id=loaded.row.id)
+        new_tasks = task_rows.sync(self.session, loaded, now, self.services.business_timezone,
+                                   self.services.priorities)
+        if loaded.row.status == RUNNING:
+            jobs.sync_timers(self.session, loaded, now)
+        self._save(loaded)
+        return new_tasks
+
+    def _start_children(self, loaded: LoadedInstance, actor: str) -> None:
+        for call in [t for t in loaded.workflow.get_tasks(state=TaskState.STARTED) if is_waiting_call(t)]:
+            child_key = call.task_spec.spec
+            child_spec = self.services.spec_cache.get(latest_definition(self.session, child_key)).spec
+            inputs = _inputs(call, child_spec)
+            child = self._create(child_key, actor, inputs, title=loaded.row.title,
+                                 business_key=loaded.row.business_key, parent=loaded,
+                                 parent_task_id=str(call.id))
+            call.internal_data[CHILD_INSTANCE_KEY] = child.row.id
+            # The call keeps only what it passed on: 300 children must not mean 300 copies of the case.
+            call.data = deepcopy(inputs)
+            self._advance(child, actor)
+
+    def _save(self, loaded: LoadedInstance) -> None:
+        loaded.row.state = self.services.serializer.dump(loaded.workflow)
+        loaded.row.serializer_version = self.services.serializer.version
+        flush_or_conflict(self.session, f"case {loaded.row.case_id}", instance_id=loaded.row.id)
+
+    def _audit_task(self, row: TaskRow, action: str, actor: str, **fields: Any) -> None:
+        audit.append(self.session, f"engine:task:{action}", actor=actor, at=self.now(), case_id=row.case_id,
+                     instance_id=row.instance_id, task_id=row.id,
+                     **{"after": {"task": row.spec_name, "title": row.title}, **fields})
+
+
+def _inputs(call: Any, child_spec: Any) -> dict[str, Any]:
+    io = getattr(child_spec, "io_specification", None)
+    if io is None or not io.data_inputs:
+        return deepcopy(dict(call.data))
+    missing = [var.bpmn_id for var in io.data_inputs if var.bpmn_id not in call.data]
+    if missing:
+        raise WorkflowError(f"call {call.task_spec.bpmn_id!r} lacks the data inputs {missing}",
+                            task_spec=call.task_spec.bpmn_id)
+    return {var.bpmn_id: deepcopy(call.data[var.bpmn_id]) for var in io.data_inputs}
+
+
+def _outputs(child: LoadedInstance) -> dict[str, Any]:
+    end = child.workflow.get_next_task(spec_name="End")
+    data = dict(end.data) if end is not None else dict(child.workflow.last_task.data)
+    io = getattr(child.workflow.spec, "io_specification", None)
+    if io is None or not io.data_outputs:
+        return deepcopy(data)
+    return {var.bpmn_id: deepcopy(data.get(var.bpmn_id)) for var in io.data_outputs}
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value) if value not in (None, "") else None

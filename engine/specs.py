@@ -1,0 +1,99 @@
+"""Task-spec and event-definition variants that make SpiffWorkflow fit the engine.
+
+- `ExternalCallActivity`: a call activity that does not run the called process inside the
+  caller's state but waits (STARTED) while the engine runs it as a child instance with its own
+  rows, as Camunda does; the engine completes it when the child ends.
+- Clocked timers: SpiffWorkflow's timers read the wall clock; these read the clock the engine
+  injects into the script engine, so deadlines can be rehearsed and tested.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    DurationTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.spiff.specs.defaults import CallActivity
+from SpiffWorkflow.util.task import TaskState
+
+CHILD_INSTANCE_KEY = "child_instance_id"
+
+
+class ExternalCallActivity(CallActivity):  # type: ignore[misc]
+    """A call activity whose called process runs as a separate, linked instance."""
+
+    def _update_hook(self, my_task: Any) -> bool:
+        # Behave like an ordinary activity on arrival (inherit data, run any pre-script)
+        # instead of creating an embedded subprocess.
+        return bool(super(CallActivity, self)._update_hook(my_task))
+
+    def _run_hook(self, my_task: Any) -> None:
+        # None leaves the task STARTED: it waits for the engine to report the child's end.
+        return None
+
+    def _on_cancel(self, my_task: Any) -> None:
+        # The engine cancels the child instance from its own rows.
+        super(CallActivity, self)._on_cancel(my_task)
+
+
+def is_waiting_call(task: Any) -> bool:
+    """True for a started external call activity that has no child instance yet."""
+    return (
+        isinstance(task.task_spec, ExternalCallActivity)
+        and task.state == TaskState.STARTED
+        and CHILD_INSTANCE_KEY not in task.internal_data
+    )
+
+
+def _engine_now(my_task: Any) -> datetime:
+    clock = getattr(my_task.workflow.script_engine, "clock", None)
+    return clock.now() if clock is not None else datetime.now(timezone.utc)
+
+
+class ClockedTimeDateEventDefinition(TimeDateEventDefinition):  # type: ignore[misc]
+    """A timeDate timer that asks the injected clock what time it is."""
+
+    def has_fired(self, my_task: Any) -> bool:
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            event_value = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            my_task._set_internal_data(event_value=event_value)
+        if TimerEventDefinition.parse_time_or_duration(event_value) <= _engine_now(my_task):
+            my_task._set_internal_data(event_fired=True)
+        return bool(my_task._get_internal_data("event_fired", False))
+
+
+class ClockedDurationTimerEventDefinition(DurationTimerEventDefinition):  # type: ignore[misc]
+    """A timeDuration timer measured from the injected clock."""
+
+    def has_fired(self, my_task: Any) -> bool:
+        now = _engine_now(my_task)
+        event_value = my_task._get_internal_data("event_value")
+        if event_value is None:
+            expression = my_task.workflow.script_engine.evaluate(my_task, self.expression)
+            parsed = TimerEventDefinition.parse_iso_duration(expression)
+            delta = TimerEventDefinition.get_timedelta_from_start(parsed, now)
+            event_value = (now + delta).isoformat()
+            my_task._set_internal_data(event_value=event_value)
+        if TimerEventDefinition.get_datetime(event_value) <= now:
+            my_task._set_internal_data(event_fired=True)
+        return bool(my_task._get_internal_data("event_fired", False))
+
+
+CLOCKED_TIMERS: dict[type, type] = {
+    TimeDateEventDefinition: ClockedTimeDateEventDefinition,
+    DurationTimerEventDefinition: ClockedDurationTimerEventDefinition,
+}
+
+
+def timer_due(task: Any) -> datetime | None:
+    """When a waiting timer task fires, once its expression has been evaluated."""
+    value = task._get_internal_data("event_value")
+    if not isinstance(value, str):
+        return None
+    moment = TimerEventDefinition.get_datetime(value)
+    return moment.astimezone(timezone.utc)

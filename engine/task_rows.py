@@ -1,0 +1,98 @@
+"""Keeping the queryable task rows in step with an instance's ready user tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date, datetime, time, timedelta, tzinfo
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .instances import LoadedInstance
+from .models import TaskRow
+
+READY, COMPLETED, CANCELLED = "ready", "completed", "cancelled"
+
+
+def due_moment(value: Any, zone: tzinfo) -> datetime | None:
+    """A deadline as an aware datetime; a bare date means the end of that day in `zone`."""
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime.combine(value + timedelta(days=1), time(0), zone)
+    else:
+        text = str(value)
+        if len(text) == 10:
+            return due_moment(date.fromisoformat(text), zone)
+        moment = datetime.fromisoformat(text)
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def _evaluate(spiff_task: Any, expression: str | None) -> Any:
+    if not expression:
+        return None
+    return spiff_task.workflow.script_engine.evaluate(spiff_task, expression)
+
+
+def new_row(
+    loaded: LoadedInstance,
+    spiff_task: Any,
+    now: datetime,
+    zone: tzinfo,
+    priorities: Mapping[str, int],
+) -> TaskRow:
+    """A task row for a user task that just became ready, its properties evaluated in its data."""
+    info = loaded.metadata["user_tasks"].get(spiff_task.task_spec.bpmn_id, {})
+    props: dict[str, str] = info.get("properties", {})
+    priority = _evaluate(spiff_task, props.get("priority"))
+    return TaskRow(
+        id=str(spiff_task.id),
+        instance_id=loaded.row.id,
+        case_id=loaded.row.case_id,
+        spec_name=spiff_task.task_spec.bpmn_id,
+        title=info.get("title") or spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
+        form_key=props.get("formKey"),
+        role=info.get("role"),
+        candidate_unit=_evaluate(spiff_task, props.get("candidateUnit")),
+        assignee=_evaluate(spiff_task, props.get("assignee")) or None,
+        state=READY,
+        priority=priorities.get(str(priority), 0) if not isinstance(priority, int) else priority,
+        created_at=now,
+        due_at=due_moment(_evaluate(spiff_task, props.get("dueDate")), zone),
+    )
+
+
+def sync(
+    session: Session,
+    loaded: LoadedInstance,
+    now: datetime,
+    zone: tzinfo,
+    priorities: Mapping[str, int],
+) -> list[TaskRow]:
+    """Add rows for newly ready user tasks, close rows whose task moved on; return the new rows."""
+    workflow = loaded.workflow
+    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+    open_rows = session.scalars(
+        select(TaskRow).where(TaskRow.instance_id == loaded.row.id, TaskRow.state == READY)
+    ).all()
+    for row in open_rows:
+        if row.id in ready:
+            continue
+        spiff_task = workflow.get_task_from_id(UUID(row.id))
+        if spiff_task is not None and spiff_task.state == TaskState.COMPLETED:
+            row.state = COMPLETED
+            row.completed_at = row.completed_at or now
+        else:
+            row.state = CANCELLED
+            row.completed_at = now
+    known = {row.id for row in open_rows}
+    created = [new_row(loaded, t, now, zone, priorities) for task_id, t in ready.items() if task_id not in known]
+    session.add_all(created)
+    return created

@@ -1,0 +1,81 @@
+"""The job worker: each due job runs in its own transaction; failures retry, then become incidents."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy.orm import Session
+
+from . import audit, jobs
+from .errors import EngineError
+from .models import Job
+from .runtime import Engine
+from .services import EngineServices
+
+
+@dataclass
+class WorkerReport:
+    """What one pass of the worker did."""
+
+    done: list[int] = field(default_factory=list)
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def run_due_jobs(
+    session_factory: Callable[[], Session],
+    services: EngineServices,
+    *,
+    limit: int | None = None,
+) -> WorkerReport:
+    """Run every job due by the services' clock (at most `limit`), one transaction each."""
+    report = WorkerReport()
+    while limit is None or len(report.done) + len(report.failed) < limit:
+        now = services.clock.now()
+        with session_factory() as session:
+            job = jobs.acquire_due(session, now)
+            if job is None:
+                return report
+            job_id = job.id
+            try:
+                Engine(session, services).run_job(job)
+                session.commit()
+                report.done.append(job_id)
+                continue
+            # One broken job must not stop the others: whatever it raised is recorded on it.
+            except Exception as exc:  # noqa: BLE001
+                session.rollback()
+                error = f"{type(exc).__name__}: {exc}"
+        _record_failure(session_factory, services, job_id, error, now)
+        report.failed.append((job_id, error))
+    return report
+
+
+def _record_failure(
+    session_factory: Callable[[], Session], services: EngineServices, job_id: int, error: str, now: datetime
+) -> None:
+    with session_factory() as session:
+        job = session.get(Job, job_id)
+        if job is None:
+            return
+        job.attempts += 1
+        job.last_error = error
+        if job.attempts >= services.max_job_attempts:
+            job.status = jobs.INCIDENT
+            audit.append(session, "engine:job:incident", actor="system", at=now, instance_id=job.instance_id,
+                         after={"job": job.id, "kind": job.kind, "attempts": job.attempts}, comment=error)
+        else:
+            job.due_at = now + jobs.backoff(job.attempts)
+        session.commit()
+
+
+def retry_incident(session: Session, job_id: int, actor: str, now: datetime) -> Job:
+    """Put an incident back in the queue after a human fixed its cause."""
+    job = session.get(Job, job_id)
+    if job is None or job.status != jobs.INCIDENT:
+        raise EngineError(f"job {job_id} is not an incident")
+    job.status, job.due_at, job.attempts = jobs.PENDING, now, 0
+    audit.append(session, "engine:job:retried", actor=actor, at=now, instance_id=job.instance_id,
+                 after={"job": job.id})
+    return job

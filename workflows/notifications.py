@@ -1,0 +1,96 @@
+"""The outbox of side effects (STYLE §5): rows queued in the unit of work, delivered after commit.
+
+Nothing here sends anything; a delivery job reads ``pending_notifications`` after the
+transaction that queued them has committed, so a rolled-back step never mails anyone.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Final
+
+from sqlalchemy import CheckConstraint, Index, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from engine.db import Base
+from workflows.registers.models import UtcDateTime, clean_text, require_aware
+
+CHANNELS: Final = frozenset({"email", "website", "internal"})
+RECIPIENT_KINDS: Final = frozenset({"unit", "user", "role", "external"})
+
+
+class Notification(Base):
+    """One message waiting to be delivered (``sent_at`` is null) or already delivered."""
+
+    __tablename__ = "notification"
+    __table_args__ = (
+        CheckConstraint("channel IN ('email', 'website', 'internal')", name="channel"),
+        CheckConstraint(
+            "recipient_kind IN ('unit', 'user', 'role', 'external')",
+            name="recipient_kind",
+        ),
+        CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        Index("ix_notification_pending", "sent_at", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    channel: Mapped[str] = mapped_column(String(16))
+    recipient_kind: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[str] = mapped_column(String(255))
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(500))
+    body: Mapped[str] = mapped_column(Text)
+    reference: Mapped[str | None] = mapped_column(String(200))
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+
+
+def queue_notification(
+    session: Session,
+    *,
+    created_at: datetime,
+    channel: str,
+    recipient_kind: str,
+    recipient: str,
+    kind: str,
+    subject: str,
+    body: str,
+    reference: str | None = None,
+) -> Notification:
+    """Add a message to the outbox in the caller's transaction; flushes, never commits."""
+    require_aware(created_at, "created_at")
+    if channel not in CHANNELS:
+        raise ValueError(
+            f"unknown channel {channel!r}; expected one of {sorted(CHANNELS)}"
+        )
+    if recipient_kind not in RECIPIENT_KINDS:
+        raise ValueError(
+            f"unknown recipient kind {recipient_kind!r}; expected one of {sorted(RECIPIENT_KINDS)}"
+        )
+    row = Notification(
+        created_at=created_at,
+        channel=channel,
+        recipient_kind=recipient_kind,
+        recipient=clean_text(recipient, "recipient", 255),
+        kind=clean_text(kind, "kind", 32),
+        subject=clean_text(subject, "subject", 500),
+        body=body,
+        reference=reference,
+        attempts=0,
+    )
+    session.add(row)
+    session.flush()
+    return row
+
+
+def pending_notifications(session: Session, limit: int = 100) -> list[Notification]:
+    """Messages not yet delivered, oldest first."""
+    statement = (
+        select(Notification)
+        .where(Notification.sent_at.is_(None))
+        .order_by(Notification.created_at, Notification.id)
+        .limit(limit)
+    )
+    return list(session.scalars(statement))

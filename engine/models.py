@@ -87,6 +87,8 @@ class TaskRow(Base):
     case_id: Mapped[int] = mapped_column(Integer, index=True)
     spec_name: Mapped[str] = mapped_column(String(200))
     title: Mapped[str] = mapped_column(String(500))
+    # What this occurrence of the step is about (e.g. which unit's report), from the `detail` property.
+    detail: Mapped[str | None] = mapped_column(String(500))
     form_key: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(50))
     candidate_unit: Mapped[str | None] = mapped_column(String(50))

@@ -205,7 +205,7 @@ class Engine:
         row = self._ready_task(task_id)
         if not self.may_do(actor, row):
             raise PermissionDenied(actor, "complete", f"task {task_id}")
-        cleaned = self.services.forms.validate(row.form_key or "", data)
+        cleaned = self.services.forms(self.session).validate(row.form_key or "", data)
         loaded = self._load(row.instance_id, actor)
         spiff_task = loaded.workflow.get_task_from_id(UUID(task_id))
         if spiff_task is None or spiff_task.state != TaskState.READY:
@@ -377,11 +377,11 @@ class Engine:
         loaded.row.serializer_version = self.services.serializer.version
         flush_or_conflict(self.session, f"case {loaded.row.case_id}", instance_id=loaded.row.id)
 
-    def _audit_task(self, row: TaskRow, action: str, actor: str, **fields: Any) -> None:
+    def _audit_task(self, row: TaskRow, action: str, actor: str, *, before: Any = None,
+                    after: Mapping[str, Any] | None = None, comment: str | None = None) -> None:
         audit.append(self.session, f"engine:task:{action}", actor=actor, at=self.now(), case_id=row.case_id,
-                     instance_id=row.instance_id, task_id=row.id,
-                     **{"after": {"task": row.spec_name, "title": row.title}, **fields})
-
+                     instance_id=row.instance_id, task_id=row.id, before=before,
+                     after={"task": row.spec_name, "title": row.title, **(after or {})}, comment=comment)
 
 def _inputs(call: Any, child_spec: Any) -> dict[str, Any]:
     io = getattr(child_spec, "io_specification", None)

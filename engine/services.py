@@ -21,7 +21,7 @@ class EngineServices:
 
     clock: Clock
     directory: Callable[[Session], Directory]
-    forms: FormValidator
+    forms: Callable[[Session], FormValidator]
     scripts: ScriptFunctions
     # Date-only deadlines end at midnight in the business's time zone.
     business_timezone: tzinfo = field(default_factory=lambda: ZoneInfo("UTC"))

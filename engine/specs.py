@@ -17,6 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimeDateEventDefinition,
     TimerEventDefinition,
 )
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
 from SpiffWorkflow.spiff.specs.defaults import CallActivity
 from SpiffWorkflow.util.task import TaskState
 
@@ -27,9 +28,9 @@ class ExternalCallActivity(CallActivity):  # type: ignore[misc]
     """A call activity whose called process runs as a separate, linked instance."""
 
     def _update_hook(self, my_task: Any) -> bool:
-        # Behave like an ordinary activity on arrival (inherit data, run any pre-script)
-        # instead of creating an embedded subprocess.
-        return bool(super(CallActivity, self)._update_hook(my_task))
+        # Behave like an ordinary activity on arrival (inherit data, run any pre-script),
+        # skipping SubWorkflowTask, which would embed the called process in this state.
+        return bool(super(SubWorkflowTask, self)._update_hook(my_task))
 
     def _run_hook(self, my_task: Any) -> None:
         # None leaves the task STARTED: it waits for the engine to report the child's end.
@@ -37,7 +38,7 @@ class ExternalCallActivity(CallActivity):  # type: ignore[misc]
 
     def _on_cancel(self, my_task: Any) -> None:
         # The engine cancels the child instance from its own rows.
-        super(CallActivity, self)._on_cancel(my_task)
+        super(SubWorkflowTask, self)._on_cancel(my_task)
 
 
 def is_waiting_call(task: Any) -> bool:

@@ -41,6 +41,10 @@ def _evaluate(spiff_task: Any, expression: str | None) -> Any:
     return spiff_task.workflow.script_engine.evaluate(spiff_task, expression)
 
 
+def _text(value: Any) -> str | None:
+    return None if value in (None, "") else str(value)[:500]
+
+
 def new_row(
     loaded: LoadedInstance,
     spiff_task: Any,
@@ -58,6 +62,7 @@ def new_row(
         case_id=loaded.row.case_id,
         spec_name=spiff_task.task_spec.bpmn_id,
         title=info.get("title") or spiff_task.task_spec.bpmn_name or spiff_task.task_spec.bpmn_id,
+        detail=_text(_evaluate(spiff_task, props.get("detail"))),
         form_key=props.get("formKey"),
         role=info.get("role"),
         candidate_unit=_evaluate(spiff_task, props.get("candidateUnit")),

@@ -7,10 +7,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from engine.db import Base
+from web.db import make_engine
 
 
 def _load_all_models() -> None:
@@ -23,29 +24,6 @@ def _load_all_models() -> None:
         except ModuleNotFoundError as exc:  # a layer not written yet
             if exc.name != name:
                 raise
-
-
-def make_engine(url: str) -> Engine:
-    """Create an engine with the same connection settings the product uses."""
-    engine = create_engine(url)
-    if engine.dialect.name == "sqlite":
-
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]
-            cursor = dbapi_connection.cursor()
-            cursor.execute("PRAGMA foreign_keys=ON")
-            cursor.execute("PRAGMA journal_mode=WAL")
-            cursor.execute("PRAGMA busy_timeout=10000")
-            cursor.close()
-            # Let SQLAlchemy, not pysqlite, decide where transactions begin, so that
-            # SAVEPOINTs and BEGIN IMMEDIATE behave as documented.
-            dbapi_connection.isolation_level = None
-
-        @event.listens_for(engine, "begin")
-        def _sqlite_begin(connection):  # type: ignore[no-untyped-def]
-            connection.exec_driver_sql("BEGIN")
-
-    return engine
 
 
 @pytest.fixture(scope="session")

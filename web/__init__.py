@@ -1,0 +1,42 @@
+"""The Flask application: officer UI, administration, API and CLI (see DESIGN §3)."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+from .composition import Runtime, build_runtime
+from .settings import Settings
+
+
+def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
+    """Build an application; `overrides` replace settings read from the environment (for tests)."""
+    settings = Settings.from_env(**dict(overrides or {}))
+    runtime = build_runtime(settings)
+    app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
+    app.config["SECRET_KEY"] = settings.secret_key or _instance_secret(settings)
+    app.extensions["directive_flow"] = runtime
+
+    @app.get("/healthz")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    return app
+
+
+def runtime_of(app: Flask) -> Runtime:
+    """The runtime an application was built with."""
+    runtime: Runtime = app.extensions["directive_flow"]
+    return runtime
+
+
+def _instance_secret(settings: Settings) -> str:
+    # A secret made on first start and kept in the instance folder: never in the repository.
+    path = settings.instance_path / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()

@@ -13,7 +13,8 @@ from sqlalchemy import CheckConstraint, Index, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from engine.db import Base
-from workflows.registers.models import UtcDateTime, clean_text, require_aware
+from engine.types import UtcDateTime
+from workflows.registers.models import clean_text, require_aware
 
 CHANNELS: Final = frozenset({"email", "website", "internal"})
 RECIPIENT_KINDS: Final = frozenset({"unit", "user", "role", "external"})

@@ -3,23 +3,21 @@
 from __future__ import annotations
 
 import unicodedata
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Final
 
 from sqlalchemy import (
     CheckConstraint,
     Date,
-    DateTime,
-    Dialect,
     Index,
     Integer,
     String,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
 
 from engine.db import Base
+from engine.types import UtcDateTime
 
 #: Urgency codes (độ khẩn), as used by the BPMN ``priority`` property.
 URGENCY_CODES: Final = frozenset({"thuong", "khan", "thuong_khan", "hoa_toc"})
@@ -29,38 +27,6 @@ STATUS_OPEN: Final = "open"
 STATUS_CLOSED: Final = "closed"
 #: ND30 Phụ lục VI: Subject (trích yếu) is at most 500 characters.
 SUBJECT_MAX: Final = 500
-
-
-class UtcDateTime(TypeDecorator[datetime]):
-    """A timezone-aware datetime stored in UTC; SQLite's naive values come back as UTC."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(
-        self, value: datetime | None, dialect: Dialect
-    ) -> datetime | None:
-        """Refuse naive datetimes and store UTC (naive UTC on SQLite, which has no zone)."""
-        if value is None:
-            return None
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise ValueError(
-                f"naive datetime {value!r}: pass a timezone-aware datetime"
-            )
-        value = value.astimezone(UTC)
-        if dialect.name == "sqlite":
-            return value.replace(tzinfo=None)
-        return value
-
-    def process_result_value(
-        self, value: datetime | None, dialect: Dialect
-    ) -> datetime | None:
-        """Return an aware UTC datetime whatever the backend gave back."""
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            return value.replace(tzinfo=UTC)
-        return value.astimezone(UTC)
 
 
 def clean_text(value: str, field: str, max_length: int) -> str:

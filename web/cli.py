@@ -1,0 +1,157 @@
+"""`directive-flow`: the command line. Each command is one unit of work (or one per job)."""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import click
+from flask import current_app
+from flask.cli import FlaskGroup
+
+from engine import audit
+from engine.clock import ManualClock
+from engine.errors import DeploymentError
+from engine.runtime import Engine
+from engine.worker import run_due_jobs
+from workflows.orgchart.loader import load_org_chart
+
+from . import create_app, migrate, runtime_of
+from .composition import Runtime
+from .db import unit_of_work
+from .demo import rehearse, trail_lines
+
+
+def _runtime() -> Runtime:
+    return runtime_of(current_app)
+
+
+@click.group(cls=FlaskGroup, create_app=create_app)
+def main() -> None:
+    """directive-flow: công văn from arrival to the report upward (Nghị định 30/2020/NĐ-CP)."""
+
+
+@main.group()
+def db() -> None:
+    """Schema migrations (Alembic)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Create or upgrade the schema to REVISION (default: the newest)."""
+    migrate.upgrade(_runtime().db, revision)
+    click.echo(f"schema at {migrate.current(_runtime().db)}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Take the schema back to REVISION ('base' drops everything)."""
+    migrate.downgrade(_runtime().db, revision)
+    click.echo(f"schema at {migrate.current(_runtime().db)}")
+
+
+@db.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database."""
+    click.echo(migrate.current(_runtime().db) or "empty")
+
+
+@main.command("seed")
+@click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def seed(path: Path | None) -> None:
+    """Load the org chart (units, groups, users, roles, settings); running it twice changes nothing."""
+    runtime = _runtime()
+    with unit_of_work(runtime.sessions) as session:
+        summary = load_org_chart(session, path or runtime.settings.org_chart_file)
+    click.echo(f"org chart loaded: {summary}")
+
+
+@main.command("deploy")
+@click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--actor", default="quantri", show_default=True)
+def deploy(files: tuple[Path, ...], actor: str) -> None:
+    """Deploy BPMN FILES (default: every file in bpmn/); unchanged files make no new version."""
+    runtime = _runtime()
+    paths = list(files) or sorted(runtime.settings.bpmn_dir.glob("*.bpmn"))
+    for path in paths:
+        try:
+            with unit_of_work(runtime.sessions) as session:
+                definitions = Engine(session, runtime.services).deploy(path.read_bytes(), path.name, actor)
+        except DeploymentError as exc:
+            raise click.ClickException("\n".join([f"{exc.filename}: cannot deploy", *exc.problems])) from exc
+        for d in definitions:
+            click.echo(f"{path.name}: {d.key} version {d.version} ({d.checksum[:12]})")
+
+
+@main.command("setup")
+@click.pass_context
+def setup(ctx: click.Context) -> None:
+    """Upgrade the schema, load the org chart and deploy the processes."""
+    ctx.invoke(db_upgrade)
+    ctx.invoke(seed)
+    ctx.invoke(deploy)
+
+
+@main.command("demo")
+@click.pass_context
+def demo(ctx: click.Context) -> None:
+    """Run the reference case (2104-CV/BTGTU) through every step and print its trail."""
+    ctx.invoke(deploy)
+    runtime = _runtime()
+    result = rehearse(runtime)
+    for line in trail_lines(runtime, result.outcome.case_id):
+        click.echo(line)
+    click.echo(
+        f"Hồ sơ #{result.outcome.case_id}: {result.status}; {len(result.outcome.units)} đơn vị nhận; "
+        f"chậm báo cáo: {result.outcome.late_unit}; yêu cầu bổ sung: {result.outcome.more_unit}; "
+        f"{result.seconds:.2f} s"
+    )
+    if result.status != "completed":
+        sys.exit(1)
+
+
+@main.command("worker")
+@click.option("--once", is_flag=True, help="Run what is due now, then exit.")
+@click.option("--now", "now_text", metavar="ISO-TIME", help="Set the clock for this run (e.g. 2023-03-25T08:00+07:00).")
+@click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
+def worker(once: bool, now_text: str | None, interval: float) -> None:
+    """Run due jobs (timers, resumptions) until stopped."""
+    runtime = _runtime()
+    services = runtime.services
+    if now_text:
+        moment = datetime.fromisoformat(now_text)
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=ZoneInfo(runtime.settings.timezone))
+        services = replace(services, clock=ManualClock(moment))
+    while True:
+        report = run_due_jobs(runtime.sessions, services)
+        if report.done or report.failed:
+            click.echo(f"jobs done: {len(report.done)}, failed: {len(report.failed)}")
+            for job_id, error in report.failed:
+                click.echo(f"  job {job_id}: {error}", err=True)
+        if once:
+            return
+        time.sleep(interval)
+
+
+@main.group("audit")
+def audit_group() -> None:
+    """The audit trail."""
+
+
+@audit_group.command("verify")
+def audit_verify() -> None:
+    """Check that no audit event was edited, inserted or removed."""
+    with unit_of_work(_runtime().sessions) as session:
+        breaks = audit.verify(session)
+    if breaks:
+        for item in breaks:
+            click.echo(f"event {item.seq}: {item.reason}", err=True)
+        sys.exit(1)
+    click.echo("audit trail intact")

@@ -1,0 +1,54 @@
+"""The composition root: the one place where ports meet their real implementations."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.clock import Clock, SystemClock
+from engine.services import EngineServices
+from workflows.calendar import WorkingCalendar
+from workflows.directive.checks import DOMAIN_CHECKS
+from workflows.directive.forms import register_directive_forms
+from workflows.directive.scripts import DirectiveScripts
+from workflows.forms.adapter import EngineForms
+from workflows.forms.base import FormRegistry
+from workflows.orgchart.directory import OrgDirectory
+from workflows.urgency import PRIORITY
+
+from .db import make_engine, make_session_factory
+from .settings import Settings
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> EngineServices:
+    """The engine's collaborators for the directive domain."""
+    registry = FormRegistry()
+    register_directive_forms(registry)
+    return EngineServices(
+        clock=clock or SystemClock(),
+        directory=OrgDirectory,
+        forms=EngineForms(registry, DOMAIN_CHECKS),
+        scripts=DirectiveScripts(WorkingCalendar()),
+        business_timezone=ZoneInfo(settings.timezone),
+        priorities=PRIORITY,
+    )
+
+
+@dataclass
+class Runtime:
+    """What a process of the application holds for its lifetime: settings, database, services."""
+
+    settings: Settings
+    db: SqlEngine
+    sessions: sessionmaker[Session]
+    services: EngineServices
+
+
+def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Connect to the configured database and assemble the services."""
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    db = make_engine(settings.database_url)
+    return Runtime(settings, db, make_session_factory(db), build_services(settings, clock))

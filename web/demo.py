@@ -1,0 +1,90 @@
+"""`directive-flow demo`: the reference case through every step, on the configured database."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+
+from sqlalchemy import select
+
+from engine import audit
+from engine.clock import ManualClock
+from engine.models import ProcessInstance, TaskRow
+from engine.runtime import Engine
+from engine.worker import run_due_jobs
+from workflows.directive.queries import arrival_of, issued_by
+from workflows.directive.rehearsal import LOCAL, Rehearsal
+from workflows.directive.scenario import Outcome, run_reference_case
+from workflows.orgchart.directory import OrgDirectory
+
+from .composition import Runtime
+from .db import unit_of_work
+
+
+@dataclass
+class DemoResult:
+    """The outcome of one rehearsal and how long it took."""
+
+    outcome: Outcome
+    status: str
+    seconds: float
+
+
+def rehearse(runtime: Runtime) -> DemoResult:
+    """Run the reference case on a manual clock starting in March 2023."""
+    clock = ManualClock(datetime(2023, 3, 6, 1, 0, tzinfo=timezone.utc))
+    services = replace(runtime.services, clock=clock)
+
+    @contextmanager
+    def transaction() -> Iterator[Engine]:
+        with unit_of_work(runtime.sessions) as session:
+            yield Engine(session, services)
+
+    def officer_of(unit: str) -> str:
+        with unit_of_work(runtime.sessions) as session:
+            holders = OrgDirectory(session).holders("unit_officer", unit)
+        if not holders:
+            raise LookupError(f"no unit officer for {unit}")
+        return holders[0]
+
+    rehearsal = Rehearsal(transaction, clock, lambda: run_due_jobs(runtime.sessions, services))
+    started = time.perf_counter()
+    outcome = run_reference_case(rehearsal, officer_of)
+    seconds = time.perf_counter() - started
+    with unit_of_work(runtime.sessions) as session:
+        case = session.get(ProcessInstance, outcome.case_id)
+        status = case.status if case else "missing"
+    return DemoResult(outcome, status, seconds)
+
+
+def _local(moment: datetime) -> str:
+    return moment.astimezone(LOCAL).strftime("%d/%m/%Y %H:%M")
+
+
+def trail_lines(runtime: Runtime, case_id: int) -> Iterator[str]:
+    """The case's trail (step, actor, time, decision) and the numbers it was given."""
+    with unit_of_work(runtime.sessions) as session:
+        rows = session.execute(select(TaskRow.id, TaskRow.detail).where(TaskRow.case_id == case_id))
+        units = {task_id: detail for task_id, detail in rows}
+        yield f"{'Thời gian':<17} {'Người thực hiện':<22} {'Bước':<44} Quyết định / ghi chú"
+        for event in audit.trail(session, case_id):
+            if event.tag == "engine:task:completed":
+                after = event.after or {}
+                step = after.get("title", "")
+                unit = units.get(event.task_id or "")
+                if unit:
+                    step = f"{step} [{unit}]"
+                note = " — ".join(x for x in (after.get("decision"), event.comment) if x)
+                yield f"{_local(event.at):<17} {event.actor:<22} {step[:44]:<44} {note}"
+            elif event.tag == "engine:timer:fired":
+                yield f"{_local(event.at):<17} {'(hệ thống)':<22} {'Hẹn giờ: ' + str((event.after or {}).get('timer')):<44}"
+            elif event.tag == "engine:instance:completed" and event.instance_id == case_id:
+                yield f"{_local(event.at):<17} {'(hệ thống)':<22} Hoàn thành hồ sơ"
+        arrival = arrival_of(session, case_id)
+        if arrival is not None:
+            yield f"Số đến: {arrival.arrival_number} ngày {arrival.arrival_date:%d/%m/%Y} ({arrival.number_code}); trả lời: {arrival.reply_notation}"
+        for doc in issued_by(session, case_id):
+            yield f"Văn bản đi: {doc.notation} ngày {doc.issued_date:%d/%m/%Y} — {doc.document_type}: {doc.subject[:60]}"

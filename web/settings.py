@@ -1,0 +1,43 @@
+"""Every setting the application reads, from the environment, typed and defaulted in one place."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The application's configuration."""
+
+    instance_path: Path
+    database_url: str
+    secret_key: str | None
+    port: int
+    bpmn_dir: Path
+    org_chart_file: Path
+    timezone: str = "Asia/Ho_Chi_Minh"
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
+        """Read DATABASE_URL, SECRET_KEY, PORT, INSTANCE_PATH, BPMN_DIR and ORG_CHART_FILE."""
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
+        settings = cls(
+            instance_path=instance,
+            # SQLite in the instance folder is the default for one machine; any SQLAlchemy URL
+            # (PostgreSQL in production) can replace it.
+            database_url=env.get("DATABASE_URL") or f"sqlite:///{instance / 'directive-flow.sqlite'}",
+            secret_key=env.get("SECRET_KEY") or None,
+            port=int(env.get("PORT", "5000")),
+            bpmn_dir=Path(env.get("BPMN_DIR", PROJECT_ROOT / "bpmn")),
+            org_chart_file=Path(
+                env.get("ORG_CHART_FILE", PROJECT_ROOT / "workflows" / "orgchart" / "data" / "lang_son_2023.json")
+            ),
+        )
+        return replace(settings, **overrides)

@@ -1,0 +1,219 @@
+"""The functions BPMN scripts of the directive processes may call: the allow-list.
+
+A script sees task data and these names only. Each function is bound to the command that runs
+the script (its session, clock and case), so what it writes is part of that one transaction.
+Values cross into the workflow as JSON-friendly types: dates as ISO strings.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from engine.models import ProcessInstance
+from engine.ports import ScriptContext
+from workflows.calendar import WorkingCalendar, escalation_time, reminder_time
+from workflows.directive.queries import case_reference
+from workflows.notifications import queue_notification
+from workflows.orgchart.directory import OrgDirectory
+from workflows.orgchart.groups import resolve_recipients
+from workflows.orgchart.models import Setting
+from workflows.registers import incoming, outgoing
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+FIGURES = ("articles", "banners", "sessions", "participants", "online_posts")
+
+
+class DirectiveScripts:
+    """Builds the allow-listed script functions for one command."""
+
+    def __init__(self, calendar: WorkingCalendar) -> None:
+        self.calendar = calendar
+
+    def __call__(self, context: ScriptContext) -> Mapping[str, Callable[..., Any]]:
+        bound = _Bound(context, self.calendar)
+        return {
+            "setting": bound.setting,
+            "today": bound.today,
+            "next_working_day": bound.next_working_day,
+            "add_working_days": bound.add_working_days,
+            "reminder_time": bound.reminder_time,
+            "escalation_time": bound.escalation_time,
+            "register_arrival": bound.register_arrival,
+            "close_arrival": bound.close_arrival,
+            "issue_outgoing": bound.issue_outgoing,
+            "resolve_recipients": bound.resolve_recipients,
+            "publish_directive": bound.publish_directive,
+            "notify_unit": bound.notify_unit,
+            "notify_supervisors": bound.notify_supervisors,
+            "sum_figures": sum_figures,
+        }
+
+
+def sum_figures(reports: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Totals of the unit reports' figures, with how many reported and how many were late."""
+    totals: dict[str, Any] = {name: 0 for name in FIGURES}
+    for report in reports:
+        for name in FIGURES:
+            totals[name] += int((report.get("figures") or {}).get(name, 0))
+    totals["units_reported"] = len(reports)
+    totals["units_late"] = sum(1 for r in reports if not r.get("on_time", True))
+    return totals
+
+
+class _Bound:
+    """The script functions, closed over one command's context."""
+
+    def __init__(self, context: ScriptContext, calendar: WorkingCalendar) -> None:
+        self.ctx = context
+        self.calendar = calendar
+        self.session = context.session
+
+    # -- settings and dates ---------------------------------------------------------------
+
+    def setting(self, key: str) -> Any:
+        """An agency-wide setting (None when not set)."""
+        return self.session.scalar(select(Setting.value).where(Setting.key == key))
+
+    def _today(self) -> date:
+        return self.ctx.now.astimezone(LOCAL).date()
+
+    def today(self) -> str:
+        """Today's date in Vietnam."""
+        return self._today().isoformat()
+
+    def next_working_day(self, day: str) -> str:
+        """The first working day after `day`."""
+        return self.calendar.next_working_day(date.fromisoformat(day)).isoformat()
+
+    def add_working_days(self, day: str, count: int) -> str:
+        """`count` working days after `day`."""
+        return self.calendar.add_working_days(date.fromisoformat(day), int(count)).isoformat()
+
+    def reminder_time(self, deadline: str) -> str:
+        """When to remind a unit of its report deadline."""
+        return reminder_time(date.fromisoformat(deadline), self.calendar).isoformat()
+
+    def escalation_time(self, deadline: str) -> str:
+        """When a missing report becomes late."""
+        return escalation_time(date.fromisoformat(deadline)).isoformat()
+
+    # -- registers ------------------------------------------------------------------------
+
+    def _agency(self) -> str:
+        return str(self.setting("agency"))
+
+    def _reference(self) -> str:
+        return case_reference(self.ctx.case_id)
+
+    def register_arrival(self, issuer: str, number: str, doc_date: str, subject: str, urgency: str) -> dict[str, Any]:
+        """Enter the incoming letter in the register of arrivals; give it the year's next number."""
+        doc = incoming.register_arrival(
+            self.session,
+            agency_code=self._agency(),
+            arrival_date=self._today(),
+            issuer=issuer,
+            number_code=number,
+            doc_date=date.fromisoformat(doc_date),
+            subject=subject,
+            urgency=urgency,
+            reference=self._reference(),
+        )
+        case = self.session.get(ProcessInstance, self.ctx.case_id)
+        if case is not None:
+            case.business_key = number
+            case.title = subject
+        return {"number": doc.arrival_number, "date": doc.arrival_date.isoformat()}
+
+    def close_arrival(self, arrival_number: int, arrival_date: str, reply_notation: str) -> None:
+        """Close the tracking row of the incoming letter with the number of the reply."""
+        incoming.close_arrival(
+            self.session,
+            self._agency(),
+            date.fromisoformat(arrival_date).year,
+            int(arrival_number),
+            reply_notation,
+            self.ctx.now,
+        )
+
+    def issue_outgoing(self, document_type: str, subject: str, division: str, signer: str) -> dict[str, Any]:
+        """Give a signed document the agency's next number and today's date; register it."""
+        directory = OrgDirectory(self.session)
+        agency = directory.unit(self._agency())
+        drafting = directory.unit(division)
+        if agency is None or drafting is None:
+            raise LookupError(f"unknown unit {self._agency() if agency is None else division!r}")
+        capacity = signer_capacity(directory.roles_of(signer), agency.code)
+        doc = outgoing.issue_outgoing(
+            self.session,
+            agency_code=agency.code,
+            agency_notation=agency.notation,
+            document_type=document_type,
+            drafting_unit_notation=drafting.notation,
+            subject=subject,
+            issued_date=self._today(),
+            signer_username=signer,
+            signer_capacity=capacity,
+            reference=self._reference(),
+        )
+        return {
+            "number": doc.number,
+            "notation": doc.notation,
+            "date": doc.issued_date.isoformat(),
+            "capacity": capacity,
+            "type": document_type,
+        }
+
+    def resolve_recipients(self, group_codes: Sequence[str], on: str) -> list[str]:
+        """The units the recipient groups stand for on that day, from the org chart."""
+        return resolve_recipients(self.session, list(group_codes), date.fromisoformat(on))
+
+    # -- notifications (sent after commit, from the outbox) --------------------------------
+
+    def publish_directive(self, notation: str, subject: str, cc: Sequence[Mapping[str, str]]) -> None:
+        """Queue publication on the website and a copy to each (B/c) addressee."""
+        website = str(self.setting("website") or "website")
+        text = f"Công văn số {notation} V/v {subject}"
+        self._queue("website", "external", website, "published", text)
+        for item in cc:
+            if item.get("tag") == "B/c":
+                self._queue("email", "external", item["name"], "report_up", text)
+
+    def notify_unit(self, unit: str, kind: str, notation: str, deadline: str) -> None:
+        """Queue a message to a recipient unit (e.g. a reminder of its report deadline)."""
+        when = date.fromisoformat(deadline).strftime("%d/%m/%Y")
+        text = f"Nhắc hạn báo cáo thực hiện Công văn số {notation}: hạn {when}."
+        self._queue("email", "unit", unit, kind, text)
+
+    def notify_supervisors(self, unit: str, notation: str, deadline: str) -> None:
+        """Queue an escalation: the unit has not reported by the deadline."""
+        when = date.fromisoformat(deadline).strftime("%d/%m/%Y")
+        text = f"Đơn vị {unit} chưa báo cáo thực hiện Công văn số {notation} (hạn {when})."
+        self._queue("internal", "role", "supervisor", "escalation", text)
+
+    def _queue(self, channel: str, recipient_kind: str, recipient: str, kind: str, text: str) -> None:
+        queue_notification(
+            self.session,
+            created_at=self.ctx.now,
+            channel=channel,
+            recipient_kind=recipient_kind,
+            recipient=recipient,
+            kind=kind,
+            subject=text[:250],
+            body=text,
+            reference=self._reference(),
+        )
+
+
+def signer_capacity(roles: set[tuple[str, str]], agency_code: str) -> str | None:
+    """The authority mark of a signature: none for the head, KT. for a deputy signing for the head."""
+    if ("director", agency_code) in roles:
+        return None
+    if ("leader", agency_code) in roles:
+        return "KT."
+    raise PermissionError("the signer holds no signing role in the agency")
+

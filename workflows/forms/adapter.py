@@ -1,0 +1,44 @@
+"""The forms as the engine's FormValidator port: shape first, then the facts only the database knows."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from engine.errors import InvalidTaskData
+
+from .base import FieldError, FormInvalid, FormRegistry
+
+# A check that needs the database: given the cleaned data, it returns the errors it finds.
+DomainCheck = Callable[[Session, Mapping[str, Any]], list[FieldError]]
+
+
+class EngineForms:
+    """Validates a task's data with the registered schema and the domain checks of its form."""
+
+    def __init__(self, registry: FormRegistry, checks: Mapping[str, DomainCheck] | None = None) -> None:
+        self.registry = registry
+        self.checks = dict(checks or {})
+
+    def __call__(self, session: Session) -> _BoundForms:
+        return _BoundForms(self, session)
+
+
+class _BoundForms:
+    def __init__(self, forms: EngineForms, session: Session) -> None:
+        self.forms = forms
+        self.session = session
+
+    def validate(self, form_key: str, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The cleaned data, or InvalidTaskData naming every bad field (nothing is stored)."""
+        try:
+            cleaned = self.forms.registry.validate(form_key, data)
+        except FormInvalid as exc:
+            raise InvalidTaskData(form_key, exc.errors) from exc
+        check = self.forms.checks.get(form_key)
+        errors = check(self.session, cleaned) if check else []
+        if errors:
+            raise InvalidTaskData(form_key, errors)
+        return cleaned

@@ -1,0 +1,18 @@
+"""Every table of the domain layer, imported in one place for Alembic and the tests."""
+
+from workflows.notifications import Notification
+from workflows.orgchart.models import RecipientGroup, RoleAssignment, Setting, Unit, User
+from workflows.registers.models import IncomingDocument, IssuedNumber, NumberCounter, OutgoingDocument
+
+__all__ = [
+    "IncomingDocument",
+    "IssuedNumber",
+    "Notification",
+    "NumberCounter",
+    "OutgoingDocument",
+    "RecipientGroup",
+    "RoleAssignment",
+    "Setting",
+    "Unit",
+    "User",
+]

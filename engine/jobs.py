@@ -45,6 +45,16 @@ def queue_resume(session: Session, parent_id: int, child_id: int, now: datetime)
                     status=PENDING, attempts=0, created_at=now))
 
 
+def pending_resumptions(session: Session, parent_id: int, *, exclude: int) -> list[Job]:
+    """Other children of the same parent waiting to hand back their results."""
+    query = select(Job).where(
+        Job.instance_id == parent_id, Job.kind == RESUME_PARENT, Job.status == PENDING, Job.id != exclude
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(skip_locked=True)
+    return list(session.scalars(query.order_by(Job.id)))
+
+
 def cancel_pending(session: Session, instance_id: int, now: datetime) -> None:
     """Cancel every pending job of an instance that ended or was cancelled."""
     for job in session.scalars(select(Job).where(Job.instance_id == instance_id, Job.status == PENDING)):

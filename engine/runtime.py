@@ -307,16 +307,22 @@ class Engine:
         self._advance(loaded, "system")
 
     def _resume_parent(self, job: Job) -> None:
-        child = self._load(int(job.target), "system", require_running=False)
+        # Children of one multi-instance often end together: resume the parent once for all of
+        # them instead of loading (and rewriting) it once per child.
         parent = self._load(job.instance_id, "system")
-        call = parent.workflow.get_task_from_id(UUID(child.row.parent_task_id or ""))
-        if call is None or call.state != TaskState.STARTED:
-            return
-        call.data.update(_outputs(child))
-        try:
-            call.complete()
-        except SpiffWorkflowException as exc:
-            raise workflow_error(exc) from exc
+        batch = [job, *jobs.pending_resumptions(self.session, job.instance_id, exclude=job.id)]
+        for item in batch:
+            child = self._load(int(item.target), "system", require_running=False)
+            call = parent.workflow.get_task_from_id(UUID(child.row.parent_task_id or ""))
+            if call is not None and call.state == TaskState.STARTED:
+                call.data.update(_outputs(child))
+                try:
+                    call.complete()
+                except SpiffWorkflowException as exc:
+                    raise workflow_error(exc) from exc
+            if item is not job:
+                item.status, item.finished_at = jobs.DONE, self.now()
+                item.attempts += 1
         self._advance(parent, "system")
 
     # -- the engine loop --------------------------------------------------------------------

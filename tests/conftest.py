@@ -3,27 +3,28 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from engine.clock import ManualClock
 from engine.db import Base
-from web.db import make_engine
+from engine.runtime import Engine as WorkflowEngine
+from tests.databases import isolated_engine
+from web.composition import Runtime, build_services
+from web.db import make_engine, make_session_factory, unit_of_work
+from web.settings import Settings
 
 
 def _load_all_models() -> None:
     """Import every module that declares tables, so that metadata knows them all."""
-    import importlib
-
-    for name in ("engine.models", "workflows.models"):
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a layer not written yet
-            if exc.name != name:
-                raise
+    import engine.models  # noqa: F401
+    import workflows.models  # noqa: F401
 
 
 @pytest.fixture(scope="session")
@@ -58,3 +59,45 @@ def db_session(db_engine: Engine) -> Iterator[Session]:
         session.close()
         outer.rollback()
         connection.close()
+
+
+# -- committed units of work: the product's own runtime on an isolated database -----------------
+
+MARCH_6_2023 = datetime(2023, 3, 6, 1, 0, tzinfo=timezone.utc)
+
+
+@pytest.fixture
+def clock() -> ManualClock:
+    """The clock of the reference case: Monday 6 March 2023, 08:00 in Lạng Sơn."""
+    return ManualClock(MARCH_6_2023)
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, clock: ManualClock) -> Iterator[Runtime]:
+    """The product's runtime on a fresh database with the org chart and the processes deployed."""
+    from workflows.orgchart.loader import load_org_chart
+
+    _load_all_models()
+    settings = Settings.from_env({}, instance_path=tmp_path)
+    with isolated_engine(tmp_path) as engine:
+        Base.metadata.create_all(engine)
+        services = build_services(settings, clock)
+        rt = Runtime(settings, engine, make_session_factory(engine), services)
+        with unit_of_work(rt.sessions) as session:
+            load_org_chart(session, settings.org_chart_file)
+            workflow_engine = WorkflowEngine(session, services)
+            for path in sorted(settings.bpmn_dir.glob("*.bpmn")):
+                workflow_engine.deploy(path.read_bytes(), path.name, "quantri")
+        yield rt
+
+
+@pytest.fixture
+def transaction(runtime: Runtime) -> Callable[[], AbstractContextManager[WorkflowEngine]]:
+    """Run a block as one committed unit of work, with the engine bound to it."""
+
+    @contextmanager
+    def _transaction() -> Iterator[WorkflowEngine]:
+        with unit_of_work(runtime.sessions) as session:
+            yield WorkflowEngine(session, runtime.services)
+
+    return _transaction

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 
@@ -17,7 +17,7 @@ class SystemClock:
 
     def now(self) -> datetime:
         """Return the current time in UTC."""
-        return datetime.now(timezone.utc)
+        return datetime.now(UTC)
 
 
 class ManualClock:
@@ -26,7 +26,7 @@ class ManualClock:
     def __init__(self, start: datetime) -> None:
         if start.tzinfo is None:
             raise ValueError("ManualClock needs an aware datetime")
-        self._now = start.astimezone(timezone.utc)
+        self._now = start.astimezone(UTC)
 
     def now(self) -> datetime:
         """Return the time the clock was set to."""
@@ -36,7 +36,7 @@ class ManualClock:
         """Move the clock to `moment` (aware)."""
         if moment.tzinfo is None:
             raise ValueError("ManualClock needs an aware datetime")
-        self._now = moment.astimezone(timezone.utc)
+        self._now = moment.astimezone(UTC)
 
     def advance(self, delta: timedelta) -> None:
         """Move the clock forward by `delta`."""

@@ -6,7 +6,7 @@ import hashlib
 import threading
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
@@ -30,7 +30,7 @@ REQUIRED_TASK_PROPERTIES = ("formKey", "candidateUnit")
 class EngineBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
     """SpiffWorkflow's parser with call activities as child instances."""
 
-    OVERRIDE_PARSER_CLASSES = {
+    OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, tuple[type, type]]] = {
         full_tag("callActivity"): (CallActivityParser, ExternalCallActivity),
     }
 

@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
@@ -52,7 +52,7 @@ def is_waiting_call(task: Any) -> bool:
 
 def _engine_now(my_task: Any) -> datetime:
     clock = getattr(my_task.workflow.script_engine, "clock", None)
-    return clock.now() if clock is not None else datetime.now(timezone.utc)
+    return clock.now() if clock is not None else datetime.now(UTC)
 
 
 class ClockedTimeDateEventDefinition(TimeDateEventDefinition):  # type: ignore[misc]
@@ -97,4 +97,4 @@ def timer_due(task: Any) -> datetime | None:
     if not isinstance(value, str):
         return None
     moment = TimerEventDefinition.get_datetime(value)
-    return moment.astimezone(timezone.utc)
+    return moment.astimezone(UTC)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -63,7 +63,7 @@ def db_session(db_engine: Engine) -> Iterator[Session]:
 
 # -- committed units of work: the product's own runtime on an isolated database -----------------
 
-MARCH_6_2023 = datetime(2023, 3, 6, 1, 0, tzinfo=timezone.utc)
+MARCH_6_2023 = datetime(2023, 3, 6, 1, 0, tzinfo=UTC)
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 
@@ -35,7 +35,7 @@ class DemoResult:
 
 def rehearse(runtime: Runtime) -> DemoResult:
     """Run the reference case on a manual clock starting in March 2023."""
-    clock = ManualClock(datetime(2023, 3, 6, 1, 0, tzinfo=timezone.utc))
+    clock = ManualClock(datetime(2023, 3, 6, 1, 0, tzinfo=UTC))
     services = replace(runtime.services, clock=clock)
 
     @contextmanager
@@ -68,7 +68,7 @@ def trail_lines(runtime: Runtime, case_id: int) -> Iterator[str]:
     """The case's trail (step, actor, time, decision) and the numbers it was given."""
     with unit_of_work(runtime.sessions) as session:
         rows = session.execute(select(TaskRow.id, TaskRow.detail).where(TaskRow.case_id == case_id))
-        units = {task_id: detail for task_id, detail in rows}
+        units = dict(rows.tuples().all())
         yield f"{'Thời gian':<17} {'Người thực hiện':<22} {'Bước':<44} Quyết định / ghi chú"
         for event in audit.trail(session, case_id):
             if event.tag == "engine:task:completed":

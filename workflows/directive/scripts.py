@@ -56,7 +56,7 @@ class DirectiveScripts:
 
 def sum_figures(reports: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
     """Totals of the unit reports' figures, with how many reported and how many were late."""
-    totals: dict[str, Any] = {name: 0 for name in FIGURES}
+    totals: dict[str, Any] = dict.fromkeys(FIGURES, 0)
     for report in reports:
         for name in FIGURES:
             totals[name] += int((report.get("figures") or {}).get(name, 0))

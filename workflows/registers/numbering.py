@@ -31,7 +31,7 @@ SEQUENCE_ARRIVAL: Final = "arrival"
 #: Copies (sao y, sao lục, trích sao).
 SEQUENCE_COPY: Final = "copy"
 #: Secret documents (văn bản mật).
-SEQUENCE_SECRET: Final = "secret"
+SEQUENCE_SECRET: Final = "secret"  # noqa: S105  (secret documents' sequence, not a password)
 
 
 def format_number(number: int) -> str:

@@ -104,7 +104,7 @@ def _use_clocked_timers(spec: Any) -> None:
     for task_spec in spec.task_specs.values():
         definition = getattr(task_spec, "event_definition", None)
         replacement = CLOCKED_TIMERS.get(type(definition))
-        if replacement is not None:
+        if replacement is not None and definition is not None:
             task_spec.event_definition = replacement(
                 definition.name, definition.expression, description=definition.description
             )
@@ -186,7 +186,10 @@ def validate_file(xml: bytes, filename: str) -> None:
 def latest_definition(session: Session, key: str) -> ProcessDefinition:
     """The newest deployed version of a process."""
     definition = session.scalar(
-        select(ProcessDefinition).where(ProcessDefinition.key == key).order_by(ProcessDefinition.version.desc()).limit(1)
+        select(ProcessDefinition)
+        .where(ProcessDefinition.key == key)
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
     )
     if definition is None:
         raise NotFound("process definition", key)

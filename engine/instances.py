@@ -29,7 +29,9 @@ class LoadedInstance:
         return self.parsed.metadata
 
 
-def flush_or_conflict(session: Session, what: str, *, instance_id: int | None = None, task_id: str | None = None) -> None:
+def flush_or_conflict(
+    session: Session, what: str, *, instance_id: int | None = None, task_id: str | None = None
+) -> None:
     """Flush, turning a lost optimistic-lock race into a clear conflict."""
     try:
         session.flush()

@@ -11,14 +11,15 @@ import operator
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from types import CodeType
-from typing import Any
+from typing import Any, Literal
 
-from RestrictedPython import compile_restricted, safe_builtins
+from RestrictedPython.compile import compile_restricted
 from RestrictedPython.Eval import default_guarded_getitem, default_guarded_getiter
 from RestrictedPython.Guards import (
     full_write_guard,
     guarded_iter_unpack_sequence,
     guarded_unpack_sequence,
+    safe_builtins,
     safer_getattr,
 )
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
@@ -39,7 +40,7 @@ _ALLOWED_BUILTINS: dict[str, Any] = {
     "reversed": reversed,
 }
 
-_INPLACE = {
+_INPLACE: dict[str, Callable[[Any, Any], Any]] = {
     "+=": operator.iadd,
     "-=": operator.isub,
     "*=": operator.imul,
@@ -65,7 +66,7 @@ def _guards() -> dict[str, Any]:
 
 
 @lru_cache(maxsize=2048)
-def _compile(source: str, mode: str) -> CodeType:
+def _compile(source: str, mode: Literal["exec", "eval"]) -> CodeType:
     # compile_restricted raises SyntaxError listing every forbidden construct.
     code: CodeType = compile_restricted(source, filename="<bpmn>", mode=mode)
     return code

@@ -96,5 +96,5 @@ def timer_due(task: Any) -> datetime | None:
     value = task._get_internal_data("event_value")
     if not isinstance(value, str):
         return None
-    moment = TimerEventDefinition.get_datetime(value)
+    moment: datetime = TimerEventDefinition.get_datetime(value)
     return moment.astimezone(UTC)

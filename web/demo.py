@@ -80,11 +80,15 @@ def trail_lines(runtime: Runtime, case_id: int) -> Iterator[str]:
                 note = " — ".join(x for x in (after.get("decision"), event.comment) if x)
                 yield f"{_local(event.at):<17} {event.actor:<22} {step[:44]:<44} {note}"
             elif event.tag == "engine:timer:fired":
-                yield f"{_local(event.at):<17} {'(hệ thống)':<22} {'Hẹn giờ: ' + str((event.after or {}).get('timer')):<44}"
+                timer = f"Hẹn giờ: {(event.after or {}).get('timer')}"
+                yield f"{_local(event.at):<17} {'(hệ thống)':<22} {timer:<44}"
             elif event.tag == "engine:instance:completed" and event.instance_id == case_id:
                 yield f"{_local(event.at):<17} {'(hệ thống)':<22} Hoàn thành hồ sơ"
         arrival = arrival_of(session, case_id)
         if arrival is not None:
-            yield f"Số đến: {arrival.arrival_number} ngày {arrival.arrival_date:%d/%m/%Y} ({arrival.number_code}); trả lời: {arrival.reply_notation}"
+            yield (
+                f"Số đến: {arrival.arrival_number} ngày {arrival.arrival_date:%d/%m/%Y} "
+                f"({arrival.number_code}); trả lời: {arrival.reply_notation or '—'}"
+            )
         for doc in issued_by(session, case_id):
-            yield f"Văn bản đi: {doc.notation} ngày {doc.issued_date:%d/%m/%Y} — {doc.document_type}: {doc.subject[:60]}"
+            yield f"Văn bản đi: {doc.notation} ngày {doc.issued_date:%d/%m/%Y} ({doc.document_type}): {doc.subject}"

@@ -95,10 +95,9 @@ def units_carry_out(r: Rehearsal, units: list[str], officer_of: Callable[[str], 
 def report_upward(r: Rehearsal) -> None:
     """Steps 10–11: consolidation, the report's signature and issue; the tracking row closes."""
     r.at("2023-03-28 09:00")
-    r.do(SPECIALIST, "consolidate", {
-        "report_subject": f"Kết quả thực hiện Công văn số 2104-CV/BTGTU về việc {case.SUBJECT[0].lower()}{case.SUBJECT[1:]}",
-        "report_body": "Các đơn vị đã triển khai đầy đủ các nội dung tuyên truyền; số liệu tổng hợp kèm theo.",
-    })
+    subject = f"Kết quả thực hiện Công văn số 2104-CV/BTGTU về việc {case.SUBJECT[0].lower()}{case.SUBJECT[1:]}"
+    body = "Các đơn vị đã triển khai đầy đủ các nội dung tuyên truyền; số liệu tổng hợp kèm theo."
+    r.do(SPECIALIST, "consolidate", {"report_subject": subject, "report_body": body})
     r.at("2023-03-29 09:00")
     r.do(SIGNER, "sign_report", {"decision": "sign", "comment": ""})
     r.at("2023-03-29 14:00")

@@ -12,13 +12,10 @@ from __future__ import annotations
 import argparse
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
 
 from engine.clock import ManualClock
-from engine.runtime import Engine
 from engine.worker import run_due_jobs
-from web.composition import Runtime
+from web.composition import Runtime, engine_transactions
 from web.db import unit_of_work
 from web.demo import rehearse
 from workflows.directive import reference_case as case
@@ -29,15 +26,6 @@ from workflows.orgchart.directory import OrgDirectory
 from .setup import bench_runtime
 
 STEPS = ("acknowledge", "report", "accept")
-
-
-def _transaction(runtime: Runtime) -> Callable[[], AbstractContextManager[Engine]]:
-    @contextmanager
-    def transaction() -> Iterator[Engine]:
-        with unit_of_work(runtime.sessions) as session:
-            yield Engine(session, runtime.services)
-
-    return transaction
 
 
 def bench_demo(runs: int) -> list[float]:
@@ -56,7 +44,9 @@ class IssuedCase:
 
     def __init__(self, runtime: Runtime, clock: ManualClock) -> None:
         services = runtime.services
-        self.rehearsal = Rehearsal(_transaction(runtime), clock, lambda: run_due_jobs(runtime.sessions, services))
+        self.rehearsal = Rehearsal(
+            engine_transactions(runtime), clock, lambda: run_due_jobs(runtime.sessions, services)
+        )
         register_and_instruct(self.rehearsal)
         draft_and_approve(self.rehearsal, return_once=False)
         self.units = issue(self.rehearsal)
@@ -116,17 +106,21 @@ def main() -> None:
 
     demo = bench_demo(args.demo_runs)
     median_demo = statistics.median(demo)
-    print(f"demo (reference case, 29 units, every step): median {median_demo:.2f} s "
-          f"over {len(demo)} runs (min {min(demo):.2f}, max {max(demo):.2f}); target < 2 s: "
-          f"{'OK' if median_demo < 2 else 'MISSED'}")
+    print(
+        f"demo (reference case, 29 units, every step): median {median_demo:.2f} s "
+        f"over {len(demo)} runs (min {min(demo):.2f}, max {max(demo):.2f}); target < 2 s: "
+        f"{'OK' if median_demo < 2 else 'MISSED'}"
+    )
 
     figures = bench_unit_task(args.samples)
     for step in STEPS:
         small, large = figures["30"][step], figures["300"][step]
         ratio = statistics.median(large) / statistics.median(small)
-        print(f"unit task '{step}': 30 units {_ms(small)}, 300 units {_ms(large)} "
-              f"(median of {len(small)}); ratio {ratio:.2f}; target within 20 %: "
-              f"{'OK' if abs(ratio - 1) <= 0.20 else 'MISSED'}")
+        print(
+            f"unit task '{step}': 30 units {_ms(small)}, 300 units {_ms(large)} "
+            f"(median of {len(small)}); ratio {ratio:.2f}; target within 20 %: "
+            f"{'OK' if abs(ratio - 1) <= 0.20 else 'MISSED'}"
+        )
 
 
 if __name__ == "__main__":

@@ -28,16 +28,32 @@ def chart_with_units(base: Path, extra: int) -> dict[str, Any]:
     chart: dict[str, Any] = json.loads(base.read_text(encoding="utf-8"))
     for n in range(1, extra + 1):
         code = f"BENCH_{n:03d}"
-        chart["units"].append({
-            "code": code, "name": f"Đơn vị thử tải {n}", "short_name": f"Đơn vị thử tải {n}",
-            "notation": code, "display_code": code, "kind": "public_unit", "parent_code": "SVHTTDL",
-            "email": None, "valid_from": "2020-01-01", "valid_to": None,
-        })
-        chart["users"].append({
-            "username": f"cb.bench.{n:03d}", "full_name": f"Cán bộ thử tải {n}", "initials": "CB",
-            "position_title": "Viên chức", "unit_code": code, "email": None, "active": True,
-            "roles": [f"unit_officer@{code}"],
-        })
+        chart["units"].append(
+            {
+                "code": code,
+                "name": f"Đơn vị thử tải {n}",
+                "short_name": f"Đơn vị thử tải {n}",
+                "notation": code,
+                "display_code": code,
+                "kind": "public_unit",
+                "parent_code": "SVHTTDL",
+                "email": None,
+                "valid_from": "2020-01-01",
+                "valid_to": None,
+            }
+        )
+        chart["users"].append(
+            {
+                "username": f"cb.bench.{n:03d}",
+                "full_name": f"Cán bộ thử tải {n}",
+                "initials": "CB",
+                "position_title": "Viên chức",
+                "unit_code": code,
+                "email": None,
+                "active": True,
+                "roles": [f"unit_officer@{code}"],
+            }
+        )
     return chart
 
 

@@ -137,7 +137,7 @@ def deploy(session: Session, xml: bytes, filename: str, deployed_by: str, now: d
     """Store a new version of each executable process in the file, unless it is unchanged."""
     process_ids = executable_process_ids(xml, filename)
     if not process_ids:
-        raise DeploymentError(filename, ["no executable process (isExecutable=\"true\")"])
+        raise DeploymentError(filename, ['no executable process (isExecutable="true")'])
     digest = checksum(xml)
     deployed = []
     for process_id in process_ids:

@@ -35,14 +35,32 @@ def sync_timers(session: Session, loaded: LoadedInstance, now: datetime) -> None
     known = {job.target for job in pending}
     for target, due in waiting.items():
         if target not in known:
-            session.add(Job(instance_id=loaded.row.id, kind=TIMER, target=target, due_at=due,
-                            status=PENDING, attempts=0, created_at=now))
+            session.add(
+                Job(
+                    instance_id=loaded.row.id,
+                    kind=TIMER,
+                    target=target,
+                    due_at=due,
+                    status=PENDING,
+                    attempts=0,
+                    created_at=now,
+                )
+            )
 
 
 def queue_resume(session: Session, parent_id: int, child_id: int, now: datetime) -> None:
     """Ask a worker to resume the parent once this child has ended (asynchronous continuation)."""
-    session.add(Job(instance_id=parent_id, kind=RESUME_PARENT, target=str(child_id), due_at=now,
-                    status=PENDING, attempts=0, created_at=now))
+    session.add(
+        Job(
+            instance_id=parent_id,
+            kind=RESUME_PARENT,
+            target=str(child_id),
+            due_at=now,
+            status=PENDING,
+            attempts=0,
+            created_at=now,
+        )
+    )
 
 
 def pending_resumptions(session: Session, parent_id: int, *, exclude: int) -> list[Job]:

@@ -73,9 +73,18 @@ class Engine:
         definitions = deploy_definition(self.session, xml, filename, actor, self.now())
         for definition in definitions:
             if definition.id not in before:
-                audit.append(self.session, "engine:definition:deployed", actor=actor, at=self.now(),
-                             after={"key": definition.key, "version": definition.version,
-                                    "checksum": definition.checksum, "filename": filename})
+                audit.append(
+                    self.session,
+                    "engine:definition:deployed",
+                    actor=actor,
+                    at=self.now(),
+                    after={
+                        "key": definition.key,
+                        "version": definition.version,
+                        "checksum": definition.checksum,
+                        "filename": filename,
+                    },
+                )
         return definitions
 
     # -- starting ---------------------------------------------------------------------------
@@ -128,9 +137,15 @@ class Engine:
         workflow.script_engine = self._script_engine(loaded, actor)
         start = workflow.get_next_task(spec_name="Start")
         start.data.update(deepcopy(data))
-        audit.append(self.session, "engine:instance:started", actor=actor, at=self.now(),
-                     case_id=row.case_id, instance_id=row.id,
-                     after={"process": process_key, "version": definition.version, "parent": row.parent_id})
+        audit.append(
+            self.session,
+            "engine:instance:started",
+            actor=actor,
+            at=self.now(),
+            case_id=row.case_id,
+            instance_id=row.id,
+            after={"process": process_key, "version": definition.version, "parent": row.parent_id},
+        )
         return loaded
 
     # -- tasks ------------------------------------------------------------------------------
@@ -154,8 +169,9 @@ class Engine:
         row = self.task(task_id)
         if row.state != task_rows.READY:
             by = f" by {row.completed_by}" if row.completed_by else ""
-            raise TaskNotActive(f"task {row.title!r} is already {row.state}{by}", task_id=task_id,
-                                instance_id=row.instance_id)
+            raise TaskNotActive(
+                f"task {row.title!r} is already {row.state}{by}", task_id=task_id, instance_id=row.instance_id
+            )
         return row
 
     def claim(self, task_id: str, actor: str) -> TaskRow:
@@ -189,15 +205,18 @@ class Engine:
             raise PermissionDenied(actor, "hand over without a reason", f"task {task_id}")
         if not self.may_do(actor, row):
             raise PermissionDenied(actor, "hand over", f"task {task_id}")
-        if row.role is None or row.candidate_unit is None or not self.directory.may_act(
-            to_user, row.role, row.candidate_unit
+        if (
+            row.role is None
+            or row.candidate_unit is None
+            or not self.directory.may_act(to_user, row.role, row.candidate_unit)
         ):
             raise PermissionDenied(to_user, "receive", f"task {task_id}")
         before = row.assignee
         row.assignee = to_user
         flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id)
-        self._audit_task(row, "reassigned", actor, before={"assignee": before},
-                         after={"assignee": to_user}, comment=reason)
+        self._audit_task(
+            row, "reassigned", actor, before={"assignee": before}, after={"assignee": to_user}, comment=reason
+        )
         return row
 
     def complete(self, task_id: str, actor: str, data: Mapping[str, Any]) -> CommandResult:
@@ -209,8 +228,9 @@ class Engine:
         loaded = self._load(row.instance_id, actor)
         spiff_task = loaded.workflow.get_task_from_id(UUID(task_id))
         if spiff_task is None or spiff_task.state != TaskState.READY:
-            raise TaskNotActive(f"task {row.title!r} is no longer waiting", task_id=task_id,
-                                instance_id=row.instance_id)
+            raise TaskNotActive(
+                f"task {row.title!r} is no longer waiting", task_id=task_id, instance_id=row.instance_id
+            )
         before = {key: deepcopy(spiff_task.data.get(key)) for key in cleaned}
         spiff_task.data.update(deepcopy(cleaned))
         now = self.now()
@@ -247,8 +267,9 @@ class Engine:
         if loaded.row.status in (COMPLETED, CANCELLED):
             raise InstanceNotRunning(instance_id, loaded.row.status)
         for child in self.session.scalars(
-            select(ProcessInstance).where(ProcessInstance.parent_id == instance_id,
-                                          ProcessInstance.status.in_((RUNNING, SUSPENDED)))
+            select(ProcessInstance).where(
+                ProcessInstance.parent_id == instance_id, ProcessInstance.status.in_((RUNNING, SUSPENDED))
+            )
         ).all():
             self.cancel(child.id, actor, reason)
         loaded.workflow.cancel()
@@ -256,8 +277,15 @@ class Engine:
         task_rows.sync(self.session, loaded, self.now(), self.services.business_timezone, self.services.priorities)
         jobs.cancel_pending(self.session, instance_id, self.now())
         self._save(loaded)
-        audit.append(self.session, "engine:instance:cancelled", actor=actor, at=self.now(),
-                     case_id=loaded.row.case_id, instance_id=instance_id, comment=reason)
+        audit.append(
+            self.session,
+            "engine:instance:cancelled",
+            actor=actor,
+            at=self.now(),
+            case_id=loaded.row.case_id,
+            instance_id=instance_id,
+            comment=reason,
+        )
 
     def suspend(self, instance_id: int, actor: str, reason: str) -> None:
         """Hold an instance: no task of it can be completed and no timer fires until resumed."""
@@ -266,8 +294,15 @@ class Engine:
             raise InstanceNotRunning(instance_id, row.status)
         row.status = SUSPENDED
         flush_or_conflict(self.session, f"instance {instance_id}", instance_id=instance_id)
-        audit.append(self.session, "engine:instance:suspended", actor=actor, at=self.now(),
-                     case_id=row.case_id, instance_id=instance_id, comment=reason)
+        audit.append(
+            self.session,
+            "engine:instance:suspended",
+            actor=actor,
+            at=self.now(),
+            case_id=row.case_id,
+            instance_id=instance_id,
+            comment=reason,
+        )
 
     def resume(self, instance_id: int, actor: str) -> None:
         """Let a suspended instance go on."""
@@ -276,8 +311,14 @@ class Engine:
             raise InstanceNotRunning(instance_id, row.status)
         row.status = RUNNING
         flush_or_conflict(self.session, f"instance {instance_id}", instance_id=instance_id)
-        audit.append(self.session, "engine:instance:resumed", actor=actor, at=self.now(),
-                     case_id=row.case_id, instance_id=instance_id)
+        audit.append(
+            self.session,
+            "engine:instance:resumed",
+            actor=actor,
+            at=self.now(),
+            case_id=row.case_id,
+            instance_id=instance_id,
+        )
 
     # -- jobs -------------------------------------------------------------------------------
 
@@ -301,9 +342,16 @@ class Engine:
             loaded.workflow.refresh_timers()
         except SpiffWorkflowException as exc:
             raise workflow_error(exc) from exc
-        audit.append(self.session, "engine:timer:fired", actor="system", at=self.now(),
-                     case_id=loaded.row.case_id, instance_id=loaded.row.id, task_id=job.target,
-                     after={"timer": task.task_spec.bpmn_id, "due": job.due_at.isoformat()})
+        audit.append(
+            self.session,
+            "engine:timer:fired",
+            actor="system",
+            at=self.now(),
+            case_id=loaded.row.case_id,
+            instance_id=loaded.row.id,
+            task_id=job.target,
+            after={"timer": task.task_spec.bpmn_id, "due": job.due_at.isoformat()},
+        )
         self._advance(loaded, "system")
 
     def _resume_parent(self, job: Job) -> None:
@@ -356,10 +404,15 @@ class Engine:
             jobs.cancel_pending(self.session, loaded.row.id, now)
             if loaded.row.parent_id is not None:
                 jobs.queue_resume(self.session, loaded.row.parent_id, loaded.row.id, now)
-            audit.append(self.session, "engine:instance:completed", actor=actor, at=now,
-                         case_id=loaded.row.case_id, instance_id=loaded.row.id)
-        new_tasks = task_rows.sync(self.session, loaded, now, self.services.business_timezone,
-                                   self.services.priorities)
+            audit.append(
+                self.session,
+                "engine:instance:completed",
+                actor=actor,
+                at=now,
+                case_id=loaded.row.case_id,
+                instance_id=loaded.row.id,
+            )
+        new_tasks = task_rows.sync(self.session, loaded, now, self.services.business_timezone, self.services.priorities)
         if loaded.row.status == RUNNING:
             jobs.sync_timers(self.session, loaded, now)
         self._save(loaded)
@@ -370,9 +423,15 @@ class Engine:
             child_key = call.task_spec.spec
             child_spec = self.services.spec_cache.get(latest_definition(self.session, child_key)).spec
             inputs = _inputs(call, child_spec)
-            child = self._create(child_key, actor, inputs, title=loaded.row.title,
-                                 business_key=loaded.row.business_key, parent=loaded,
-                                 parent_task_id=str(call.id))
+            child = self._create(
+                child_key,
+                actor,
+                inputs,
+                title=loaded.row.title,
+                business_key=loaded.row.business_key,
+                parent=loaded,
+                parent_task_id=str(call.id),
+            )
             call.internal_data[CHILD_INSTANCE_KEY] = child.row.id
             # The call keeps only what it passed on: 300 children must not mean 300 copies of the case.
             call.data = deepcopy(inputs)
@@ -383,11 +442,29 @@ class Engine:
         loaded.row.serializer_version = self.services.serializer.version
         flush_or_conflict(self.session, f"case {loaded.row.case_id}", instance_id=loaded.row.id)
 
-    def _audit_task(self, row: TaskRow, action: str, actor: str, *, before: Any = None,
-                    after: Mapping[str, Any] | None = None, comment: str | None = None) -> None:
-        audit.append(self.session, f"engine:task:{action}", actor=actor, at=self.now(), case_id=row.case_id,
-                     instance_id=row.instance_id, task_id=row.id, before=before,
-                     after={"task": row.spec_name, "title": row.title, **(after or {})}, comment=comment)
+    def _audit_task(
+        self,
+        row: TaskRow,
+        action: str,
+        actor: str,
+        *,
+        before: Any = None,
+        after: Mapping[str, Any] | None = None,
+        comment: str | None = None,
+    ) -> None:
+        audit.append(
+            self.session,
+            f"engine:task:{action}",
+            actor=actor,
+            at=self.now(),
+            case_id=row.case_id,
+            instance_id=row.instance_id,
+            task_id=row.id,
+            before=before,
+            after={"task": row.spec_name, "title": row.title, **(after or {})},
+            comment=comment,
+        )
+
 
 def _inputs(call: Any, child_spec: Any) -> dict[str, Any]:
     io = getattr(child_spec, "io_specification", None)
@@ -395,8 +472,9 @@ def _inputs(call: Any, child_spec: Any) -> dict[str, Any]:
         return deepcopy(dict(call.data))
     missing = [var.bpmn_id for var in io.data_inputs if var.bpmn_id not in call.data]
     if missing:
-        raise WorkflowError(f"call {call.task_spec.bpmn_id!r} lacks the data inputs {missing}",
-                            task_spec=call.task_spec.bpmn_id)
+        raise WorkflowError(
+            f"call {call.task_spec.bpmn_id!r} lacks the data inputs {missing}", task_spec=call.task_spec.bpmn_id
+        )
     return {var.bpmn_id: deepcopy(call.data[var.bpmn_id]) for var in io.data_inputs}
 
 

@@ -69,7 +69,5 @@ class StateSerializer:
         """Restore a workflow from JSON text, upgrading older formats first."""
         dct = json.loads(state, cls=self._serializer.json_decoder_cls)
         self._serializer.migrate(dct)
-        workflow: BpmnWorkflow = self._serializer.registry.restore(
-            dct, spec=spec, subprocess_specs=subprocess_specs
-        )
+        workflow: BpmnWorkflow = self._serializer.registry.restore(dct, spec=spec, subprocess_specs=subprocess_specs)
         return workflow

@@ -63,8 +63,15 @@ def _record_failure(
         job.last_error = error
         if job.attempts >= services.max_job_attempts:
             job.status = jobs.INCIDENT
-            audit.append(session, "engine:job:incident", actor="system", at=now, instance_id=job.instance_id,
-                         after={"job": job.id, "kind": job.kind, "attempts": job.attempts}, comment=error)
+            audit.append(
+                session,
+                "engine:job:incident",
+                actor="system",
+                at=now,
+                instance_id=job.instance_id,
+                after={"job": job.id, "kind": job.kind, "attempts": job.attempts},
+                comment=error,
+            )
         else:
             job.due_at = now + jobs.backoff(job.attempts)
         session.commit()
@@ -76,6 +83,5 @@ def retry_incident(session: Session, job_id: int, actor: str, now: datetime) -> 
     if job is None or job.status != jobs.INCIDENT:
         raise EngineError(f"job {job_id} is not an incident")
     job.status, job.due_at, job.attempts = jobs.PENDING, now, 0
-    audit.append(session, "engine:job:retried", actor=actor, at=now, instance_id=job.instance_id,
-                 after={"job": job.id})
+    audit.append(session, "engine:job:retried", actor=actor, at=now, instance_id=job.instance_id, after={"job": job.id})
     return job

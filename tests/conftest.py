@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -16,7 +16,7 @@ from engine.clock import ManualClock
 from engine.db import Base
 from engine.runtime import Engine as WorkflowEngine
 from tests.databases import isolated_engine
-from web.composition import Runtime, build_services
+from web.composition import Runtime, build_services, engine_transactions
 from web.db import make_engine, make_session_factory, unit_of_work
 from web.settings import Settings
 
@@ -94,10 +94,4 @@ def runtime(tmp_path: Path, clock: ManualClock) -> Iterator[Runtime]:
 @pytest.fixture
 def transaction(runtime: Runtime) -> Callable[[], AbstractContextManager[WorkflowEngine]]:
     """Run a block as one committed unit of work, with the engine bound to it."""
-
-    @contextmanager
-    def _transaction() -> Iterator[WorkflowEngine]:
-        with unit_of_work(runtime.sessions) as session:
-            yield WorkflowEngine(session, runtime.services)
-
-    return _transaction
+    return engine_transactions(runtime)

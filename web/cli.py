@@ -69,7 +69,10 @@ def seed(path: Path | None) -> None:
     runtime = _runtime()
     with unit_of_work(runtime.sessions) as session:
         summary = load_org_chart(session, path or runtime.settings.org_chart_file)
-    click.echo(f"org chart loaded: {summary}")
+    click.echo(
+        f"org chart loaded: created {summary.created or 'nothing'}, updated {summary.updated or 'nothing'}, "
+        f"removed {summary.removed or 'nothing'}"
+    )
 
 
 @main.command("deploy")

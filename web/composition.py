@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
@@ -9,6 +11,7 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, SystemClock
+from engine.runtime import Engine
 from engine.services import EngineServices
 from workflows.calendar import WorkingCalendar
 from workflows.directive.checks import DOMAIN_CHECKS
@@ -19,7 +22,7 @@ from workflows.forms.base import FormRegistry
 from workflows.orgchart.directory import OrgDirectory
 from workflows.urgency import PRIORITY
 
-from .db import make_engine, make_session_factory
+from .db import make_engine, make_session_factory, unit_of_work
 from .settings import Settings
 
 
@@ -52,3 +55,17 @@ def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     db = make_engine(settings.database_url)
     return Runtime(settings, db, make_session_factory(db), build_services(settings, clock))
+
+
+def engine_transactions(
+    runtime: Runtime, services: EngineServices | None = None
+) -> Callable[[], AbstractContextManager[Engine]]:
+    """A factory of units of work, each yielding an Engine bound to its one transaction."""
+    chosen = services or runtime.services
+
+    @contextmanager
+    def transaction() -> Iterator[Engine]:
+        with unit_of_work(runtime.sessions) as session:
+            yield Engine(session, chosen)
+
+    return transaction

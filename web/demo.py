@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -13,14 +12,13 @@ from sqlalchemy import select
 from engine import audit
 from engine.clock import ManualClock
 from engine.models import ProcessInstance, TaskRow
-from engine.runtime import Engine
 from engine.worker import run_due_jobs
 from workflows.directive.queries import arrival_of, issued_by
 from workflows.directive.rehearsal import LOCAL, Rehearsal
 from workflows.directive.scenario import Outcome, run_reference_case
 from workflows.orgchart.directory import OrgDirectory
 
-from .composition import Runtime
+from .composition import Runtime, engine_transactions
 from .db import unit_of_work
 
 
@@ -38,11 +36,6 @@ def rehearse(runtime: Runtime) -> DemoResult:
     clock = ManualClock(datetime(2023, 3, 6, 1, 0, tzinfo=UTC))
     services = replace(runtime.services, clock=clock)
 
-    @contextmanager
-    def transaction() -> Iterator[Engine]:
-        with unit_of_work(runtime.sessions) as session:
-            yield Engine(session, services)
-
     def officer_of(unit: str) -> str:
         with unit_of_work(runtime.sessions) as session:
             holders = OrgDirectory(session).holders("unit_officer", unit)
@@ -50,7 +43,9 @@ def rehearse(runtime: Runtime) -> DemoResult:
             raise LookupError(f"no unit officer for {unit}")
         return holders[0]
 
-    rehearsal = Rehearsal(transaction, clock, lambda: run_due_jobs(runtime.sessions, services))
+    rehearsal = Rehearsal(
+        engine_transactions(runtime, services), clock, lambda: run_due_jobs(runtime.sessions, services)
+    )
     started = time.perf_counter()
     outcome = run_reference_case(rehearsal, officer_of)
     seconds = time.perf_counter() - started

@@ -28,18 +28,39 @@ def check_instruct(session: Session, data: Mapping[str, Any]) -> list[FieldError
     agency = _agency(session)
     errors = []
     if not _is_division(session, data["lead_division"], agency):
-        errors.append(FieldError("lead_division", "Đơn vị chủ trì", "Lead division",
-                                 f"Không có phòng {data['lead_division']!r} thuộc cơ quan.",
-                                 f"No division {data['lead_division']!r} in the agency.", "unknown_unit"))
+        errors.append(
+            FieldError(
+                "lead_division",
+                "Đơn vị chủ trì",
+                "Lead division",
+                f"Không có phòng {data['lead_division']!r} thuộc cơ quan.",
+                f"No division {data['lead_division']!r} in the agency.",
+                "unknown_unit",
+            )
+        )
     for index, code in enumerate(data.get("supporting_divisions", [])):
         if not _is_division(session, code, agency):
-            errors.append(FieldError(f"supporting_divisions.{index}", "Đơn vị phối hợp", "Supporting division",
-                                     f"Không có phòng {code!r} thuộc cơ quan.",
-                                     f"No division {code!r} in the agency.", "unknown_unit"))
+            errors.append(
+                FieldError(
+                    f"supporting_divisions.{index}",
+                    "Đơn vị phối hợp",
+                    "Supporting division",
+                    f"Không có phòng {code!r} thuộc cơ quan.",
+                    f"No division {code!r} in the agency.",
+                    "unknown_unit",
+                )
+            )
     if not OrgDirectory(session).may_act(data["signer"], "leader", agency):
-        errors.append(FieldError("signer", "Người ký", "Signer",
-                                 f"{data['signer']!r} không phải lãnh đạo có thẩm quyền ký.",
-                                 f"{data['signer']!r} is not a leader who may sign.", "not_a_signer"))
+        errors.append(
+            FieldError(
+                "signer",
+                "Người ký",
+                "Signer",
+                f"{data['signer']!r} không phải lãnh đạo có thẩm quyền ký.",
+                f"{data['signer']!r} is not a leader who may sign.",
+                "not_a_signer",
+            )
+        )
     return errors
 
 
@@ -47,8 +68,14 @@ def check_draft(session: Session, data: Mapping[str, Any]) -> list[FieldError]:
     """Every recipient group named in the draft exists in the org chart."""
     known = set(session.scalars(select(RecipientGroup.code)))
     return [
-        FieldError(f"recipient_groups.{index}", "Nhóm nơi nhận", "Recipient group",
-                   f"Không có nhóm nơi nhận {code!r}.", f"No recipient group {code!r}.", "unknown_group")
+        FieldError(
+            f"recipient_groups.{index}",
+            "Nhóm nơi nhận",
+            "Recipient group",
+            f"Không có nhóm nơi nhận {code!r}.",
+            f"No recipient group {code!r}.",
+            "unknown_group",
+        )
         for index, code in enumerate(data["recipient_groups"])
         if code not in known
     ]

@@ -9,8 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 SUBJECT = (
-    "Đẩy mạnh thông tin, tuyên truyền, nắm bắt, định hướng dư luận xã hội về công tác phòng, "
-    "chống tham nhũng, tiêu cực"
+    "Đẩy mạnh thông tin, tuyên truyền, nắm bắt, định hướng dư luận xã hội về công tác phòng, chống tham nhũng, tiêu cực"
 )
 
 INCOMING: dict[str, Any] = {

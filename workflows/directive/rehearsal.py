@@ -86,8 +86,11 @@ class Rehearsal:
                 raise LookupError(f"expected one ready task {spec_name!r}{where}, found {len(tasks)}")
             task = tasks[0]
             result = engine.complete(task.id, actor, data)
-        self.steps.append(StepRecord(self.clock.now(), actor, task.title, unit,
-                                     _text(data.get("decision")), _text(data.get("comment"))))
+        self.steps.append(
+            StepRecord(
+                self.clock.now(), actor, task.title, unit, _text(data.get("decision")), _text(data.get("comment"))
+            )
+        )
         return result
 
     def tick(self) -> Any:

@@ -71,8 +71,12 @@ def units_carry_out(r: Rehearsal, units: list[str], officer_of: Callable[[str], 
     r.at("2023-03-20 09:00")
     for unit in units[:-1]:
         if unit == outcome.more_unit:
-            r.do(SPECIALIST, "review_report",
-                 {"decision": "more", "comment": MORE_COMMENT, "resubmit_by": "2023-03-23"}, unit=unit)
+            r.do(
+                SPECIALIST,
+                "review_report",
+                {"decision": "more", "comment": MORE_COMMENT, "resubmit_by": "2023-03-23"},
+                unit=unit,
+            )
         else:
             r.do(SPECIALIST, "review_report", {"decision": "accept", "comment": ""}, unit=unit)
     # The reminder (2 working days before 24/3) reaches the late unit and the one asked for more.

@@ -216,4 +216,3 @@ def signer_capacity(roles: set[tuple[str, str]], agency_code: str) -> str | None
     if ("leader", agency_code) in roles:
         return "KT."
     raise PermissionError("the signer holds no signing role in the agency")
-

@@ -30,6 +30,18 @@ def _runtime() -> Runtime:
     return runtime_of(current_app)
 
 
+def _migrated_runtime() -> Runtime:
+    """The runtime, once the database schema is known to be up to date."""
+    runtime = _runtime()
+    at, newest = migrate.current(runtime.db), migrate.head()
+    if at != newest:
+        raise click.ClickException(
+            f"the database schema is at {at or 'nothing'}, the code needs {newest}: "
+            "run `directive-flow setup` (or `directive-flow db upgrade`) first"
+        )
+    return runtime
+
+
 @click.group(cls=FlaskGroup, create_app=create_app)
 def main() -> None:
     """directive-flow: công văn from arrival to the report upward (Nghị định 30/2020/NĐ-CP)."""
@@ -66,7 +78,7 @@ def db_current() -> None:
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def seed(path: Path | None) -> None:
     """Load the org chart (units, groups, users, roles, settings); running it twice changes nothing."""
-    runtime = _runtime()
+    runtime = _migrated_runtime()
     with unit_of_work(runtime.sessions) as session:
         summary = load_org_chart(session, path or runtime.settings.org_chart_file)
     click.echo(
@@ -80,7 +92,7 @@ def seed(path: Path | None) -> None:
 @click.option("--actor", default="quantri", show_default=True)
 def deploy(files: tuple[Path, ...], actor: str) -> None:
     """Deploy BPMN FILES (default: every file in bpmn/); unchanged files make no new version."""
-    runtime = _runtime()
+    runtime = _migrated_runtime()
     paths = list(files) or sorted(runtime.settings.bpmn_dir.glob("*.bpmn"))
     for path in paths:
         try:
@@ -104,8 +116,8 @@ def setup(ctx: click.Context) -> None:
 @main.command("demo")
 @click.pass_context
 def demo(ctx: click.Context) -> None:
-    """Run the reference case (2104-CV/BTGTU) through every step and print its trail."""
-    ctx.invoke(deploy)
+    """Set up the database if needed, run the reference case (2104-CV/BTGTU) through every step, print its trail."""
+    ctx.invoke(setup)
     runtime = _runtime()
     result = rehearse(runtime)
     for line in trail_lines(runtime, result.outcome.case_id):
@@ -125,7 +137,7 @@ def demo(ctx: click.Context) -> None:
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 def worker(once: bool, now_text: str | None, interval: float) -> None:
     """Run due jobs (timers, resumptions) until stopped."""
-    runtime = _runtime()
+    runtime = _migrated_runtime()
     services = runtime.services
     if now_text:
         moment = datetime.fromisoformat(now_text)
@@ -151,7 +163,7 @@ def audit_group() -> None:
 @audit_group.command("verify")
 def audit_verify() -> None:
     """Check that no audit event was edited, inserted or removed."""
-    with unit_of_work(_runtime().sessions) as session:
+    with unit_of_work(_migrated_runtime().sessions) as session:
         breaks = audit.verify(session)
     if breaks:
         for item in breaks:

@@ -1,0 +1,143 @@
+"""Timers as jobs: due at their moment, fired once by the worker, retried with back-off, then incidents."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+import pytest
+
+from engine.models import AuditEvent, Job, ProcessInstance, TaskRow
+from engine.worker import retry_incident, run_due_jobs
+from web.db import unit_of_work
+
+if TYPE_CHECKING:
+    from tests.engine.conftest import EngineEnv
+
+REMIND_AT = datetime(2023, 3, 8, 1, 0, tzinfo=UTC)  # 08:00 on 8 March in Hà Nội
+DATA = {"unit": "dept", "deadline": "2023-03-10", "remind_at": "2023-03-08T08:00:00+07:00"}
+
+
+@pytest.fixture
+def reminder(bare_env: EngineEnv) -> tuple[int, str]:
+    """A started `reminder` case: its report task and its non-interrupting reminder timer."""
+    bare_env.deploy("reminder.bpmn")
+    with bare_env.transaction() as engine:
+        started = engine.start("reminder", "em", dict(DATA))
+    return started.instance_id, started.new_tasks[0].id
+
+
+def _job(env: EngineEnv, instance_id: int) -> Job:
+    (job,) = env.rows(Job, Job.instance_id == instance_id)
+    return job
+
+
+def _run(env: EngineEnv) -> tuple[list[int], list[tuple[int, str]]]:
+    report = run_due_jobs(env.sessions, env.services)
+    return report.done, report.failed
+
+
+def test_future_timer_is_a_pending_job_due_at_its_moment(bare_env: EngineEnv, reminder: tuple[int, str]) -> None:
+    """The reminder is queued for 8 March 08:00, not fired at start."""
+    job = _job(bare_env, reminder[0])
+    assert (job.kind, job.status, job.attempts, job.due_at) == ("timer", "pending", 0, REMIND_AT)
+
+
+def test_worker_fires_the_timer_once_at_its_moment(bare_env: EngineEnv, reminder: tuple[int, str]) -> None:
+    """Nothing happens before 08:00; at 08:00 the reminder goes out once and the report task stays open."""
+    instance_id, task_id = reminder
+    job = _job(bare_env, instance_id)
+    assert _run(bare_env) == ([], [])
+    bare_env.clock.set(REMIND_AT - timedelta(seconds=1))
+    assert _run(bare_env) == ([], [])
+    assert bare_env.sent == []
+
+    bare_env.clock.set(REMIND_AT)
+    assert _run(bare_env) == ([job.id], [])
+    assert bare_env.sent == ["dept"]
+    (fired,) = bare_env.rows(AuditEvent, AuditEvent.tag == "engine:timer:fired")
+    assert (fired.actor, fired.instance_id, fired.task_id) == ("system", instance_id, job.target)
+    assert fired.after["timer"] == "remind"
+    assert bare_env.row(Job, job.id).status == "done"
+    assert bare_env.row(TaskRow, task_id).state == "ready"
+    assert bare_env.row(ProcessInstance, instance_id).status == "running"
+    with bare_env.transaction() as engine:
+        assert engine.data(instance_id)["reminder_sent"] is True
+
+    bare_env.clock.advance(timedelta(days=1))
+    assert _run(bare_env) == ([], [])
+    assert bare_env.sent == ["dept"]
+
+
+def test_completing_the_task_first_cancels_the_timer(bare_env: EngineEnv, reminder: tuple[int, str]) -> None:
+    """A report handed in on time means no reminder is ever sent."""
+    instance_id, task_id = reminder
+    with bare_env.transaction() as engine:
+        assert engine.complete(task_id, "em", {"report": "Đã triển khai"}).status == "completed"
+    assert _job(bare_env, instance_id).status == "cancelled"
+    bare_env.clock.set(REMIND_AT + timedelta(hours=1))
+    assert _run(bare_env) == ([], [])
+    assert bare_env.sent == []
+
+
+def test_failing_job_backs_off_then_becomes_an_incident(bare_env: EngineEnv, reminder: tuple[int, str]) -> None:
+    """While the mail server is down the reminder is retried later and later, then shown as an incident."""
+    instance_id, task_id = reminder
+    job_id = _job(bare_env, instance_id).id
+    bare_env.outage = "máy chủ thư không trả lời"
+    bare_env.clock.set(REMIND_AT)
+    waits = []
+    for attempt in (1, 2):
+        done, failed = _run(bare_env)
+        assert done == [] and [j for j, _ in failed] == [job_id]
+        job = bare_env.row(Job, job_id)
+        assert (job.status, job.attempts) == ("pending", attempt)
+        assert "máy chủ thư không trả lời" in (job.last_error or "")
+        waits.append(job.due_at - bare_env.clock.now())
+        assert _run(bare_env) == ([], [])  # not taken again before its new due time
+        bare_env.clock.set(job.due_at)
+    assert waits[0] > timedelta(0) and waits[1] > waits[0]
+    assert bare_env.rows(AuditEvent, AuditEvent.tag == "engine:timer:fired") == []  # failed runs left nothing
+
+    _, failed = _run(bare_env)
+    job = bare_env.row(Job, job_id)
+    assert (job.status, job.attempts) == ("incident", bare_env.services.max_job_attempts)
+    (incident,) = bare_env.rows(AuditEvent, AuditEvent.tag == "engine:job:incident")
+    assert incident.instance_id == instance_id and "máy chủ thư không trả lời" in (incident.comment or "")
+    bare_env.clock.advance(timedelta(days=1))
+    assert _run(bare_env) == ([], [])  # an incident waits for a human
+    assert bare_env.sent == [] and bare_env.row(TaskRow, task_id).state == "ready"
+
+
+def test_retried_incident_runs_again(bare_env: EngineEnv, reminder: tuple[int, str]) -> None:
+    """After the operator fixes the cause and retries, the reminder goes out."""
+    job_id = _job(bare_env, reminder[0]).id
+    bare_env.outage = "hỏng"
+    bare_env.clock.set(REMIND_AT)
+    while bare_env.row(Job, job_id).status != "incident":
+        _run(bare_env)
+        bare_env.clock.advance(timedelta(hours=1))
+    bare_env.outage = None
+    with unit_of_work(bare_env.sessions) as session:
+        retry_incident(session, job_id, "quantri", bare_env.clock.now())
+    job = bare_env.row(Job, job_id)
+    assert (job.status, job.attempts, job.due_at) == ("pending", 0, bare_env.clock.now())
+    (retried,) = bare_env.rows(AuditEvent, AuditEvent.tag == "engine:job:retried")
+    assert retried.actor == "quantri"
+    assert _run(bare_env) == ([job_id], [])
+    assert bare_env.sent == ["dept"]
+
+
+def test_suspended_instance_jobs_wait(bare_env: EngineEnv, reminder: tuple[int, str]) -> None:
+    """No reminder fires for a suspended case; it fires once the case is resumed."""
+    instance_id, _ = reminder
+    job_id = _job(bare_env, instance_id).id
+    with bare_env.transaction() as engine:
+        engine.suspend(instance_id, "chi", "tạm dừng")
+    bare_env.clock.set(REMIND_AT + timedelta(hours=2))
+    assert _run(bare_env) == ([], [])
+    assert bare_env.row(Job, job_id).status == "pending"
+    with bare_env.transaction() as engine:
+        engine.resume(instance_id, "chi")
+    assert _run(bare_env) == ([job_id], [])
+    assert bare_env.sent == ["dept"]

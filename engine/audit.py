@@ -59,7 +59,7 @@ def append(
     comment: str | None = None,
 ) -> AuditEvent:
     """Add one event (`source:subject:action`) at the head of the chain."""
-    if tag.count(":") != 2:
+    if tag.count(":") != 2 or not all(tag.split(":")):
         raise ValueError(f"audit tag {tag!r} is not source:subject:action")
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})

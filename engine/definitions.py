@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from .errors import DeploymentError, NotFound
 from .models import ProcessDefinition
-from .specs import CLOCKED_TIMERS, ExternalCallActivity
+from .specs import CLOCKED_TIMERS, ExternalCallActivity, OrderedParallelMultiInstance
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -27,11 +27,17 @@ NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
 REQUIRED_TASK_PROPERTIES = ("formKey", "candidateUnit")
 
 
+class ChildInstanceCallParser(CallActivityParser):  # type: ignore[misc]
+    """Call activities whose multi-instance outputs keep the order of the items."""
+
+    PARALLEL_MI_CLASS = OrderedParallelMultiInstance
+
+
 class EngineBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
     """SpiffWorkflow's parser with call activities as child instances."""
 
     OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, tuple[type, type]]] = {
-        full_tag("callActivity"): (CallActivityParser, ExternalCallActivity),
+        full_tag("callActivity"): (ChildInstanceCallParser, ExternalCallActivity),
     }
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ParamSpec, TypeVar
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
@@ -41,6 +43,25 @@ def flush_or_conflict(
             instance_id=instance_id,
             task_id=task_id,
         ) from exc
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def conflicts_translated(command: Callable[P, R]) -> Callable[P, R]:
+    """Whatever flush inside a command loses an optimistic-lock race surfaces as a ConcurrencyConflict."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return command(*args, **kwargs)
+        except StaleDataError as exc:
+            raise ConcurrencyConflict(
+                "the case was changed by someone else at the same time; nothing was saved, please reload"
+            ) from exc
+
+    return wrapper
 
 
 def workflow_error(exc: SpiffWorkflowException) -> WorkflowError:

@@ -32,7 +32,7 @@ from .errors import (
     TaskNotActive,
     WorkflowError,
 )
-from .instances import LoadedInstance, flush_or_conflict, workflow_error
+from .instances import LoadedInstance, conflicts_translated, flush_or_conflict, workflow_error
 from .models import Job, ProcessDefinition, ProcessInstance, TaskRow
 from .ports import ScriptContext
 from .scripting import SandboxScriptEngine
@@ -67,6 +67,7 @@ class Engine:
 
     # -- definitions ------------------------------------------------------------------------
 
+    @conflicts_translated
     def deploy(self, xml: bytes, filename: str, actor: str) -> list[ProcessDefinition]:
         """Deploy the processes of a BPMN file; an unchanged file makes no new version."""
         before = {d.id for d in self.session.scalars(select(ProcessDefinition))}
@@ -172,8 +173,12 @@ class Engine:
             raise TaskNotActive(
                 f"task {row.title!r} is already {row.state}{by}", task_id=task_id, instance_id=row.instance_id
             )
+        case = self.instance(row.instance_id)
+        if case.status != RUNNING:
+            raise InstanceNotRunning(case.id, case.status)
         return row
 
+    @conflicts_translated
     def claim(self, task_id: str, actor: str) -> TaskRow:
         """Take a task open to the actor's group, so that colleagues see it is being handled."""
         row = self._ready_task(task_id)
@@ -188,6 +193,7 @@ class Engine:
         self._audit_task(row, "claimed", actor)
         return row
 
+    @conflicts_translated
     def release(self, task_id: str, actor: str) -> TaskRow:
         """Give a claimed task back to the group."""
         row = self._ready_task(task_id)
@@ -198,6 +204,7 @@ class Engine:
         self._audit_task(row, "released", actor)
         return row
 
+    @conflicts_translated
     def reassign(self, task_id: str, actor: str, to_user: str, reason: str) -> TaskRow:
         """Hand a task over to a colleague who holds the same role in the same unit."""
         row = self._ready_task(task_id)
@@ -219,6 +226,7 @@ class Engine:
         )
         return row
 
+    @conflicts_translated
     def complete(self, task_id: str, actor: str, data: Mapping[str, Any]) -> CommandResult:
         """Validate the form, complete the task as `actor`, and run on to the next wait state."""
         row = self._ready_task(task_id)
@@ -238,6 +246,8 @@ class Engine:
         row.assignee = row.assignee or actor
         row.decision = _text_or_none(cleaned.get("decision"))
         row.comment = _text_or_none(cleaned.get("comment"))
+        # A colleague who completed or claimed the task a moment ago wins; stop before any work.
+        flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id, instance_id=row.instance_id)
         try:
             spiff_task.run()
         except SpiffWorkflowException as exc:
@@ -261,6 +271,7 @@ class Engine:
         last = loaded.workflow.last_task
         return dict(last.data) if last is not None else dict(loaded.workflow.data)
 
+    @conflicts_translated
     def cancel(self, instance_id: int, actor: str, reason: str) -> None:
         """Stop an instance and every child instance below it; open tasks are cancelled."""
         loaded = self._load(instance_id, actor, require_running=False)
@@ -287,6 +298,7 @@ class Engine:
             comment=reason,
         )
 
+    @conflicts_translated
     def suspend(self, instance_id: int, actor: str, reason: str) -> None:
         """Hold an instance: no task of it can be completed and no timer fires until resumed."""
         row = self.instance(instance_id)
@@ -304,6 +316,7 @@ class Engine:
             comment=reason,
         )
 
+    @conflicts_translated
     def resume(self, instance_id: int, actor: str) -> None:
         """Let a suspended instance go on."""
         row = self.instance(instance_id)
@@ -322,6 +335,7 @@ class Engine:
 
     # -- jobs -------------------------------------------------------------------------------
 
+    @conflicts_translated
     def run_job(self, job: Job) -> None:
         """Fire one due job (a timer, or a parent resuming after its child ended)."""
         if job.kind == jobs.TIMER:

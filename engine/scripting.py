@@ -8,6 +8,7 @@ domain layer registers for the current command; nothing else of the application 
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Mapping
 from functools import lru_cache
 from types import CodeType
@@ -67,9 +68,21 @@ def _guards() -> dict[str, Any]:
 
 @lru_cache(maxsize=2048)
 def _compile(source: str, mode: Literal["exec", "eval"]) -> CodeType:
-    # compile_restricted raises SyntaxError listing every forbidden construct.
-    code: CodeType = compile_restricted(source, filename="<bpmn>", mode=mode)
+    try:
+        code: CodeType = compile_restricted(source, filename="<bpmn>", mode=mode)
+    except SyntaxError as exc:
+        raise _readable(exc) from exc
     return code
+
+
+def _readable(exc: SyntaxError) -> SyntaxError:
+    # RestrictedPython lists every refused construct as "Line N: ..." in a tuple, without a line
+    # number of its own; SpiffWorkflow's error reporting needs a message and a line.
+    messages = exc.args[0] if exc.args and isinstance(exc.args[0], tuple) else (exc.msg or str(exc),)
+    first = str(messages[0])
+    match = re.match(r"Line (\d+):", first)
+    line = exc.lineno or (int(match.group(1)) if match else 1)
+    return SyntaxError("; ".join(str(m) for m in messages), ("<bpmn>", line, 1, None))
 
 
 class SandboxEnvironment(TaskDataEnvironment):  # type: ignore[misc]

@@ -16,9 +16,14 @@ from SpiffWorkflow.bpmn.serializer.default.event_definition import TimerConditio
 from SpiffWorkflow.bpmn.serializer.default.workflow import BpmnWorkflowConverter
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
-from SpiffWorkflow.spiff.serializer.task_spec import SubWorkflowTaskConverter
+from SpiffWorkflow.spiff.serializer.task_spec import SpiffMultiInstanceConverter, SubWorkflowTaskConverter
 
-from .specs import ClockedDurationTimerEventDefinition, ClockedTimeDateEventDefinition, ExternalCallActivity
+from .specs import (
+    ClockedDurationTimerEventDefinition,
+    ClockedTimeDateEventDefinition,
+    ExternalCallActivity,
+    OrderedParallelMultiInstance,
+)
 
 
 class SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
@@ -43,6 +48,7 @@ class SpeclessWorkflowConverter(BpmnWorkflowConverter):  # type: ignore[misc]
 def _build_serializer() -> BpmnWorkflowSerializer:
     config = dict(SPIFF_CONFIG)
     config[ExternalCallActivity] = SubWorkflowTaskConverter
+    config[OrderedParallelMultiInstance] = SpiffMultiInstanceConverter
     config[ClockedTimeDateEventDefinition] = TimerConditionalEventDefinitionConverter
     config[ClockedDurationTimerEventDefinition] = TimerConditionalEventDefinitionConverter
     config[BpmnWorkflow] = SpeclessWorkflowConverter

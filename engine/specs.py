@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     TimerEventDefinition,
 )
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import SubWorkflowTask
-from SpiffWorkflow.spiff.specs.defaults import CallActivity
+from SpiffWorkflow.spiff.specs.defaults import CallActivity, ParallelMultiInstanceTask
 from SpiffWorkflow.util.task import TaskState
 
 CHILD_INSTANCE_KEY = "child_instance_id"
@@ -39,6 +39,33 @@ class ExternalCallActivity(CallActivity):  # type: ignore[misc]
     def _on_cancel(self, my_task: Any) -> None:
         # The engine cancels the child instance from its own rows.
         super(SubWorkflowTask, self)._on_cancel(my_task)
+
+
+class OrderedParallelMultiInstance(ParallelMultiInstanceTask):  # type: ignore[misc]
+    """A parallel multi-instance whose output list follows the order of its input items.
+
+    SpiffWorkflow appends each child's output as it finishes; children that are separate
+    instances finish in whatever order people work, so place each output at its item's index.
+    """
+
+    def merge_child(self, workflow: Any, child: Any) -> None:
+        my_task = child.parent
+        index = child.internal_data.get("key_or_index")
+        output = self.data_output.get(my_task) if self.data_output is not None else None
+        if not (isinstance(output, list) and isinstance(index, int) and self.output_item is not None):
+            super().merge_child(workflow, child)
+            return
+        if not self.output_item.exists(child):
+            self.raise_data_exception("Expected an output item", child)
+        output.extend([None] * (index + 1 - len(output)))
+        output[index] = self.output_item.get(child)
+        # What SpiffWorkflow's parallel multi-instance does once a child's output is merged.
+        if self.check_completion_condition(my_task):
+            for instance in self._instances(my_task):
+                instance.cancel()
+            my_task._set_state(TaskState.READY)
+        elif self.children_complete(my_task):
+            my_task._set_state(TaskState.READY)
 
 
 def is_waiting_call(task: Any) -> bool:

@@ -63,7 +63,7 @@ def trail_lines(runtime: Runtime, case_id: int) -> Iterator[str]:
     """The case's trail (step, actor, time, decision) and the numbers it was given."""
     with unit_of_work(runtime.sessions) as session:
         rows = session.execute(select(TaskRow.id, TaskRow.detail).where(TaskRow.case_id == case_id))
-        units = dict(rows.tuples().all())
+        units = {row.id: row.detail for row in rows}
         yield f"{'Thời gian':<17} {'Người thực hiện':<22} {'Bước':<44} Quyết định / ghi chú"
         for event in audit.trail(session, case_id):
             if event.tag == "engine:task:completed":

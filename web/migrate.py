@@ -15,7 +15,8 @@ def alembic_config(engine: Engine) -> Config:
     """An Alembic configuration pointing at our migrations and this engine."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False))
+    # ConfigParser treats % as interpolation; a percent-encoded password must survive it.
+    config.set_main_option("sqlalchemy.url", engine.url.render_as_string(hide_password=False).replace("%", "%%"))
     return config
 
 

@@ -130,9 +130,7 @@ def _bounds(shape: etree._Element) -> tuple[float, float, float, float]:
 
 
 def _properties(task: etree._Element) -> dict[str, str]:
-    props = task.xpath(
-        "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS
-    )
+    props = task.xpath("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", namespaces=NS)
     return {p.get("name"): p.get("value") for p in props}
 
 

@@ -79,9 +79,6 @@ USERS = ("an", "binh")
 
 
 @pytest.mark.postgresql
-@pytest.mark.xfail(
-    strict=True, reason="bug: the task row is autoflushed outside flush_or_conflict; StaleDataError leaks"
-)
 def test_double_complete_has_one_winner(pg_env: EngineEnv, approval_data: dict[str, Any]) -> None:
     """An and Bình submit the same draft at the same moment: one is stored, the other is told of the conflict."""
     instance_id, task_id = _start(pg_env, approval_data)
@@ -101,9 +98,6 @@ def test_double_complete_has_one_winner(pg_env: EngineEnv, approval_data: dict[s
 
 
 @pytest.mark.postgresql
-@pytest.mark.xfail(
-    strict=True, reason="bug: the instance row is autoflushed outside flush_or_conflict; StaleDataError leaks"
-)
 def test_completing_the_last_task_while_someone_suspends_is_a_conflict(
     pg_env: EngineEnv, approval_data: dict[str, Any]
 ) -> None:

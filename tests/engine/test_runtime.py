@@ -242,7 +242,6 @@ def test_children_hand_back_results_and_the_worker_resumes_the_parent(bare_env: 
         assert sorted(engine.data(parent_id)["results"]) == [10, 20, 30]
 
 
-@pytest.mark.xfail(strict=True, reason="bug: parallel multi-instance outputs are collected in completion order")
 def test_results_come_back_in_the_order_of_the_items(bare_env: EngineEnv) -> None:
     """The consolidated list follows the order of the recipients, whichever unit reported first."""
     parent_id, children = _fan_out(bare_env, [1, 2, 3])

@@ -114,9 +114,6 @@ def test_forbidden_constructs_are_refused_before_running(script: str) -> None:
     assert context == {"text": "abc"}
 
 
-@pytest.mark.xfail(
-    strict=True, reason="bug: RestrictedPython's SyntaxError has lineno None, so SpiffWorkflow raises a TypeError"
-)
 @pytest.mark.parametrize(
     ("script", "named"),
     [("x = __import__('os')", "__import__"), ("x = ().__class__.__bases__", "__class__"), ("x = eval('1')", "Eval")],

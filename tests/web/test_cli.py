@@ -109,10 +109,6 @@ def test_setup_twice_changes_nothing_the_second_time(cli: Cli) -> None:
     assert versions == 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: web/demo.py trail_lines calls Result.tuples(), deprecated in SQLAlchemy 2.1 (SADeprecationWarning)",
-)
 def test_demo_runs_the_reference_case_and_prints_its_trail(cli: Cli) -> None:
     """`demo` on an empty database sets it up, walks the reference case to the end and prints its trail."""
     output = _ok(cli("demo"))

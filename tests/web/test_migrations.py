@@ -96,12 +96,6 @@ def test_migrations_match_the_models_on_postgresql() -> None:
         _check_upgrade_and_downgrade(engine)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="bug: web/migrate.py alembic_config passes the URL to Alembic's ConfigParser unescaped; "
-    "a '%' (a percent-encoded password, a folder name) makes upgrade fail with 'invalid interpolation syntax'",
-)
 def test_upgrade_works_when_the_url_holds_a_percent_sign(tmp_path: Path) -> None:
     """A database URL with a percent-encoded character (here the folder "50%") can still be migrated."""
     _load_all_models()

@@ -97,7 +97,6 @@ def test_each_unit_reports_in_its_own_child_and_the_figures_add_up(runtime: Runt
     assert sum(1 for r in reports if r["on_time"]) == 28
 
 
-@pytest.mark.xfail(strict=True, reason="bug: unit_reports follow the order units finished, not the recipient order")
 def test_unit_reports_follow_the_recipient_order(finished: Finished) -> None:
     """The consolidated reports list the units as the directive's Nơi nhận does, whoever finished first."""
     assert [r["unit"] for r in finished.data["unit_reports"]] == finished.data["recipients"]

@@ -183,3 +183,28 @@ def test_more_reopens_the_report_with_the_new_deadline(runtime: Runtime, clock: 
     assert (result["rounds"], result["report_date"], result["submitted_on"]) == (2, "2023-03-27", "2023-03-15")
     assert result["on_time"] is True  # first reported on 15/3, before the original deadline
     assert _sent(runtime, case_id, "escalation") == []
+
+
+def test_a_unit_that_never_acknowledges_is_reminded_and_escalated(runtime: Runtime, clock: ManualClock) -> None:
+    """Silence is chased too: a unit that never opened the directive is reminded, and supervisors hear of it."""
+    r = rehearsal(runtime, clock)
+    units = run_to_issue(r)
+    officer = officer_of(runtime)
+    silent, others = units[0], units[1:]
+    r.at("2023-03-09 15:00")
+    for unit in others:
+        r.do(officer(unit), "acknowledge", {"acknowledge_note": ""}, unit=unit)
+    r.at("2023-03-22 08:00")
+    r.tick()
+    assert _reminded(runtime, r.case_id or 0) == sorted(units)
+    r.at("2023-03-25 00:00")
+    r.tick()
+    escalations = _sent(runtime, r.case_id or 0, "escalation")
+    assert len(escalations) == len(units)
+    assert any(silent in body for body in escalations)
+    # Opening it late re-arms the report's own timers in the past; the unit is not told twice.
+    r.at("2023-03-27 08:00")
+    r.do(officer(silent), "acknowledge", {"acknowledge_note": "Tiếp nhận muộn"}, unit=silent)
+    r.tick()
+    assert _reminded(runtime, r.case_id or 0) == sorted(units)
+    assert len(_sent(runtime, r.case_id or 0, "escalation")) == len(units)

@@ -18,7 +18,7 @@ from engine.models import ProcessInstance
 from engine.ports import ScriptContext
 from workflows.calendar import WorkingCalendar, escalation_time, reminder_time
 from workflows.directive.queries import case_reference
-from workflows.notifications import queue_notification
+from workflows.notifications import Notification, queue_notification
 from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.groups import resolve_recipients
 from workflows.orgchart.models import Setting
@@ -196,6 +196,18 @@ class _Bound:
         self._queue("internal", "role", "supervisor", "escalation", text)
 
     def _queue(self, channel: str, recipient_kind: str, recipient: str, kind: str, text: str) -> None:
+        # A timer can fire twice for the same fact (a unit reminded before it acknowledged is
+        # reminded again by the report task's own timer): say each thing once.
+        already = self.session.scalar(
+            select(Notification.id).where(
+                Notification.reference == case_reference(self.ctx.case_id),
+                Notification.recipient == recipient,
+                Notification.kind == kind,
+                Notification.body == text,
+            )
+        )
+        if already is not None:
+            return
         queue_notification(
             self.session,
             created_at=self.ctx.now,

@@ -106,11 +106,7 @@ def reminder_time(deadline: date, calendar: WorkingCalendar, days_before: int = 
         raise ValueError(f"days_before must not be negative, got {days_before}")
     if days_before == 0:
         # On the deadline itself, or on the last working day before it if it is a day off.
-        day = (
-            deadline
-            if calendar.is_working_day(deadline)
-            else calendar.previous_working_day(deadline)
-        )
+        day = deadline if calendar.is_working_day(deadline) else calendar.previous_working_day(deadline)
     else:
         day = calendar.add_working_days(deadline, -days_before)
     return datetime.combine(day, REMINDER_HOUR, tzinfo=LOCAL_TZ)

@@ -63,13 +63,9 @@ def queue_notification(
     """Add a message to the outbox in the caller's transaction; flushes, never commits."""
     require_aware(created_at, "created_at")
     if channel not in CHANNELS:
-        raise ValueError(
-            f"unknown channel {channel!r}; expected one of {sorted(CHANNELS)}"
-        )
+        raise ValueError(f"unknown channel {channel!r}; expected one of {sorted(CHANNELS)}")
     if recipient_kind not in RECIPIENT_KINDS:
-        raise ValueError(
-            f"unknown recipient kind {recipient_kind!r}; expected one of {sorted(RECIPIENT_KINDS)}"
-        )
+        raise ValueError(f"unknown recipient kind {recipient_kind!r}; expected one of {sorted(RECIPIENT_KINDS)}")
     row = Notification(
         created_at=created_at,
         channel=channel,

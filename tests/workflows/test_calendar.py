@@ -72,9 +72,7 @@ def test_working_days_between_counts_after_start_up_to_end(calendar: WorkingCale
     start = date(2023, 3, 3)
     for end in days(start, date(2023, 5, 10)):
         if calendar.is_working_day(end):
-            assert (
-                calendar.add_working_days(start, calendar.working_days_between(start, end)) == end
-            )
+            assert calendar.add_working_days(start, calendar.working_days_between(start, end)) == end
 
 
 def test_swapped_saturday_2024_is_a_working_day(calendar: WorkingCalendar) -> None:
@@ -105,9 +103,7 @@ def test_reminder_two_working_days_before_deadline_at_eight(calendar: WorkingCal
 
 def test_reminder_skips_back_over_a_weekend(calendar: WorkingCalendar) -> None:
     assert reminder_time(date(2023, 3, 27), calendar) == datetime(2023, 3, 23, 8, tzinfo=LOCAL_TZ)
-    assert reminder_time(date(2023, 3, 26), calendar, days_before=0) == datetime(
-        2023, 3, 24, 8, tzinfo=LOCAL_TZ
-    )
+    assert reminder_time(date(2023, 3, 26), calendar, days_before=0) == datetime(2023, 3, 24, 8, tzinfo=LOCAL_TZ)
 
 
 def test_escalation_at_midnight_after_deadline() -> None:

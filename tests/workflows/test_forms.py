@@ -25,8 +25,7 @@ from workflows.forms.messages import MARSHMALLOW_MESSAGES, Message, bilingual
 # --- The reference case: letter 2104-CV/BTGTU and the Sở's công văn answering it --------------
 
 SUBJECT = (
-    "Đẩy mạnh thông tin, tuyên truyền, nắm bắt, định hướng dư luận xã hội về công tác phòng, "
-    "chống tham nhũng, tiêu cực"
+    "Đẩy mạnh thông tin, tuyên truyền, nắm bắt, định hướng dư luận xã hội về công tác phòng, chống tham nhũng, tiêu cực"
 )
 TASKS = [
     (
@@ -106,8 +105,7 @@ VALID: dict[str, dict[str, Any]] = {
     "sign": {"decision": "sign", "comment": "Đồng ý ban hành."},
     "issue": {"issue_note": "Phát hành qua hệ thống và đăng Trang TTĐT Sở."},
     "consolidate": {
-        "report_subject": "Kết quả thông tin, tuyên truyền về công tác phòng, chống tham nhũng, "
-        "tiêu cực",
+        "report_subject": "Kết quả thông tin, tuyên truyền về công tác phòng, chống tham nhũng, tiêu cực",
         "report_body": "Các đơn vị đã triển khai Công văn, đăng 27 tin, bài và tổ chức 12 buổi.",
     },
     "acknowledge": {},
@@ -174,9 +172,7 @@ def forms() -> FormRegistry:
     return registry
 
 
-def errors_of(
-    forms: FormRegistry, form_key: str, data: dict[str, Any], **kw: Any
-) -> list[FieldError]:
+def errors_of(forms: FormRegistry, form_key: str, data: dict[str, Any], **kw: Any) -> list[FieldError]:
     with pytest.raises(FormInvalid) as caught:
         forms.validate(form_key, data, **kw)
     assert caught.value.form_key == form_key
@@ -209,9 +205,7 @@ def test_every_form_key_of_the_bpmn_readme_is_registered(forms: FormRegistry) ->
 
 
 @pytest.mark.parametrize("form_key", sorted(VALID))
-def test_reference_case_is_accepted_as_json_ready_task_data(
-    forms: FormRegistry, form_key: str
-) -> None:
+def test_reference_case_is_accepted_as_json_ready_task_data(forms: FormRegistry, form_key: str) -> None:
     cleaned = forms.validate(form_key, VALID[form_key])
 
     assert set(cleaned) == VARIABLES[form_key]
@@ -237,11 +231,7 @@ def test_defaults_fill_what_the_person_left_out(forms: FormRegistry) -> None:
     incoming = forms.validate("register_incoming", without("register_incoming", "urgency"))
     instruct = forms.validate(
         "instruct",
-        {
-            k: v
-            for k, v in VALID["instruct"].items()
-            if k in {"lead_division", "signer", "handling_deadline"}
-        },
+        {k: v for k, v in VALID["instruct"].items() if k in {"lead_division", "signer", "handling_deadline"}},
     )
     draft = forms.validate("draft", without("draft", "cc"))
     report = forms.validate("unit_report", without("unit_report", "figures"))
@@ -251,9 +241,7 @@ def test_defaults_fill_what_the_person_left_out(forms: FormRegistry) -> None:
     assert instruct["supporting_divisions"] == [] and instruct["instruction"] == ""
     assert draft["cc"] == []
     assert forms.validate("draft", VALID["draft"])["cc"][2] == {"name": "GĐ, PGĐ Sở", "tag": ""}
-    assert report["figures"] == dict.fromkeys(
-        ["articles", "banners", "sessions", "participants", "online_posts"], 0
-    )
+    assert report["figures"] == dict.fromkeys(["articles", "banners", "sessions", "participants", "online_posts"], 0)
     assert review == {"decision": "accept", "comment": "", "resubmit_by": None}
     assert forms.validate("acknowledge", {}) == {"acknowledge_note": ""}
 
@@ -264,9 +252,7 @@ def test_surrounding_whitespace_is_removed(forms: FormRegistry) -> None:
     assert forms.validate("register_incoming", data)["incoming_issuer"] == "Ban Tuyên giáo Tỉnh ủy"
 
 
-@pytest.mark.parametrize(
-    "number", ["2104-CV/BTGTU", "57/SVHTTDL-QLVHGĐ", "30/2020/NĐ-CP", "1236/SVHTTDL-QLVH&GĐ"]
-)
+@pytest.mark.parametrize("number", ["2104-CV/BTGTU", "57/SVHTTDL-QLVHGĐ", "30/2020/NĐ-CP", "1236/SVHTTDL-QLVH&GĐ"])
 def test_document_numbers_in_use_are_accepted(forms: FormRegistry, number: str) -> None:
     data = with_("register_incoming", incoming_number=number)
 
@@ -304,12 +290,8 @@ def test_the_error_text_lists_each_field_in_both_languages(forms: FormRegistry) 
     assert "Số ký hiệu (incoming_number): Trường bắt buộc. / Required field." in str(caught.value)
 
 
-@pytest.mark.parametrize(
-    "value", ["2023-02-30", "03/03/2023", "20230303", "2023-03-03T08:00", 20230303]
-)
-def test_a_date_that_is_not_a_calendar_day_in_iso_form_is_refused(
-    forms: FormRegistry, value: object
-) -> None:
+@pytest.mark.parametrize("value", ["2023-02-30", "03/03/2023", "20230303", "2023-03-03T08:00", 20230303])
+def test_a_date_that_is_not_a_calendar_day_in_iso_form_is_refused(forms: FormRegistry, value: object) -> None:
     error = only_error(forms, "register_incoming", with_("register_incoming", incoming_date=value))
 
     assert error.field == "incoming_date"
@@ -328,9 +310,7 @@ def test_a_letter_dated_after_it_arrived_is_refused(forms: FormRegistry) -> None
 
 @pytest.mark.parametrize("number", ["CV/BTGTU", "2104", "2104-CV/", "2104 CV/BTGTU", "Số 2104-CV"])
 def test_a_malformed_document_number_is_refused(forms: FormRegistry, number: str) -> None:
-    error = only_error(
-        forms, "register_incoming", with_("register_incoming", incoming_number=number)
-    )
+    error = only_error(forms, "register_incoming", with_("register_incoming", incoming_number=number))
 
     assert (error.field, error.code) == ("incoming_number", "bad_document_number")
     assert "2104-CV/BTGTU" in error.message_vi
@@ -417,15 +397,11 @@ def test_a_cc_tag_outside_the_list_is_refused(forms: FormRegistry) -> None:
 
 
 def test_a_draft_needs_tasks_and_recipients(forms: FormRegistry) -> None:
-    errors = errors_of(
-        forms, "draft", with_("draft", draft_tasks=[TASKS[0], " "], recipient_groups=[])
-    )
+    errors = errors_of(forms, "draft", with_("draft", draft_tasks=[TASKS[0], " "], recipient_groups=[]))
 
     found = {error.field: error.code for error in errors}
     assert found == {"draft_tasks.1": "blank", "recipient_groups": "too_few_items"}
-    assert errors_of(forms, "draft", with_("draft", draft_tasks="một nhiệm vụ"))[0].code == (
-        "not_a_list"
-    )
+    assert errors_of(forms, "draft", with_("draft", draft_tasks="một nhiệm vụ"))[0].code == ("not_a_list")
 
 
 def test_the_lead_division_cannot_also_support(forms: FormRegistry) -> None:
@@ -438,9 +414,7 @@ def test_the_lead_division_cannot_also_support(forms: FormRegistry) -> None:
 
 @pytest.mark.parametrize("form_key", ["review", "sign"])
 @pytest.mark.parametrize("comment", [None, "", "   "])
-def test_returning_a_draft_needs_a_comment(
-    forms: FormRegistry, form_key: str, comment: str | None
-) -> None:
+def test_returning_a_draft_needs_a_comment(forms: FormRegistry, form_key: str, comment: str | None) -> None:
     data: dict[str, Any] = {"decision": "return"}
     if comment is not None:
         data["comment"] = comment
@@ -504,9 +478,7 @@ def test_data_that_is_not_an_object_is_a_form_level_error(forms: FormRegistry) -
     error = only_error(forms, "review", ["approve"])  # type: ignore[arg-type]
 
     assert (error.field, error.label_vi, error.label_en) == ("", "Biểu mẫu", "Form")
-    assert str(error) == (
-        "Biểu mẫu: Phải là một đối tượng gồm các trường. / Must be an object of named fields."
-    )
+    assert str(error) == ("Biểu mẫu: Phải là một đối tượng gồm các trường. / Must be an object of named fields.")
 
 
 # --- The registry -----------------------------------------------------------------------------
@@ -582,9 +554,7 @@ def test_our_fields_carry_only_bilingual_messages() -> None:
         ("Missing data for required field.", "Trường bắt buộc."),
     ],
 )
-def test_a_formatted_marshmallow_message_is_read_back_into_vietnamese(
-    formatted: str, vietnamese: str
-) -> None:
+def test_a_formatted_marshmallow_message_is_read_back_into_vietnamese(formatted: str, vietnamese: str) -> None:
     assert bilingual(formatted).vi == vietnamese
 
 

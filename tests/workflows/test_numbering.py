@@ -24,9 +24,7 @@ from workflows.registers.numbering import (
 AGENCY = "SVHTTDL-LS"
 
 
-@pytest.mark.parametrize(
-    ("number", "text"), [(1, "01"), (9, "09"), (10, "10"), (57, "57"), (1234, "1234")]
-)
+@pytest.mark.parametrize(("number", "text"), [(1, "01"), (9, "09"), (10, "10"), (57, "57"), (1234, "1234")])
 def test_format_number_pads_below_ten(number: int, text: str) -> None:
     assert format_number(number) == text
 
@@ -39,9 +37,7 @@ def test_format_number_refuses_zero() -> None:
 def test_first_number_of_the_year_is_one_and_numbers_increment(
     db_session: Session,
 ) -> None:
-    numbers = [
-        next_number(db_session, AGENCY, SEQUENCE_OUTGOING, 2023) for _ in range(12)
-    ]
+    numbers = [next_number(db_session, AGENCY, SEQUENCE_OUTGOING, 2023) for _ in range(12)]
     assert numbers == list(range(1, 13))
     assert [format_number(n) for n in numbers[:10]] == [
         "01",
@@ -95,9 +91,7 @@ def test_counter_is_a_database_row(db_session: Session) -> None:
     next_number(db_session, AGENCY, SEQUENCE_OUTGOING, 2023)
     next_number(db_session, AGENCY, SEQUENCE_OUTGOING, 2023)
     counter = db_session.scalars(
-        select(NumberCounter).where(
-            NumberCounter.agency_code == AGENCY, NumberCounter.year == 2023
-        )
+        select(NumberCounter).where(NumberCounter.agency_code == AGENCY, NumberCounter.year == 2023)
     ).one()
     assert (counter.sequence_key, counter.last_value) == (SEQUENCE_OUTGOING, 2)
 

@@ -40,9 +40,7 @@ def _postgresql_url() -> tuple[str, bool]:
 
 
 def _unreachable(reason: str, explicit: bool) -> NoReturn:
-    message = (
-        f"PostgreSQL is not reachable for the numbering concurrency test: {reason}"
-    )
+    message = f"PostgreSQL is not reachable for the numbering concurrency test: {reason}"
     if explicit or os.environ.get("CI") == "true":
         pytest.fail(message)
     pytest.skip(message + " (set TEST_DATABASE_URL=postgresql+psycopg://... to run it)")
@@ -99,24 +97,17 @@ def test_concurrent_issuers_get_every_number_exactly_once(pg_engine: Engine) -> 
         return numbers
 
     with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        results = [
-            future.result(timeout=120)
-            for future in [pool.submit(issuer, w) for w in range(THREADS)]
-        ]
+        results = [future.result(timeout=120) for future in [pool.submit(issuer, w) for w in range(THREADS)]]
 
     total = THREADS * ISSUES_PER_THREAD
     issued = sorted(n for numbers in results for n in numbers)
-    assert issued == list(range(1, total + 1)), (
-        "numbers must have no duplicate and no gap"
-    )
+    assert issued == list(range(1, total + 1)), "numbers must have no duplicate and no gap"
     for numbers in results:
         # Each issuer's own numbers rise: a later transaction never gets a smaller number.
         assert numbers == sorted(numbers)
     with Session(pg_engine) as session:
         rows = session.scalar(select(func.count()).select_from(IssuedNumber))
-        distinct = session.scalar(
-            select(func.count(func.distinct(IssuedNumber.number)))
-        )
+        distinct = session.scalar(select(func.count(func.distinct(IssuedNumber.number))))
         last = session.scalar(select(NumberCounter.last_value))
         counters = session.scalar(select(func.count()).select_from(NumberCounter))
     assert (rows, distinct, last, counters) == (total, total, total, 1)

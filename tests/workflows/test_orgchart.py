@@ -40,9 +40,7 @@ def write_chart(tmp_path: Path, data: dict[str, Any]) -> Path:
 
 def row_counts(session: Session) -> dict[str, int]:
     tables = (Unit, RecipientGroup, User, RoleAssignment, Setting)
-    return {
-        t.__tablename__: session.scalar(select(func.count()).select_from(t)) or 0 for t in tables
-    }
+    return {t.__tablename__: session.scalar(select(func.count()).select_from(t)) or 0 for t in tables}
 
 
 def unit_entry(data: dict[str, Any], code: str) -> dict[str, Any]:
@@ -148,13 +146,9 @@ def test_parent_listed_after_its_child_is_accepted(db_session: Session, tmp_path
 # --- recipient groups ---------------------------------------------------------------------------
 
 
-def test_seed_groups_resolve_to_29_units_in_chart_order(
-    db_session: Session, org_chart: LoadSummary
-) -> None:
+def test_seed_groups_resolve_to_29_units_in_chart_order(db_session: Session, org_chart: LoadSummary) -> None:
     recipients = resolve_recipients(db_session, SEED_GROUPS, SEED_DAY)
-    assert recipients == (
-        PUBLIC_UNITS + [f"PVHTT_{d}" for d in DISTRICTS] + [f"TTVH_{d}" for d in DISTRICTS]
-    )
+    assert recipients == (PUBLIC_UNITS + [f"PVHTT_{d}" for d in DISTRICTS] + [f"TTVH_{d}" for d in DISTRICTS])
     assert len(recipients) == 29
 
 
@@ -164,8 +158,7 @@ def test_order_follows_groups_not_the_request(db_session: Session, org_chart: Lo
     assert addressee_lines(db_session, SEED_GROUPS[::-1]) == [
         "Các đơn vị trực thuộc Sở",
         "Phòng Văn hóa và Thông tin các huyện, thành phố",
-        "Trung tâm Văn hóa - Thể thao thành phố; "
-        "Trung tâm Văn hóa, Thể thao và Truyền thông các huyện",
+        "Trung tâm Văn hóa - Thể thao thành phố; Trung tâm Văn hóa, Thể thao và Truyền thông các huyện",
     ]
 
 
@@ -227,9 +220,7 @@ def test_roles_holders_and_colleagues(db_session: Session, org_chart: LoadSummar
             assert directory.may_act(username, role, unit_code)
 
 
-def test_every_recipient_has_exactly_one_officer(
-    db_session: Session, org_chart: LoadSummary
-) -> None:
+def test_every_recipient_has_exactly_one_officer(db_session: Session, org_chart: LoadSummary) -> None:
     directory = OrgDirectory(db_session)
     for code in resolve_recipients(db_session, SEED_GROUPS, SEED_DAY):
         assert directory.holders("unit_officer", code) == ["cb." + code.lower().replace("_", ".")]

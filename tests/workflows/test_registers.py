@@ -186,9 +186,7 @@ def test_register_arrival_gives_consecutive_arrival_numbers(
     db_session: Session,
 ) -> None:
     first = _arrive(db_session, date(2023, 3, 6))
-    second = _arrive(
-        db_session, date(2023, 3, 7), number_code="15-CV/TU", doc_date=date(2023, 3, 6)
-    )
+    second = _arrive(db_session, date(2023, 3, 7), number_code="15-CV/TU", doc_date=date(2023, 3, 6))
     assert (first.year, first.arrival_number, first.status) == (2023, 1, "open")
     assert second.arrival_number == 2
     assert first.lead_unit is None and first.closed_at is None
@@ -196,9 +194,7 @@ def test_register_arrival_gives_consecutive_arrival_numbers(
 
 def test_arrival_numbers_restart_on_first_january(db_session: Session) -> None:
     late = _arrive(db_session, date(2023, 12, 31), doc_date=date(2023, 12, 29))
-    early = _arrive(
-        db_session, date(2024, 1, 1), number_code="1-CV/TU", doc_date=date(2023, 12, 30)
-    )
+    early = _arrive(db_session, date(2024, 1, 1), number_code="1-CV/TU", doc_date=date(2023, 12, 30))
     assert (late.year, late.arrival_number) == (2023, 1)
     assert (early.year, early.arrival_number) == (2024, 1)
 
@@ -252,9 +248,7 @@ def test_find_duplicates_matches_decomposed_vietnamese_text(
     # Some keyboards send "ê", "á"... as a base letter plus a combining mark (NFD).
     issuer = unicodedata.normalize("NFD", "Ban Tuyên giáo Tỉnh ủy Lạng Sơn")
     assert issuer != "Ban Tuyên giáo Tỉnh ủy Lạng Sơn"
-    found = find_duplicates(
-        db_session, AGENCY, issuer, "2104-CV/BTGTU", date(2023, 3, 3)
-    )
+    found = find_duplicates(db_session, AGENCY, issuer, "2104-CV/BTGTU", date(2023, 3, 3))
     assert found == [original]
 
 
@@ -263,22 +257,9 @@ def test_find_duplicates_ignores_other_issuers_years_and_agencies(
 ) -> None:
     _arrive(db_session, date(2023, 3, 6))
     issuer = "Ban Tuyên giáo Tỉnh ủy Lạng Sơn"
-    assert (
-        find_duplicates(
-            db_session, AGENCY, "Tỉnh ủy", "2104-CV/BTGTU", date(2023, 3, 3)
-        )
-        == []
-    )
-    assert (
-        find_duplicates(db_session, AGENCY, issuer, "2104-CV/BTGTU", date(2022, 3, 3))
-        == []
-    )
-    assert (
-        find_duplicates(
-            db_session, "UBND-LS", issuer, "2104-CV/BTGTU", date(2023, 3, 3)
-        )
-        == []
-    )
+    assert find_duplicates(db_session, AGENCY, "Tỉnh ủy", "2104-CV/BTGTU", date(2023, 3, 3)) == []
+    assert find_duplicates(db_session, AGENCY, issuer, "2104-CV/BTGTU", date(2022, 3, 3)) == []
+    assert find_duplicates(db_session, "UBND-LS", issuer, "2104-CV/BTGTU", date(2023, 3, 3)) == []
 
 
 def test_find_duplicates_catches_a_mistyped_day_in_the_same_year(
@@ -315,9 +296,7 @@ def test_assign_handling_refuses_a_deadline_before_arrival(
 def test_close_arrival_records_the_reply(db_session: Session) -> None:
     doc = _arrive(db_session, date(2023, 3, 6))
     closed_at = datetime(2023, 4, 28, 15, 30, tzinfo=ICT)
-    close_arrival(
-        db_session, AGENCY, 2023, doc.arrival_number, "02/BC-SVHTTDL", closed_at
-    )
+    close_arrival(db_session, AGENCY, 2023, doc.arrival_number, "02/BC-SVHTTDL", closed_at)
     db_session.expire_all()
     stored = db_session.get(IncomingDocument, doc.id)
     assert stored is not None
@@ -332,9 +311,7 @@ def test_close_arrival_twice_with_the_same_reply_keeps_the_first_close(
     doc = _arrive(db_session, date(2023, 3, 6))
     first = datetime(2023, 4, 28, 8, 0, tzinfo=UTC)
     close_arrival(db_session, AGENCY, 2023, 1, "02/BC-SVHTTDL", first)
-    again = close_arrival(
-        db_session, AGENCY, 2023, 1, "02/BC-SVHTTDL", first + timedelta(days=1)
-    )
+    again = close_arrival(db_session, AGENCY, 2023, 1, "02/BC-SVHTTDL", first + timedelta(days=1))
     assert again.id == doc.id and again.closed_at == first
     with pytest.raises(ArrivalClosed) as caught:
         close_arrival(db_session, AGENCY, 2023, 1, "03/BC-SVHTTDL", first)
@@ -359,9 +336,7 @@ def test_close_arrival_of_an_unknown_number(db_session: Session) -> None:
 def test_close_arrival_refuses_a_naive_datetime(db_session: Session) -> None:
     _arrive(db_session, date(2023, 3, 6))
     with pytest.raises(ValueError):
-        close_arrival(
-            db_session, AGENCY, 2023, 1, "02/BC-SVHTTDL", datetime(2023, 4, 28)
-        )
+        close_arrival(db_session, AGENCY, 2023, 1, "02/BC-SVHTTDL", datetime(2023, 4, 28))
 
 
 def test_incoming_register_lists_one_year_in_arrival_order(
@@ -369,9 +344,7 @@ def test_incoming_register_lists_one_year_in_arrival_order(
 ) -> None:
     _arrive(db_session, date(2023, 3, 6))
     _arrive(db_session, date(2023, 3, 7), number_code="9-CV/TU")
-    _arrive(
-        db_session, date(2024, 1, 2), number_code="1-CV/TU", doc_date=date(2024, 1, 2)
-    )
+    _arrive(db_session, date(2024, 1, 2), number_code="1-CV/TU", doc_date=date(2024, 1, 2))
     rows = incoming_register(db_session, AGENCY, 2023)
     assert [(row.arrival_number, row.number_code) for row in rows] == [
         (1, "2104-CV/BTGTU"),
@@ -415,9 +388,7 @@ def test_queued_notifications_are_pending_oldest_first(db_session: Session) -> N
     ("field", "value"),
     [("channel", "sms"), ("recipient_kind", "group")],
 )
-def test_queue_notification_refuses_unknown_codes(
-    db_session: Session, field: str, value: str
-) -> None:
+def test_queue_notification_refuses_unknown_codes(db_session: Session, field: str, value: str) -> None:
     arguments = {"channel": "email", "recipient_kind": "user", field: value}
     with pytest.raises(ValueError):
         queue_notification(

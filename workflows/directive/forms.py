@@ -48,9 +48,7 @@ def _note(label_vi: str, label_en: str) -> Text:
 class RegisterIncomingForm(FormSchema):
     """Tiếp nhận văn bản đến: the incoming letter as registered by the clerk."""
 
-    incoming_issuer = Text(
-        "Cơ quan ban hành", "Issuing body", required=True, validate=nonblank(255)
-    )
+    incoming_issuer = Text("Cơ quan ban hành", "Issuing body", required=True, validate=nonblank(255))
     incoming_number = Text(
         "Số ký hiệu",
         "Number and notation",
@@ -118,9 +116,7 @@ class DraftForm(FormSchema):
         validate=at_least_items(1),
     )
     report_deadline = Day("Hạn báo cáo", "Report deadline", required=True)
-    cc = Items(
-        "Nơi nhận khác", "Copies to", Group("Nơi nhận", "Recipient", CcForm), load_default=list
-    )
+    cc = Items("Nơi nhận khác", "Copies to", Group("Nơi nhận", "Recipient", CcForm), load_default=list)
 
 
 class _DecisionForm(FormSchema):
@@ -156,9 +152,7 @@ class IssueForm(FormSchema):
 class ConsolidateForm(FormSchema):
     """Tổng hợp báo cáo: the report upward built from the units' reports."""
 
-    report_subject = Text(
-        "Trích yếu báo cáo", "Report subject", required=True, validate=nonblank(500)
-    )
+    report_subject = Text("Trích yếu báo cáo", "Report subject", required=True, validate=nonblank(500))
     report_body = Text("Nội dung báo cáo", "Report body", required=True, validate=nonblank(20000))
 
 
@@ -189,9 +183,7 @@ def _no_figures() -> dict[str, int]:
 class UnitReportForm(FormSchema):
     """Triển khai và báo cáo: a recipient unit's report."""
 
-    report_number = Text(
-        "Số ký hiệu báo cáo", "Report number", load_default="", validate=at_most(50)
-    )
+    report_number = Text("Số ký hiệu báo cáo", "Report number", load_default="", validate=at_most(50))
     report_date = Day("Ngày báo cáo", "Report date", required=True)
     figures = Group("Số liệu", "Figures", FiguresForm, load_default=_no_figures)
     narrative = Text("Nội dung báo cáo", "Narrative", required=True, validate=nonblank(5000))
@@ -203,9 +195,7 @@ class ReviewReportForm(FormSchema):
     With ``context={"today": date}`` a resubmission date in the past is refused.
     """
 
-    decision = Text(
-        "Kết quả kiểm tra", "Decision", required=True, validate=one_of(("accept", "more"))
-    )
+    decision = Text("Kết quả kiểm tra", "Decision", required=True, validate=one_of(("accept", "more")))
     comment = _note("Ý kiến", "Comment")
     resubmit_by = Day("Hạn nộp lại", "Resubmit by", load_default=None)
 

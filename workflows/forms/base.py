@@ -37,9 +37,7 @@ class Text(fields.String):
     def __init__(self, label_vi: str, label_en: str, **kwargs: Any) -> None:
         super().__init__(**_labelled(label_vi, label_en, kwargs))
 
-    def _deserialize(
-        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
-    ) -> str:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
         return str(super()._deserialize(value, attr, data, **kwargs)).strip()
 
 
@@ -58,9 +56,7 @@ class Day(fields.Date):
     def __init__(self, label_vi: str, label_en: str, **kwargs: Any) -> None:
         super().__init__(**_labelled(label_vi, label_en, kwargs))
 
-    def _deserialize(
-        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
-    ) -> dt.date:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> dt.date:
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
             return value
         if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
@@ -82,9 +78,7 @@ class Count(fields.Integer):
     def __init__(self, label_vi: str, label_en: str, **kwargs: Any) -> None:
         super().__init__(strict=True, **_labelled(label_vi, label_en, kwargs))
 
-    def _deserialize(
-        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
-    ) -> int:
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> int:
         if isinstance(value, bool):
             raise self.make_error("invalid")
         if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
@@ -97,9 +91,7 @@ class Items(fields.List):  # type: ignore[type-arg]  # not subscriptable at runt
 
     default_error_messages = bilingual_defaults(fields.List)
 
-    def __init__(
-        self, label_vi: str, label_en: str, inner: fields.Field[Any], **kwargs: Any
-    ) -> None:
+    def __init__(self, label_vi: str, label_en: str, inner: fields.Field[Any], **kwargs: Any) -> None:
         super().__init__(inner, **_labelled(label_vi, label_en, kwargs))
 
 
@@ -108,9 +100,7 @@ class Group(fields.Nested):
 
     default_error_messages = bilingual_defaults(fields.Nested)
 
-    def __init__(
-        self, label_vi: str, label_en: str, nested: type[FormSchema], **kwargs: Any
-    ) -> None:
+    def __init__(self, label_vi: str, label_en: str, nested: type[FormSchema], **kwargs: Any) -> None:
         super().__init__(nested, **_labelled(label_vi, label_en, kwargs))
 
 
@@ -137,9 +127,7 @@ def at_least_items(count: int) -> validate.Validator:
 
 def one_of(choices: Sequence[str]) -> validate.Validator:
     """One of ``choices``; the message quotes them so that an empty choice stays visible."""
-    return validate.OneOf(
-        choices, labels=[f'"{choice}"' for choice in choices], error=msg.NOT_ALLOWED
-    )
+    return validate.OneOf(choices, labels=[f'"{choice}"' for choice in choices], error=msg.NOT_ALLOWED)
 
 
 def non_negative() -> validate.Validator:
@@ -205,11 +193,7 @@ class FieldError:
     code: str = "invalid"
 
     def __str__(self) -> str:
-        where = (
-            f"{self.label_vi} ({self.field})"
-            if self.field not in ("", self.label_vi)
-            else self.label_vi
-        )
+        where = f"{self.label_vi} ({self.field})" if self.field not in ("", self.label_vi) else self.label_vi
         return f"{where}: {self.message_vi} / {self.message_en}"
 
 
@@ -322,9 +306,7 @@ def _field_problems(field: fields.Field[Any], where: str, *, labelled: bool) -> 
         if not isinstance(text, Message):
             yield f"{where}: message {key!r} is not bilingual"
     for rule in field.validators:
-        if isinstance(rule, validate.Validator) and not isinstance(
-            getattr(rule, "error", None), Message
-        ):
+        if isinstance(rule, validate.Validator) and not isinstance(getattr(rule, "error", None), Message):
             yield f"{where}: validator {rule!r} has no bilingual message"
     if isinstance(field, fields.List):
         yield from _field_problems(field.inner, f"{where}[]", labelled=False)

@@ -64,9 +64,7 @@ REQUIRED = Message("required", "Required field.", "Trường bắt buộc.")
 NULL = Message("null", "May not be null.", "Không được để giá trị rỗng (null).")
 INVALID_VALUE = Message("invalid", "Invalid value.", "Giá trị không hợp lệ.")
 NOT_A_STRING = Message("not_a_string", "Must be text.", "Phải là chuỗi ký tự.")
-INVALID_UTF8 = Message(
-    "invalid_utf8", "Not a valid UTF-8 string.", "Chuỗi ký tự không hợp lệ (UTF-8)."
-)
+INVALID_UTF8 = Message("invalid_utf8", "Not a valid UTF-8 string.", "Chuỗi ký tự không hợp lệ (UTF-8).")
 INVALID_DATE = Message(
     "invalid_date",
     "Not a valid date (format YYYY-MM-DD).",
@@ -75,21 +73,15 @@ INVALID_DATE = Message(
 NOT_AN_INTEGER = Message("not_an_integer", "Must be a whole number.", "Phải là số nguyên.")
 NUMBER_TOO_LARGE = Message("too_large", "Number too large.", "Số quá lớn.")
 NOT_A_LIST = Message("not_a_list", "Must be a list.", "Phải là một danh sách.")
-NOT_AN_OBJECT = Message(
-    "not_an_object", "Must be an object of named fields.", "Phải là một đối tượng gồm các trường."
-)
+NOT_AN_OBJECT = Message("not_an_object", "Must be an object of named fields.", "Phải là một đối tượng gồm các trường.")
 UNKNOWN_FIELD = Message("unknown_field", "Unknown field.", "Trường không có trong biểu mẫu.")
 
 # --- Messages of our validators (see workflows/forms/base.py) ---------------------------------
 
 BLANK = Message("blank", "Must not be blank.", "Không được để trống.")
 TOO_LONG = Message("too_long", "At most {max} characters.", "Tối đa {max} ký tự.")
-TOO_FEW_ITEMS = Message(
-    "too_few_items", "At least {min} item(s) required.", "Cần ít nhất {min} mục."
-)
-NON_NEGATIVE = Message(
-    "non_negative", "Must be a non-negative whole number.", "Phải là số nguyên không âm."
-)
+TOO_FEW_ITEMS = Message("too_few_items", "At least {min} item(s) required.", "Cần ít nhất {min} mục.")
+NON_NEGATIVE = Message("non_negative", "Must be a non-negative whole number.", "Phải là số nguyên không âm.")
 NOT_ALLOWED = Message(
     "not_allowed",
     'Value not allowed: "{input}". Allowed: {labels}.',
@@ -144,13 +136,9 @@ def _range_templates() -> dict[str, Message]:
     upper = [("less than or equal to", "nhỏ hơn hoặc bằng"), ("less than", "nhỏ hơn")]
     found: dict[str, Message] = {}
     for en, vi in lower:
-        found[f"Must be {en} {{min}}."] = Message(
-            "range", f"Must be {en} {{min}}.", f"Phải {vi} {{min}}."
-        )
+        found[f"Must be {en} {{min}}."] = Message("range", f"Must be {en} {{min}}.", f"Phải {vi} {{min}}.")
     for en, vi in upper:
-        found[f"Must be {en} {{max}}."] = Message(
-            "range", f"Must be {en} {{max}}.", f"Phải {vi} {{max}}."
-        )
+        found[f"Must be {en} {{max}}."] = Message("range", f"Must be {en} {{max}}.", f"Phải {vi} {{max}}.")
     for (en_lo, vi_lo), (en_hi, vi_hi) in itertools.product(lower, upper):
         en = f"Must be {en_lo} {{min}} and {en_hi} {{max}}."
         found[en] = Message("range", en, f"Phải {vi_lo} {{min}} và {vi_hi} {{max}}.")
@@ -220,9 +208,7 @@ MARSHMALLOW_MESSAGES: Mapping[str, Message] = {
                 "Độ dài phải từ {min} đến {max}.",
             ),
             _same("length", "Length must be {equal}.", "Độ dài phải bằng {equal}."),
-            _same(
-                "one_of", "Must be one of: {choices}.", "Phải là một trong các giá trị: {choices}."
-            ),
+            _same("one_of", "Must be one of: {choices}.", "Phải là một trong các giá trị: {choices}."),
             _same(
                 "contains_only",
                 "One or more of the choices you made was not in: {choices}.",
@@ -265,9 +251,7 @@ def _literal_length(template: str) -> int:
 # Most specific first, so that "Must be … {min} and … {max}." is not read as "Must be … {min}.".
 _PATTERNS = [
     (_pattern(template), message)
-    for template, message in sorted(
-        MARSHMALLOW_MESSAGES.items(), key=lambda item: -_literal_length(item[0])
-    )
+    for template, message in sorted(MARSHMALLOW_MESSAGES.items(), key=lambda item: -_literal_length(item[0]))
     if "{" in template
 ]
 

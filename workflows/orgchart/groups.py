@@ -58,7 +58,5 @@ def _members(group: RecipientGroup, on: date) -> Select[str]:
         query = query.where(Unit.parent_code == selector["parent"])
     if "parent_kind" in selector:
         parent = aliased(Unit)
-        query = query.join(parent, parent.code == Unit.parent_code).where(
-            parent.kind == selector["parent_kind"]
-        )
+        query = query.join(parent, parent.code == Unit.parent_code).where(parent.kind == selector["parent_kind"])
     return query

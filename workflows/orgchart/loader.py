@@ -47,9 +47,7 @@ _GROUP_REQUIRED = frozenset({"code", "name", "addressee_line", "selector"})
 _USER_REQUIRED = frozenset({"username", "full_name", "initials", "position_title", "unit_code"})
 # "note" on a user documents where the data comes from; it is not stored.
 _USER_OPTIONAL = frozenset({"email", "active", "roles", "note"})
-_TOP_LEVEL = frozenset(
-    {"format", "version", "notes", "settings", "units", "recipient_groups", "users"}
-)
+_TOP_LEVEL = frozenset({"format", "version", "notes", "settings", "units", "recipient_groups", "users"})
 
 
 @dataclass
@@ -63,9 +61,7 @@ class LoadSummary:
     @property
     def changed(self) -> bool:
         """Whether the load changed anything in the database."""
-        return (
-            any(self.created.values()) or any(self.updated.values()) or any(self.removed.values())
-        )
+        return any(self.created.values()) or any(self.updated.values()) or any(self.removed.values())
 
 
 def _bump(bucket: dict[str, int], entity: str) -> None:
@@ -117,9 +113,7 @@ def _entries(document: Mapping[str, Any], section: str) -> list[dict[str, Any]]:
     return entries
 
 
-def _check_keys(
-    entry: Mapping[str, Any], label: str, required: frozenset[str], optional: frozenset[str]
-) -> None:
+def _check_keys(entry: Mapping[str, Any], label: str, required: frozenset[str], optional: frozenset[str]) -> None:
     missing = required - set(entry)
     if missing:
         raise OrgChartError(label, f"missing {sorted(missing)}")
@@ -197,9 +191,7 @@ def _validate_groups(groups: list[dict[str, Any]], known_units: set[str]) -> Non
             if key in selector and selector[key] not in UNIT_KINDS:
                 raise OrgChartError(label, f"selector {key} {selector[key]!r} is not a unit kind")
         if "parent" in selector and selector["parent"] not in known_units:
-            raise OrgChartError(
-                label, f"selector parent {selector['parent']!r} is not a known unit"
-            )
+            raise OrgChartError(label, f"selector parent {selector['parent']!r} is not a known unit")
 
 
 def _validate_users(users: list[dict[str, Any]], known_units: set[str]) -> None:
@@ -238,9 +230,7 @@ def _validate_settings(settings: Mapping[str, Any], known_units: set[str]) -> No
 
 def _same(a: object, b: object) -> bool:
     """Equal including JSON types: False == 0 in Python; as settings they differ."""
-    return bool(a == b) and json.dumps(a, sort_keys=True, default=str) == json.dumps(
-        b, sort_keys=True, default=str
-    )
+    return bool(a == b) and json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
 def _apply(row: object, values: Mapping[str, Any]) -> bool:
@@ -354,9 +344,7 @@ def _sync_roles(session: Session, users: list[dict[str, Any]], summary: LoadSumm
     usernames = [entry["username"] for entry in users]
     current = {
         (r.username, r.role, r.unit_code): r
-        for r in session.scalars(
-            select(RoleAssignment).where(RoleAssignment.username.in_(usernames))
-        )
+        for r in session.scalars(select(RoleAssignment).where(RoleAssignment.username.in_(usernames)))
     }
     for key, row in current.items():
         if key not in wanted:

@@ -16,12 +16,9 @@ class RegisterError(Exception):
 class NumberAlreadyIssued(RegisterError):
     """A number of a sequence was about to be given a second time (the counter was tampered with)."""
 
-    def __init__(
-        self, agency_code: str, sequence_key: str, year: int, number: int
-    ) -> None:
+    def __init__(self, agency_code: str, sequence_key: str, year: int, number: int) -> None:
         super().__init__(
-            f"number {number} of sequence {sequence_key!r} of {agency_code!r} in {year} "
-            "has already been issued"
+            f"number {number} of sequence {sequence_key!r} of {agency_code!r} in {year} has already been issued"
         )
         self.agency_code = agency_code
         self.sequence_key = sequence_key
@@ -33,9 +30,7 @@ class ArrivalNotFound(RegisterError):
     """No incoming document carries this arrival number (số đến) in that year."""
 
     def __init__(self, agency_code: str, year: int, arrival_number: int) -> None:
-        super().__init__(
-            f"no arrival number {arrival_number} of {agency_code!r} in {year}"
-        )
+        super().__init__(f"no arrival number {arrival_number} of {agency_code!r} in {year}")
         self.agency_code = agency_code
         self.year = year
         self.arrival_number = arrival_number
@@ -52,8 +47,7 @@ class ArrivalClosed(RegisterError):
         reply_notation: str | None,
     ) -> None:
         super().__init__(
-            f"arrival number {arrival_number} of {agency_code!r} in {year} is already closed "
-            f"by {reply_notation!r}"
+            f"arrival number {arrival_number} of {agency_code!r} in {year} is already closed by {reply_notation!r}"
         )
         self.agency_code = agency_code
         self.year = year

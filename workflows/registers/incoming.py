@@ -34,13 +34,9 @@ def register_arrival(
 ) -> IncomingDocument:
     """Enter an incoming document with the next arrival number (số đến) of its arrival year."""
     if urgency not in URGENCY_CODES:
-        raise ValueError(
-            f"unknown urgency {urgency!r}; expected one of {sorted(URGENCY_CODES)}"
-        )
+        raise ValueError(f"unknown urgency {urgency!r}; expected one of {sorted(URGENCY_CODES)}")
     if doc_date > arrival_date:
-        raise ValueError(
-            f"document date {doc_date} is after its arrival date {arrival_date}"
-        )
+        raise ValueError(f"document date {doc_date} is after its arrival date {arrival_date}")
     issuer = clean_text(issuer, "issuer", 255)
     number_code = clean_text(number_code, "number_code", 100)
     subject = clean_text(subject, "subject", SUBJECT_MAX)
@@ -92,18 +88,12 @@ def find_duplicates(
     return list(session.scalars(statement))
 
 
-def assign_handling(
-    session: Session, doc: IncomingDocument, lead_unit: str, deadline: date | None
-) -> IncomingDocument:
+def assign_handling(session: Session, doc: IncomingDocument, lead_unit: str, deadline: date | None) -> IncomingDocument:
     """Record the leader's directive: the lead unit (chủ trì) and the handling deadline."""
     if doc.status != STATUS_OPEN:
-        raise ArrivalClosed(
-            doc.agency_code, doc.year, doc.arrival_number, doc.reply_notation
-        )
+        raise ArrivalClosed(doc.agency_code, doc.year, doc.arrival_number, doc.reply_notation)
     if deadline is not None and deadline < doc.arrival_date:
-        raise ValueError(
-            f"deadline {deadline} is before the arrival date {doc.arrival_date}"
-        )
+        raise ValueError(f"deadline {deadline} is before the arrival date {doc.arrival_date}")
     doc.lead_unit = clean_text(lead_unit, "lead_unit", 64)
     doc.handling_deadline = deadline
     session.flush()
@@ -142,15 +132,11 @@ def close_arrival(
     return doc
 
 
-def incoming_register(
-    session: Session, agency_code: str, year: int
-) -> list[IncomingDocument]:
+def incoming_register(session: Session, agency_code: str, year: int) -> list[IncomingDocument]:
     """The incoming register of one year, in arrival-number order."""
     statement = (
         select(IncomingDocument)
-        .where(
-            IncomingDocument.agency_code == agency_code, IncomingDocument.year == year
-        )
+        .where(IncomingDocument.agency_code == agency_code, IncomingDocument.year == year)
         .order_by(IncomingDocument.arrival_number)
     )
     return list(session.scalars(statement))

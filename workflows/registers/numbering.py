@@ -41,9 +41,7 @@ def format_number(number: int) -> str:
     return f"{number:02d}"
 
 
-def sequence_key_for(
-    document_type: str, sequence_for_type: Mapping[str, str] | None = None
-) -> str:
+def sequence_key_for(document_type: str, sequence_for_type: Mapping[str, str] | None = None) -> str:
     """The sequence a document type draws from; types not in the mapping share "outgoing"."""
     # The agency head chooses the scheme (one shared sequence or one per type), so the
     # mapping is configuration passed in, not a rule written here.
@@ -52,9 +50,7 @@ def sequence_key_for(
     return sequence_for_type.get(document_type, SEQUENCE_OUTGOING)
 
 
-def _advance(
-    session: Session, agency_code: str, sequence_key: str, year: int
-) -> int | None:
+def _advance(session: Session, agency_code: str, sequence_key: str, year: int) -> int | None:
     statement = (
         update(NumberCounter)
         .where(
@@ -70,9 +66,7 @@ def _advance(
     return session.execute(statement).scalar_one_or_none()
 
 
-def _create_counter(
-    session: Session, agency_code: str, sequence_key: str, year: int
-) -> None:
+def _create_counter(session: Session, agency_code: str, sequence_key: str, year: int) -> None:
     try:
         with session.begin_nested():
             session.add(
@@ -88,9 +82,7 @@ def _create_counter(
         pass
 
 
-def next_number(
-    session: Session, agency_code: str, sequence_key: str, year: int
-) -> int:
+def next_number(session: Session, agency_code: str, sequence_key: str, year: int) -> int:
     """Take the next number of a sequence (1 for the first of the year); flushes, never commits."""
     if not agency_code or not sequence_key:
         raise ValueError("agency_code and sequence_key must not be empty")
@@ -101,9 +93,7 @@ def next_number(
         _create_counter(session, agency_code, sequence_key, year)
         number = _advance(session, agency_code, sequence_key, year)
     if number is None:  # pragma: no cover - the row exists after _create_counter
-        raise RegisterError(
-            f"counter {agency_code}/{sequence_key}/{year} could not be created"
-        )
+        raise RegisterError(f"counter {agency_code}/{sequence_key}/{year} could not be created")
     return number
 
 
@@ -137,7 +127,5 @@ def issue_number(
         with session.begin_nested():
             session.add(row)
     except IntegrityError as exc:
-        raise NumberAlreadyIssued(
-            agency_code, sequence_key, issued_on.year, number
-        ) from exc
+        raise NumberAlreadyIssued(agency_code, sequence_key, issued_on.year, number) from exc
     return row

@@ -24,15 +24,11 @@ CONG_VAN = "CV"
 def _code(value: str, field: str) -> str:
     code = unicodedata.normalize("NFC", value).strip()
     if not code or any(ch.isspace() or ch in "/-" for ch in code):
-        raise ValueError(
-            f"{field} must be a non-empty code without spaces, '/' or '-': {value!r}"
-        )
+        raise ValueError(f"{field} must be a non-empty code without spaces, '/' or '-': {value!r}")
     return code
 
 
-def document_notation(
-    number: int, document_type: str, agency_notation: str, unit_notation: str | None
-) -> str:
+def document_notation(number: int, document_type: str, agency_notation: str, unit_notation: str | None) -> str:
     """The "số, ký hiệu": "57/SVHTTDL-QLVHGĐ" for a công văn, "58/BC-SVHTTDL[-UNIT]" otherwise."""
     prefix = format_number(number)
     agency = _code(agency_notation, "agency_notation")
@@ -70,16 +66,13 @@ def issue_outgoing(
     """
     if signer_capacity is not None and signer_capacity not in SIGNER_CAPACITIES:
         raise ValueError(
-            f"unknown signer capacity {signer_capacity!r}; expected None or one of "
-            f"{sorted(SIGNER_CAPACITIES)}"
+            f"unknown signer capacity {signer_capacity!r}; expected None or one of {sorted(SIGNER_CAPACITIES)}"
         )
     document_type = _code(document_type, "document_type")
     drafting_unit = _code(drafting_unit_notation, "drafting_unit_notation")
     subject = clean_text(subject, "subject", SUBJECT_MAX)
     signer_username = clean_text(signer_username, "signer_username", 150)
-    unit_in_notation = (
-        drafting_unit if document_type == CONG_VAN or unit_suffix else None
-    )
+    unit_in_notation = drafting_unit if document_type == CONG_VAN or unit_suffix else None
     # Build one notation now so that a bad agency notation fails before a number is taken.
     document_notation(1, document_type, agency_notation, unit_in_notation)
     sequence_key = sequence_key_for(document_type, sequence_for_type)
@@ -88,9 +81,7 @@ def issue_outgoing(
         agency_code=agency_code,
         sequence_key=sequence_key,
         issued_on=issued_date,
-        notation=lambda number: document_notation(
-            number, document_type, agency_notation, unit_in_notation
-        ),
+        notation=lambda number: document_notation(number, document_type, agency_notation, unit_in_notation),
         subject=subject,
         document_type=document_type,
         reference=reference,

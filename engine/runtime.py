@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, jobs, task_rows
+from .calls import call_inputs, call_outputs, text_or_none
 from .definitions import deploy as deploy_definition
 from .definitions import latest_definition
 from .errors import (
@@ -30,7 +31,6 @@ from .errors import (
     NotFound,
     PermissionDenied,
     TaskNotActive,
-    WorkflowError,
 )
 from .instances import LoadedInstance, conflicts_translated, flush_or_conflict, workflow_error
 from .models import Job, ProcessDefinition, ProcessInstance, TaskRow
@@ -244,8 +244,8 @@ class Engine:
         now = self.now()
         row.state, row.completed_at, row.completed_by = task_rows.COMPLETED, now, actor
         row.assignee = row.assignee or actor
-        row.decision = _text_or_none(cleaned.get("decision"))
-        row.comment = _text_or_none(cleaned.get("comment"))
+        row.decision = text_or_none(cleaned.get("decision"))
+        row.comment = text_or_none(cleaned.get("comment"))
         # A colleague who completed or claimed the task a moment ago wins; stop before any work.
         flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id, instance_id=row.instance_id)
         try:
@@ -301,36 +301,29 @@ class Engine:
     @conflicts_translated
     def suspend(self, instance_id: int, actor: str, reason: str) -> None:
         """Hold an instance: no task of it can be completed and no timer fires until resumed."""
+        self._change_status(instance_id, RUNNING, SUSPENDED, "suspended", actor, reason)
+
+    @conflicts_translated
+    def resume(self, instance_id: int, actor: str) -> None:
+        """Let a suspended instance go on."""
+        self._change_status(instance_id, SUSPENDED, RUNNING, "resumed", actor, None)
+
+    def _change_status(
+        self, instance_id: int, expected: str, new: str, action: str, actor: str, reason: str | None
+    ) -> None:
         row = self.instance(instance_id)
-        if row.status != RUNNING:
+        if row.status != expected:
             raise InstanceNotRunning(instance_id, row.status)
-        row.status = SUSPENDED
+        row.status = new
         flush_or_conflict(self.session, f"instance {instance_id}", instance_id=instance_id)
         audit.append(
             self.session,
-            "engine:instance:suspended",
+            f"engine:instance:{action}",
             actor=actor,
             at=self.now(),
             case_id=row.case_id,
             instance_id=instance_id,
             comment=reason,
-        )
-
-    @conflicts_translated
-    def resume(self, instance_id: int, actor: str) -> None:
-        """Let a suspended instance go on."""
-        row = self.instance(instance_id)
-        if row.status != SUSPENDED:
-            raise InstanceNotRunning(instance_id, row.status)
-        row.status = RUNNING
-        flush_or_conflict(self.session, f"instance {instance_id}", instance_id=instance_id)
-        audit.append(
-            self.session,
-            "engine:instance:resumed",
-            actor=actor,
-            at=self.now(),
-            case_id=row.case_id,
-            instance_id=instance_id,
         )
 
     # -- jobs -------------------------------------------------------------------------------
@@ -377,7 +370,7 @@ class Engine:
             child = self._load(int(item.target), "system", require_running=False)
             call = parent.workflow.get_task_from_id(UUID(child.row.parent_task_id or ""))
             if call is not None and call.state == TaskState.STARTED:
-                call.data.update(_outputs(child))
+                call.data.update(call_outputs(child))
                 try:
                     call.complete()
                 except SpiffWorkflowException as exc:
@@ -436,7 +429,7 @@ class Engine:
         for call in [t for t in loaded.workflow.get_tasks(state=TaskState.STARTED) if is_waiting_call(t)]:
             child_key = call.task_spec.spec
             child_spec = self.services.spec_cache.get(latest_definition(self.session, child_key)).spec
-            inputs = _inputs(call, child_spec)
+            inputs = call_inputs(call, child_spec)
             child = self._create(
                 child_key,
                 actor,
@@ -478,28 +471,3 @@ class Engine:
             after={"task": row.spec_name, "title": row.title, **(after or {})},
             comment=comment,
         )
-
-
-def _inputs(call: Any, child_spec: Any) -> dict[str, Any]:
-    io = getattr(child_spec, "io_specification", None)
-    if io is None or not io.data_inputs:
-        return deepcopy(dict(call.data))
-    missing = [var.bpmn_id for var in io.data_inputs if var.bpmn_id not in call.data]
-    if missing:
-        raise WorkflowError(
-            f"call {call.task_spec.bpmn_id!r} lacks the data inputs {missing}", task_spec=call.task_spec.bpmn_id
-        )
-    return {var.bpmn_id: deepcopy(call.data[var.bpmn_id]) for var in io.data_inputs}
-
-
-def _outputs(child: LoadedInstance) -> dict[str, Any]:
-    end = child.workflow.get_next_task(spec_name="End")
-    data = dict(end.data) if end is not None else dict(child.workflow.last_task.data)
-    io = getattr(child.workflow.spec, "io_specification", None)
-    if io is None or not io.data_outputs:
-        return deepcopy(data)
-    return {var.bpmn_id: deepcopy(data.get(var.bpmn_id)) for var in io.data_outputs}
-
-
-def _text_or_none(value: Any) -> str | None:
-    return str(value) if value not in (None, "") else None

@@ -5,76 +5,24 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
-import pickle
 from typing import Any
 
 import pytest
-from marshmallow import Schema, fields
 
+from workflows.directive import reference_case as case
 from workflows.directive.forms import register_directive_forms
 from workflows.forms import (
     FieldError,
     FormInvalid,
     FormRegistry,
-    FormSchema,
-    UnknownForm,
 )
-from workflows.forms.base import Count, Day, Group, Items, Text
-from workflows.forms.messages import MARSHMALLOW_MESSAGES, Message, bilingual
 
 # --- The reference case: letter 2104-CV/BTGTU and the Sở's công văn answering it --------------
 
-SUBJECT = (
-    "Đẩy mạnh thông tin, tuyên truyền, nắm bắt, định hướng dư luận xã hội về công tác phòng, chống tham nhũng, tiêu cực"
-)
-TASKS = [
-    (
-        "Thường xuyên thông tin tuyên truyền đậm nét về mục đích của công tác phòng, chống tham nhũng, "
-        "tiêu cực; bảo đảm tuyên truyền có trọng tâm, trọng điểm; tích cực cập nhật nội dung thông tin "
-        "tuyên truyền, lồng ghép với tuyên truyền chủ trương, đường lối của Đảng, chính sách, pháp luật "
-        "của Nhà nước, công tác xây dựng Đảng, xây dựng hệ thống chính trị..."
-    ),
-    (
-        "Thông tin tuyên truyền về việc phát huy vai trò chủ động, tích cực trong phối hợp công tác "
-        "giữa các cơ quan, đơn vị trong triển khai tổ chức tuyên truyền theo tinh thần Quy chế phối hợp "
-        "giữa ban tuyên giáo các cấp với cơ quan nhà nước cùng cấp trong việc thực thi pháp luật, "
-        "triển khai kế hoạch phát triển kinh tế - xã hội, giải quyết các vấn đề nổi cộm, nhân dân quan "
-        "tâm. Việc nâng cao ý thức trách nhiệm của các cấp ủy, chính quyền trong lãnh đạo, chỉ đạo "
-        "công tác phòng, chống tham nhũng, tiêu cực; góp phần thực hiện thắng lợi các mục tiêu Nghị "
-        "quyết Đại hội đại biểu toàn quốc lần thứ XIII của Đảng, nghị quyết đại hội đảng bộ các cấp, "
-        "nhiệm kỳ 2020 - 2025."
-    ),
-    (
-        "Tăng cường chỉ đạo chủ động trong công tác thông tin, tuyên truyền góp phần định hướng tư "
-        "tưởng, ổn định dư luận xã hội. Thường xuyên theo dõi, kiểm tra, xử lý nghiêm các vi phạm "
-        "trong việc đăng tải, phổ biến thông tin, quan điểm sai trái, xuyên tạc các nội dung công tác "
-        "phòng, chống tham nhũng, tiêu cực."
-    ),
-    (
-        "Tùy điều kiện, tình hình thực tế của các cơ quan, đơn vị, có thể tổ chức tuyên truyền bằng "
-        "các hình thức phù hợp, như: Tuyên truyền trên hệ thống truyền thanh cơ sở xã, phường, thị "
-        "trấn; trang thông tin điện tử của các cơ quan, đơn vị; trên internet, mạng xã hội (facebook, "
-        "zalo, youtube,...); tuyên truyền thông qua hội nghị báo cáo viên, sinh hoạt chi bộ, sinh hoạt "
-        "của các tổ chức chính trị - xã hội, tổ chức xã hội nghề nghiệp; các hoạt động văn hóa, văn "
-        "nghệ, thể thao..."
-    ),
-    (
-        "Thường xuyên chú trọng việc nắm bắt tình hình, định hướng nhận thức dư luận xã hội, nhằm tạo "
-        "sự đồng thuận cao trong cán bộ, đảng viên, công chức, viên chức, người lao động, đoàn viên, "
-        "hội viên, các tầng lớp Nhân dân về sự lãnh đạo, chỉ đạo, tổ chức thực hiện công tác phòng, "
-        "chống tham nhũng, tiêu cực."
-    ),
-]
+SUBJECT, TASKS = case.SUBJECT, case.TASKS
 
 VALID: dict[str, dict[str, Any]] = {
-    "register_incoming": {
-        "incoming_issuer": "Ban Tuyên giáo Tỉnh ủy",
-        "incoming_number": "2104-CV/BTGTU",
-        "incoming_date": "2023-03-03",
-        "incoming_subject": SUBJECT,
-        "urgency": "thuong",
-        "incoming_received_date": "2023-03-06",
-    },
+    "register_incoming": dict(case.INCOMING),
     "instruct": {
         "lead_division": "QLVHGD",
         "supporting_divisions": ["VP"],
@@ -84,14 +32,10 @@ VALID: dict[str, dict[str, Any]] = {
     },
     "draft": {
         "draft_subject": SUBJECT,
-        "draft_basis": "Thực hiện Công văn số 2104-CV/BTGTU, ngày 03/3/2023 của Ban Tuyên giáo "
-        "Tỉnh uỷ về việc Đẩy mạnh thông tin, tuyên truyền nắm bắt, định hướng dư luận xã hội về "
-        "công tác phòng, chống tham nhũng, tiêu cực.",
-        "draft_intro": "Nhằm đẩy mạnh công tác thông tin, tuyên truyền, nắm bắt dư luận xã hội về "
-        "công tác phòng, chống tham nhũng, tiêu cực; … trong đó, tập trung vào một số vấn đề như sau:",
+        "draft_basis": case.BASIS,
+        "draft_intro": case.INTRO,
         "draft_tasks": TASKS,
-        "draft_closing": "Nhận được công văn này, đề nghị các đơn vị trực thuộc Sở; Phòng Văn hóa "
-        "và Thông tin; … triển khai các hoạt động tuyên truyền đạt hiệu quả./.",
+        "draft_closing": case.CLOSING,
         "recipient_groups": ["don_vi_truc_thuoc_so", "phong_vhtt", "trung_tam_vhtt"],
         "report_deadline": "2023-03-24",
         "cc": [
@@ -479,97 +423,3 @@ def test_data_that_is_not_an_object_is_a_form_level_error(forms: FormRegistry) -
 
     assert (error.field, error.label_vi, error.label_en) == ("", "Biểu mẫu", "Form")
     assert str(error) == ("Biểu mẫu: Phải là một đối tượng gồm các trường. / Must be an object of named fields.")
-
-
-# --- The registry -----------------------------------------------------------------------------
-
-
-def test_an_unknown_form_key_is_a_clear_key_error(forms: FormRegistry) -> None:
-    with pytest.raises(KeyError) as caught:
-        forms.validate("approve_budget", {})
-
-    assert isinstance(caught.value, UnknownForm)
-    assert str(caught.value) == "No form is registered under the key 'approve_budget'."
-
-
-def test_a_form_key_is_registered_once(forms: FormRegistry) -> None:
-    with pytest.raises(ValueError, match="already registered"):
-        register_directive_forms(forms)
-
-
-def test_a_form_with_an_unlabelled_or_english_only_field_is_refused() -> None:
-    class Careless(FormSchema):
-        note = fields.String()
-
-    with pytest.raises(TypeError, match="note: metadata needs label_vi and label_en") as caught:
-        FormRegistry().register("careless", Careless)
-
-    assert "note: message 'required' is not bilingual" in str(caught.value)
-
-
-# --- The message catalogue --------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    "marshmallow_class",
-    [fields.String, fields.Date, fields.Integer, fields.List, fields.Nested],
-)
-def test_every_default_message_of_the_fields_we_use_is_translated(
-    marshmallow_class: type[fields.Field[Any]],
-) -> None:
-    templates: dict[str, str] = {}
-    for klass in reversed(marshmallow_class.__mro__):
-        templates.update(vars(klass).get("default_error_messages", {}))
-
-    assert set(templates.values()) <= set(MARSHMALLOW_MESSAGES)
-
-
-def test_every_schema_message_of_marshmallow_is_translated() -> None:
-    assert set(Schema._default_error_messages.values()) <= set(MARSHMALLOW_MESSAGES)
-
-
-def test_our_fields_carry_only_bilingual_messages() -> None:
-    made: list[fields.Field[Any]] = [
-        Text("a", "a"),
-        Day("a", "a"),
-        Count("a", "a"),
-        Items("a", "a", Text("a", "a")),
-        Group("a", "a", FormSchema),
-    ]
-
-    for field in made:
-        assert all(isinstance(text, Message) for text in field.error_messages.values()), field
-
-
-@pytest.mark.parametrize(
-    ("formatted", "vietnamese"),
-    [
-        ("Must be one of: thuong, khan.", "Phải là một trong các giá trị: thuong, khan."),
-        (
-            "Must be greater than or equal to 0 and less than or equal to 5.",
-            "Phải lớn hơn hoặc bằng 0 và nhỏ hơn hoặc bằng 5.",
-        ),
-        ("Must be greater than 0.", "Phải lớn hơn 0."),
-        ("Longer than maximum length 10.", "Độ dài tối đa là 10."),
-        ("Missing data for required field.", "Trường bắt buộc."),
-    ],
-)
-def test_a_formatted_marshmallow_message_is_read_back_into_vietnamese(formatted: str, vietnamese: str) -> None:
-    assert bilingual(formatted).vi == vietnamese
-
-
-def test_an_unknown_english_message_keeps_its_text_and_gets_a_vietnamese_one() -> None:
-    message = bilingual("Division is closed.")
-
-    assert (message.en, message.vi) == ("Division is closed.", "Giá trị không hợp lệ.")
-
-
-def test_a_message_survives_copy_and_pickle() -> None:
-    message = Message("too_long", "At most {max} characters.", "Tối đa {max} ký tự.").format(max=9)
-
-    for again in (copy.deepcopy(message), pickle.loads(pickle.dumps(message))):
-        assert (again.code, again.en, again.vi) == (
-            "too_long",
-            "At most 9 characters.",
-            "Tối đa 9 ký tự.",
-        )

@@ -10,11 +10,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import engine.models  # noqa: F401  (tables)
-import workflows.models  # noqa: F401  (tables)
 from engine.clock import ManualClock
-from engine.db import Base
 from engine.runtime import Engine
+from web import migrate
 from web.composition import Runtime, build_services
 from web.db import make_engine, make_session_factory, unit_of_work
 from web.settings import Settings
@@ -66,7 +64,7 @@ def bench_runtime(extra_units: int = 0) -> Iterator[tuple[Runtime, ManualClock]]
         chart_file = tmp / "chart.json"
         chart_file.write_text(json.dumps(chart_with_units(settings.org_chart_file, extra_units)), encoding="utf-8")
         db = make_engine(f"sqlite:///{tmp / 'bench.sqlite'}")
-        Base.metadata.create_all(db)
+        migrate.upgrade(db)
         clock = ManualClock(START)
         runtime = Runtime(settings, db, make_session_factory(db), build_services(settings, clock))
         with unit_of_work(runtime.sessions) as session:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
@@ -36,6 +37,8 @@ def rehearse(runtime: Runtime) -> DemoResult:
     clock = ManualClock(datetime(2023, 3, 6, 1, 0, tzinfo=UTC))
     services = replace(runtime.services, clock=clock)
 
+    # Who acts for a unit does not change during the rehearsal: ask the directory once per unit.
+    @functools.cache
     def officer_of(unit: str) -> str:
         with unit_of_work(runtime.sessions) as session:
             holders = OrgDirectory(session).holders("unit_officer", unit)

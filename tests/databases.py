@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -35,13 +36,13 @@ def postgresql_url() -> str:
 
 
 @contextmanager
-def postgresql_schema(url: str) -> Iterator[Engine]:
+def postgresql_schema(url: str, **engine_options: Any) -> Iterator[Engine]:
     """An engine whose connections live in a new, empty schema, dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = create_engine(url)
     with admin.begin() as connection:
         connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"})
+    engine = make_engine(url, connect_args={"options": f"-csearch_path={schema}"}, **engine_options)
     try:
         yield engine
     finally:

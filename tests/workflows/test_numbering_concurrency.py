@@ -8,70 +8,32 @@ under ``CI=true`` or when ``TEST_DATABASE_URL`` named PostgreSQL explicitly: the
 
 from __future__ import annotations
 
-import os
 import threading
-import uuid
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
-from typing import NoReturn
 
 import pytest
-from sqlalchemy import Engine, create_engine, func, select, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from engine.db import Base
+from tests.databases import postgresql_schema, postgresql_url
 from workflows.registers.models import IssuedNumber, NumberCounter
 from workflows.registers.numbering import SEQUENCE_OUTGOING, format_number, issue_number
 
-DEFAULT_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 THREADS = 8
 ISSUES_PER_THREAD = 25
 AGENCY = "SVHTTDL-LS"
 
 
-def _postgresql_url() -> tuple[str, bool]:
-    """The URL to use and whether PostgreSQL was asked for explicitly."""
-    configured = os.environ.get("TEST_DATABASE_URL", "")
-    if configured.startswith("postgresql"):
-        return configured, True
-    return DEFAULT_URL, False
-
-
-def _unreachable(reason: str, explicit: bool) -> NoReturn:
-    message = f"PostgreSQL is not reachable for the numbering concurrency test: {reason}"
-    if explicit or os.environ.get("CI") == "true":
-        pytest.fail(message)
-    pytest.skip(message + " (set TEST_DATABASE_URL=postgresql+psycopg://... to run it)")
-
-
 @pytest.fixture(scope="module")
 def pg_engine() -> Iterator[Engine]:
     """An engine whose search_path is a fresh schema holding only the numbering tables."""
-    url, explicit = _postgresql_url()
-    admin = create_engine(url, connect_args={"connect_timeout": 5})
-    schema = f"test_numbering_{uuid.uuid4().hex[:12]}"
-    try:
-        with admin.begin() as connection:
-            connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    except OperationalError as exc:
-        admin.dispose()
-        _unreachable(str(exc.orig), explicit)
-    engine = create_engine(
-        url,
-        pool_size=THREADS,
-        connect_args={"connect_timeout": 5, "options": f"-csearch_path={schema}"},
-    )
-    try:
+    with postgresql_schema(postgresql_url(), pool_size=THREADS) as engine:
         tables = [NumberCounter.__table__, IssuedNumber.__table__]
         Base.metadata.create_all(engine, tables=tables)  # type: ignore[arg-type]
         yield engine
-    finally:
-        engine.dispose()
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
 
 
 def test_concurrent_issuers_get_every_number_exactly_once(pg_engine: Engine) -> None:

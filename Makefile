@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: run test setup install lint bench clean
+.PHONY: run test setup install lint bench demo clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -17,10 +17,14 @@ install: $(STAMP)
 # Creates or upgrades the database (SQLite in instance/ unless DATABASE_URL says otherwise),
 # loads the demo organisation and deploys the processes in bpmn/.
 setup: install
-	$(BIN)/directive-flow setup
+	$(BIN)/directive-flow setup --demo-passwords
 
-# Until the web application exists, the product shows itself through the demo.
+# The web application on http://127.0.0.1:$${PORT:-5000}, with a job worker beside it.
 run: setup
+	$(BIN)/directive-flow serve
+
+# The reference case through every step, printed as a trail.
+demo: setup
 	$(BIN)/directive-flow demo
 
 test: setup

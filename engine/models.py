@@ -59,6 +59,8 @@ class ProcessInstance(Base):
     parent_task_id: Mapped[str | None] = mapped_column(String(36))
     business_key: Mapped[str | None] = mapped_column(String(200), index=True)
     title: Mapped[str | None] = mapped_column(String(1000))
+    # Title and numbers folded for search (see engine.text.fold); kept by whoever sets them.
+    search_text: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), index=True)
     state: Mapped[str] = mapped_column(Text)
     serializer_version: Mapped[str] = mapped_column(String(20))

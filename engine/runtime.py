@@ -38,6 +38,7 @@ from .ports import ScriptContext
 from .scripting import SandboxScriptEngine
 from .services import EngineServices
 from .specs import CHILD_INSTANCE_KEY, is_waiting_call
+from .text import extend
 
 RUNNING, SUSPENDED, COMPLETED, CANCELLED = "running", "suspended", "completed", "cancelled"
 
@@ -445,6 +446,7 @@ class Engine:
             self._advance(child, actor)
 
     def _save(self, loaded: LoadedInstance) -> None:
+        loaded.row.search_text = extend(loaded.row.search_text, loaded.row.title, loaded.row.business_key)
         loaded.row.state = self.services.serializer.dump(loaded.workflow)
         loaded.row.serializer_version = self.services.serializer.version
         flush_or_conflict(self.session, f"case {loaded.row.case_id}", instance_id=loaded.row.id)

@@ -24,6 +24,7 @@ from web.settings import Settings
 def _load_all_models() -> None:
     """Import every module that declares tables, so that metadata knows them all."""
     import engine.models  # noqa: F401
+    import web.models  # noqa: F401
     import workflows.models  # noqa: F401
 
 

@@ -8,8 +8,11 @@ from typing import Any
 
 from flask import Flask
 
+from . import auth, errors, i18n, requests
 from .composition import Runtime, build_runtime
+from .extensions import csrf
 from .settings import Settings
+from .views import inbox
 
 
 def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
@@ -18,7 +21,15 @@ def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
     runtime = build_runtime(settings)
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
     app.config["SECRET_KEY"] = settings.secret_key or _instance_secret(settings)
+    app.config["MAX_CONTENT_LENGTH"] = 10 * 1024 * 1024
     app.extensions["directive_flow"] = runtime
+
+    requests.init_app(app)
+    csrf.init_app(app)
+    i18n.init_app(app, settings.timezone)
+    auth.init_app_login(app)
+    errors.init_app(app)
+    app.register_blueprint(inbox.bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import sys
 import time
 from dataclasses import replace
@@ -24,6 +25,8 @@ from . import create_app, migrate, runtime_of
 from .composition import Runtime
 from .db import unit_of_work
 from .demo import rehearse, trail_lines
+from .serving import GunicornApplication
+from .users import DEMO_PASSWORD, give_demo_passwords
 
 
 def _runtime() -> Runtime:
@@ -76,11 +79,20 @@ def db_current() -> None:
 
 @main.command("seed")
 @click.option("--file", "path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-def seed(path: Path | None) -> None:
+@click.option(
+    "--demo-passwords",
+    is_flag=True,
+    help=f"Give every user without a password the demo password {DEMO_PASSWORD!r} (local use only).",
+)
+def seed(path: Path | None, demo_passwords: bool) -> None:
     """Load the org chart (units, groups, users, roles, settings); running it twice changes nothing."""
     runtime = _migrated_runtime()
     with unit_of_work(runtime.sessions) as session:
         summary = load_org_chart(session, path or runtime.settings.org_chart_file)
+        if demo_passwords:
+            given = give_demo_passwords(session)
+            if given:
+                click.echo(f"demo password set for {given} users (local use only)")
     click.echo(
         f"org chart loaded: created {summary.created or 'nothing'}, updated {summary.updated or 'nothing'}, "
         f"removed {summary.removed or 'nothing'}"
@@ -105,12 +117,27 @@ def deploy(files: tuple[Path, ...], actor: str) -> None:
 
 
 @main.command("setup")
+@click.option("--demo-passwords", is_flag=True, help="Also give users without a password the demo password.")
 @click.pass_context
-def setup(ctx: click.Context) -> None:
+def setup(ctx: click.Context, demo_passwords: bool) -> None:
     """Upgrade the schema, load the org chart and deploy the processes."""
     ctx.invoke(db_upgrade)
-    ctx.invoke(seed)
+    ctx.invoke(seed, demo_passwords=demo_passwords)
     ctx.invoke(deploy)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--workers", default=2, show_default=True, help="Web worker processes.")
+def serve(host: str, workers: int) -> None:
+    """Serve the web application with gunicorn on PORT, with a job worker beside it."""
+    settings = _runtime().settings
+    job_worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"])
+    try:
+        GunicornApplication(create_app, {"bind": f"{host}:{settings.port}", "workers": workers}).run()
+    finally:
+        job_worker.terminate()
+        job_worker.wait(timeout=10)
 
 
 @main.command("demo")
@@ -170,3 +197,7 @@ def audit_verify() -> None:
             click.echo(f"event {item.seq}: {item.reason}", err=True)
         sys.exit(1)
     click.echo("audit trail intact")
+
+
+if __name__ == "__main__":
+    main()

@@ -9,6 +9,9 @@ from typing import Any
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+# Execution option marking a unit of work that will not write (see `_configure_sqlite`).
+READ_ONLY = "directive_flow_read_only"
+
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the connection settings the product relies on."""
@@ -34,10 +37,12 @@ def _configure_sqlite(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
 
     # BEGIN IMMEDIATE takes the write lock up front: a transaction that reads and then writes
-    # waits for another writer instead of failing half-way with "database is locked".
+    # waits for another writer instead of failing half-way with "database is locked". Units of
+    # work that only read (page views) ask for a deferred BEGIN so that they never queue.
     @event.listens_for(engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def make_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -21,11 +21,17 @@ class Settings:
     port: int
     bpmn_dir: Path
     org_chart_file: Path
+    # Session cookies carry the Secure flag unless told otherwise; browsers accept Secure cookies
+    # from http://localhost, so only a plain-HTTP deployment elsewhere needs COOKIE_SECURE=false.
+    cookie_secure: bool = True
+    # Password attempts: after this many failures within the window, sign-in waits out the window.
+    login_failures_allowed: int = 5
+    login_window_minutes: int = 15
     timezone: str = "Asia/Ho_Chi_Minh"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Read DATABASE_URL, SECRET_KEY, PORT, INSTANCE_PATH, BPMN_DIR and ORG_CHART_FILE."""
+        """Read DATABASE_URL, SECRET_KEY, PORT, INSTANCE_PATH, BPMN_DIR, ORG_CHART_FILE and COOKIE_SECURE."""
         env = os.environ if environ is None else environ
         instance = Path(env.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
         settings = cls(
@@ -39,5 +45,6 @@ class Settings:
             org_chart_file=Path(
                 env.get("ORG_CHART_FILE", PROJECT_ROOT / "workflows" / "orgchart" / "data" / "lang_son_2023.json")
             ),
+            cookie_secure=env.get("COOKIE_SECURE", "true").lower() not in ("0", "false", "no"),
         )
         return replace(settings, **overrides)

@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 
 import engine.models  # noqa: F401  (registers the engine's tables)
+import web.models  # noqa: F401  (registers the web layer's tables)
 import workflows.models  # noqa: F401  (registers the domain's tables)
 from engine.db import Base
 

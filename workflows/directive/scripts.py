@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from engine.models import ProcessInstance
 from engine.ports import ScriptContext
+from engine.text import extend
 from workflows.calendar import WorkingCalendar, escalation_time, reminder_time
 from workflows.directive.queries import case_reference
 from workflows.notifications import Notification, queue_notification
@@ -160,6 +161,12 @@ class _Bound:
             signer_capacity=capacity,
             reference=self._reference(),
         )
+        case = self.session.get(ProcessInstance, self.ctx.case_id)
+        if case is not None:
+            # The case is known by its directive's number once issued; every number stays searchable.
+            if document_type == "CV":
+                case.business_key = doc.notation
+            case.search_text = extend(case.search_text, doc.notation)
         return {
             "number": doc.number,
             "notation": doc.notation,

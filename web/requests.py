@@ -1,0 +1,69 @@
+"""The request as a unit of work: one session, committed once if the request succeeds."""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, g, request
+from sqlalchemy.orm import Session
+
+from engine.runtime import Engine
+from workflows.orgchart.directory import OrgDirectory
+
+from .composition import Runtime
+from .db import READ_ONLY
+
+
+def runtime() -> Runtime:
+    """The application's runtime (database, services)."""
+    value: Runtime = current_app.extensions["directive_flow"]
+    return value
+
+
+def db() -> Session:
+    """The request's session, opened on first use."""
+    if "db" not in g:
+        session = runtime().sessions()
+        if request.method in ("GET", "HEAD"):
+            # Page views only read: on SQLite they must not take the write lock.
+            session.connection(execution_options={READ_ONLY: True})
+        g.db = session
+    value: Session = g.db
+    return value
+
+
+def keep_changes_on_error() -> None:
+    """Commit this request's work even though it answers with an error (e.g. a refused sign-in)."""
+    g.keep_changes = True
+
+
+def engine() -> Engine:
+    """The workflow engine bound to this request's transaction."""
+    if "engine" not in g:
+        g.engine = Engine(db(), runtime().services)
+    value: Engine = g.engine
+    return value
+
+
+def directory() -> OrgDirectory:
+    """Who holds which role where, read in this request's transaction."""
+    return OrgDirectory(db())
+
+
+def init_app(app: Flask) -> None:
+    """Commit the request's work once when it succeeded; roll it back otherwise."""
+
+    @app.after_request
+    def _commit(response: Response) -> Response:
+        session = g.get("db")
+        if session is not None:
+            if response.status_code < 400 or g.get("keep_changes"):
+                session.commit()
+            else:
+                session.rollback()
+        return response
+
+    @app.teardown_request
+    def _close(_exc: BaseException | None) -> None:
+        session = g.pop("db", None)
+        if session is not None:
+            session.rollback()
+            session.close()

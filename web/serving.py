@@ -1,0 +1,25 @@
+"""Running the application under gunicorn, the production server, from our own command."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from flask import Flask
+from gunicorn.app.base import BaseApplication
+
+
+class GunicornApplication(BaseApplication):  # type: ignore[misc]
+    """Gunicorn serving an application built by our factory in each worker (after the fork)."""
+
+    def __init__(self, factory: Callable[[], Flask], options: Mapping[str, Any]) -> None:
+        self.factory = factory
+        self.options = dict(options)
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Flask:
+        return self.factory()

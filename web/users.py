@@ -1,0 +1,21 @@
+"""Accounts: demo passwords for local use."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows.orgchart.models import User
+
+from .passwords import hash_password
+
+# Printed in the README for trying the product locally; never used where real people sign in.
+DEMO_PASSWORD = "langson2023"  # noqa: S105
+
+
+def give_demo_passwords(session: Session) -> int:
+    """Set the demo password for every active user who has none; returns how many."""
+    users = session.scalars(select(User).where(User.password_hash.is_(None), User.active.is_(True))).all()
+    for user in users:
+        user.password_hash = hash_password(DEMO_PASSWORD)
+    return len(users)

@@ -1,0 +1,1 @@
+"""The officer-facing pages, one blueprint per page family."""

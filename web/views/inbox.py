@@ -1,0 +1,84 @@
+"""Việc cần xử lý: the signed-in officer's pending tasks, and claiming or releasing them."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from engine.inbox import SORTS, InboxQuery, inbox, steps_open_to
+from web.auth import me
+from web.requests import db, engine, runtime
+from workflows.calendar import LOCAL_TZ, WorkingCalendar
+from workflows.urgency import LABELS as URGENCY_LABELS
+from workflows.urgency import PRIORITY
+
+bp = Blueprint("inbox", __name__)
+_calendar = WorkingCalendar()
+SOON_WORKING_DAYS = 2
+
+
+def _today() -> date:
+    return runtime().services.clock.now().astimezone(LOCAL_TZ).date()
+
+
+def soon_boundary(today: date) -> datetime:
+    """Deadlines before this moment are due within two working days (amber)."""
+    last = _calendar.add_working_days(today, SOON_WORKING_DAYS)
+    return datetime.combine(last + timedelta(days=1), time(0), LOCAL_TZ)
+
+
+def _query() -> InboxQuery:
+    args = request.args
+    due = args.get("due")
+    now = runtime().services.clock.now()
+    due_before = now if due == "overdue" else soon_boundary(_today()) if due == "soon" else None
+    urgency = args.get("urgency")
+    return InboxQuery(
+        step=args.get("step") or None,
+        due_before=due_before,
+        min_priority=PRIORITY.get(urgency) if urgency else None,
+        text=(args.get("q") or "").strip()[:200] or None,
+        sort=str(args.get("sort")) if args.get("sort") in SORTS else "urgent",
+        page=max(1, args.get("page", 1, type=int) or 1),
+    )
+
+
+@bp.get("/")
+@login_required  # type: ignore[untyped-decorator]
+def index() -> str:
+    """The pending tasks of my role in my unit, open to my group or claimed by me."""
+    user = me()
+    query = _query()
+    page = inbox(db(), user.username, user.roles, query)
+    return render_template(
+        "inbox/index.html",
+        page=page,
+        query=query,
+        steps=steps_open_to(db(), user.username, user.roles),
+        urgencies=URGENCY_LABELS,
+        priority_labels={v: URGENCY_LABELS[k] for k, v in PRIORITY.items()},
+        now=runtime().services.clock.now(),
+        soon=soon_boundary(_today()),
+    )
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required  # type: ignore[untyped-decorator]
+def claim(task_id: str) -> Response:
+    """Take a task so that colleagues see it is being handled."""
+    row = engine().claim(task_id, me().username)
+    flash(_("Bạn đã nhận việc “%(title)s”.", title=row.title), "info")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.post("/tasks/<task_id>/release")
+@login_required  # type: ignore[untyped-decorator]
+def release(task_id: str) -> Response:
+    """Give a claimed task back to the group."""
+    row = engine().release(task_id, me().username)
+    flash(_("Việc “%(title)s” đã được trả lại cho nhóm.", title=row.title), "info")
+    return redirect(url_for("inbox.index"))

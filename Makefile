@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
+NODE_STAMP := node_modules/.installed-stamp
 
 .PHONY: run test setup install lint bench demo clean
 
@@ -12,7 +13,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NODE_STAMP): package.json package-lock.json
+	npm ci --no-audit --no-fund
+	touch $(NODE_STAMP)
+
+# Python and front-end packages, and the compiled message catalogues.
+install: $(STAMP) $(NODE_STAMP)
+	if [ -d web/translations ]; then $(BIN)/pybabel compile -q -d web/translations -D messages; fi
 
 # Creates or upgrades the database (SQLite in instance/ unless DATABASE_URL says otherwise),
 # loads the demo organisation and deploys the processes in bpmn/.

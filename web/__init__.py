@@ -15,10 +15,12 @@ from .settings import Settings
 from .views import inbox
 
 
-def create_app(overrides: Mapping[str, Any] | None = None) -> Flask:
-    """Build an application; `overrides` replace settings read from the environment (for tests)."""
-    settings = Settings.from_env(**dict(overrides or {}))
-    runtime = build_runtime(settings)
+def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | None = None) -> Flask:
+    """Build an application; `overrides` replace settings read from the environment, and a test
+    may hand over a runtime of its own (its database, its clock)."""
+    if runtime is None:
+        runtime = build_runtime(Settings.from_env(**dict(overrides or {})))
+    settings = runtime.settings
     app = Flask(__name__, instance_path=str(settings.instance_path.resolve()))
     app.config["SECRET_KEY"] = settings.secret_key or _instance_secret(settings)
     app.config["MAX_CONTENT_LENGTH"] = 10 * 1024 * 1024

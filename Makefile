@@ -28,6 +28,7 @@ setup: install
 
 # The web application on http://127.0.0.1:$${PORT:-5000}, with a job worker beside it.
 run: setup
+	$(BIN)/directive-flow samples --if-empty
 	$(BIN)/directive-flow serve
 
 # The reference case through every step, printed as a trail.

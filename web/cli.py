@@ -24,7 +24,7 @@ from workflows.orgchart.loader import load_org_chart
 from . import create_app, migrate, runtime_of
 from .composition import Runtime
 from .db import unit_of_work
-from .demo import rehearse, trail_lines
+from .demo import create_sample_cases, has_cases, rehearse, trail_lines
 from .serving import GunicornApplication
 from .users import DEMO_PASSWORD, give_demo_passwords
 
@@ -156,6 +156,17 @@ def demo(ctx: click.Context) -> None:
     )
     if result.status != "completed":
         sys.exit(1)
+
+
+@main.command("samples")
+@click.option("--if-empty", is_flag=True, help="Only when the database holds no case yet.")
+def samples(if_empty: bool) -> None:
+    """Create sample cases at every stage (instruction, drafting, signature, units reporting)."""
+    runtime = _migrated_runtime()
+    if if_empty and has_cases(runtime):
+        click.echo("cases exist already: no samples added")
+        return
+    click.echo(f"sample cases created: {create_sample_cases(runtime)}")
 
 
 @main.command("worker")

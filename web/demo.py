@@ -14,8 +14,10 @@ from engine import audit
 from engine.clock import ManualClock
 from engine.models import ProcessInstance, TaskRow
 from engine.worker import run_due_jobs
+from workflows.calendar import WorkingCalendar
 from workflows.directive.queries import arrival_of, issued_by
 from workflows.directive.rehearsal import LOCAL, Rehearsal
+from workflows.directive.samples import create_samples
 from workflows.directive.scenario import Outcome, run_reference_case
 from workflows.orgchart.directory import OrgDirectory
 
@@ -90,3 +92,31 @@ def trail_lines(runtime: Runtime, case_id: int) -> Iterator[str]:
             )
         for doc in issued_by(session, case_id):
             yield f"Văn bản đi: {doc.notation} ngày {doc.issued_date:%d/%m/%Y} ({doc.document_type}): {doc.subject}"
+
+
+def create_sample_cases(runtime: Runtime) -> int:
+    """Sample cases at every stage, dated around today (see workflows.directive.samples)."""
+    now = runtime.services.clock.now().astimezone(LOCAL)
+    calendar = WorkingCalendar()
+    # Steps are timed during office hours; before they start, "today" is the last working day.
+    today = now.date() if now.hour >= 17 else calendar.previous_working_day(now.date())
+    clock = ManualClock(now)
+    services = replace(runtime.services, clock=clock)
+
+    @functools.cache
+    def officer_of(unit: str) -> str:
+        with unit_of_work(runtime.sessions) as session:
+            return OrgDirectory(session).holders("unit_officer", unit)[0]
+
+    def new_rehearsal() -> Rehearsal:
+        return Rehearsal(
+            engine_transactions(runtime, services), clock, lambda: run_due_jobs(runtime.sessions, services)
+        )
+
+    return create_samples(new_rehearsal, officer_of, today)
+
+
+def has_cases(runtime: Runtime) -> bool:
+    """Whether the database holds any case yet."""
+    with unit_of_work(runtime.sessions) as session:
+        return session.scalar(select(ProcessInstance.id).limit(1)) is not None

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
 
-.PHONY: run test setup install lint bench demo clean
+.PHONY: run test setup install lint bench demo translations clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ lint: install
 
 bench: setup
 	$(BIN)/python -m bench
+
+# After changing user-facing text: collect the messages and merge them into the catalogues.
+translations: install
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o web/translations/messages.pot .
+	$(BIN)/pybabel update -q -i web/translations/messages.pot -d web/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,289 @@
+"""What a task page shows besides its form: the case, its documents and the earlier steps' comments.
+
+Also the parts of a form the schema cannot give: choices from the org chart, labels of coded
+values, hints, and the values a step starts with.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from flask import url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema
+from sqlalchemy import select
+from werkzeug.routing import BuildError
+
+from engine.models import ProcessInstance, TaskRow
+from web.form_fields import Choice, FormOptions, english
+from web.requests import db, directory, engine, runtime
+from workflows.calendar import LOCAL_TZ
+from workflows.directive.forms import FiguresForm
+from workflows.orgchart.models import RecipientGroup, Setting, Unit, User
+from workflows.urgency import LABELS as URGENCY_LABELS
+
+DECISIONS = {
+    "approve": _l("Đồng ý"),
+    "return": _l("Trả lại"),
+    "sign": _l("Ký ban hành"),
+    "accept": _l("Đạt"),
+    "more": _l("Yêu cầu bổ sung"),
+}
+URGENCIES = {
+    "thuong": _l("Thường"),
+    "khan": _l("Khẩn"),
+    "thuong_khan": _l("Thượng khẩn"),
+    "hoa_toc": _l("Hỏa tốc"),
+}
+assert set(URGENCIES) == set(URGENCY_LABELS), "every urgency of workflows.urgency needs a label here"
+CC_TAGS = {
+    "": _l("(không ghi)"),
+    "B/c": _l("B/c (để báo cáo)"),
+    "T/h": _l("T/h (để thực hiện)"),
+    "đ/b": _l("đ/b (để biết)"),
+    "p/h": _l("p/h (để phối hợp)"),
+}
+#: What a person decides afresh at every round: never filled in from an earlier round.
+FRESH_FIELDS = frozenset({"decision", "comment", "resubmit_by", "issue_note"})
+
+
+def _today() -> date:
+    return runtime().services.clock.now().astimezone(LOCAL_TZ).date()
+
+
+def agency_code() -> str:
+    """The code of the agency whose directives these are."""
+    return str(db().scalar(select(Setting.value).where(Setting.key == "agency")) or "")
+
+
+# --- form options -------------------------------------------------------------------------------
+
+
+def _divisions() -> list[Choice]:
+    query = (
+        select(Unit)
+        .where(Unit.kind == "division", Unit.parent_code == agency_code())
+        .order_by(Unit.position, Unit.code)
+    )
+    return [Choice(unit.code, unit.name) for unit in db().scalars(query) if unit.is_valid_on(_today())]
+
+
+def _leaders() -> list[Choice]:
+    names = full_names(directory().holders("leader", agency_code()))
+    return [Choice(username, label) for username, label in names.items()]
+
+
+def _groups() -> list[Choice]:
+    query = select(RecipientGroup).order_by(RecipientGroup.position, RecipientGroup.code)
+    return [Choice(group.code, group.name) for group in db().scalars(query)]
+
+
+def _decision_hint(schema: Schema) -> str | None:
+    decision = schema.fields.get("decision")
+    codes = {str(c) for rule in (decision.validators if decision else []) for c in getattr(rule, "choices", [])}
+    if "return" in codes:
+        return str(_("Bắt buộc khi trả lại dự thảo: nêu rõ nội dung cần sửa."))
+    if "more" in codes:
+        return str(_("Bắt buộc khi yêu cầu bổ sung: nêu rõ nội dung cần bổ sung."))
+    return None
+
+
+def form_options(schema_cls: type[Schema]) -> FormOptions:
+    """Choices, labels and hints of a form; org-chart lists are read only for the fields that need them."""
+    schema = schema_cls()
+    keys = set(schema.fields)
+    choices: dict[str, list[Choice]] = {}
+    if keys & {"lead_division", "supporting_divisions"}:
+        divisions = _divisions()
+        choices.update(lead_division=divisions, supporting_divisions=divisions)
+    if "signer" in keys:
+        choices["signer"] = _leaders()
+    if "recipient_groups" in keys:
+        choices["recipient_groups"] = _groups()
+    hints = {
+        "incoming_number": _("Ví dụ: 2104-CV/BTGTU"),
+        "draft_tasks": _("Mỗi nhiệm vụ một dòng; hệ thống tự đánh số khi phát hành."),
+        "recipient_groups": _("Chọn ít nhất một nhóm."),
+        "cc": _("Các dòng để trống được bỏ qua."),
+        "resubmit_by": _("Bắt buộc khi yêu cầu bổ sung."),
+        "supporting_divisions": _("Không chọn lại đơn vị chủ trì."),
+    }
+    comment_hint = _decision_hint(schema)
+    if comment_hint:
+        hints["comment"] = comment_hint
+    labels = {code: str(label) for code, label in {**DECISIONS, **URGENCIES, **CC_TAGS}.items()}
+    hints = {key: str(value) for key, value in hints.items()}
+    return FormOptions(choices=choices, labels=labels, hints=hints, first=("decision",))
+
+
+def starting_values(schema_cls: type[Schema], data: Mapping[str, Any]) -> dict[str, Any]:
+    """The values a step's form opens with: the case's current data (a redraft shows the last draft)."""
+    keys = set(schema_cls().fields)
+    values = {key: data[key] for key in keys - FRESH_FIELDS if data.get(key) is not None}
+    today = _today().isoformat()
+    defaults = {
+        "incoming_received_date": today,
+        "report_date": today,
+        "draft_subject": data.get("incoming_subject"),
+    }
+    for key, value in defaults.items():
+        if key in keys and key not in values and value:
+            values[key] = value
+    return values
+
+
+# --- who and what -------------------------------------------------------------------------------
+
+
+def full_names(usernames: Iterable[str]) -> dict[str, str]:
+    """'Full name — position' of each username (the username itself when unknown), in the given order."""
+    wanted = list(dict.fromkeys(usernames))
+    found = {u.username: u for u in db().scalars(select(User).where(User.username.in_(wanted)))}
+    return {
+        name: f"{found[name].full_name} — {found[name].position_title}" if name in found else name for name in wanted
+    }
+
+
+def unit_names(codes: Iterable[str]) -> dict[str, str]:
+    """The name of each unit code (the code itself when unknown)."""
+    wanted = [code for code in dict.fromkeys(codes) if code]
+    found = {u.code: u.name for u in db().scalars(select(Unit).where(Unit.code.in_(wanted)))}
+    return {code: found.get(code, code) for code in wanted}
+
+
+def group_names(codes: Iterable[str]) -> list[str]:
+    """The names of recipient groups, in the order given."""
+    wanted = list(codes)
+    found = {g.code: g.name for g in db().scalars(select(RecipientGroup).where(RecipientGroup.code.in_(wanted)))}
+    return [found.get(code, code) for code in wanted]
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EarlierStep:
+    """A completed step of the case as the comments list shows it."""
+
+    title: str
+    detail: str | None
+    by: str
+    at: datetime | None
+    decision_code: str | None
+    decision: str | None
+    comment: str | None
+
+
+@dataclass(frozen=True)
+class CasePage:
+    """Everything around a task's form."""
+
+    case: ProcessInstance
+    data: dict[str, Any]
+    unit_data: dict[str, Any] | None
+    units: dict[str, str]
+    signer: str | None
+    groups: list[str]
+    steps: list[EarlierStep]
+    attachments: list[AttachmentLink]
+    case_url: str | None
+
+
+def earlier_steps(row: TaskRow) -> list[EarlierStep]:
+    """Completed steps of the task's own instance: a unit's steps stay among that unit and the Sở."""
+    query = (
+        select(TaskRow)
+        .where(TaskRow.instance_id == row.instance_id, TaskRow.state == "completed")
+        .order_by(TaskRow.completed_at, TaskRow.created_at, TaskRow.id)
+    )
+    done = list(db().scalars(query))
+    names = full_names(step.completed_by or "" for step in done)
+    details = unit_names(step.detail or "" for step in done)
+    return [
+        EarlierStep(
+            title=step.title,
+            detail=details.get(step.detail or "", step.detail),
+            by=names.get(step.completed_by or "", ""),
+            at=step.completed_at,
+            decision_code=step.decision,
+            decision=str(DECISIONS.get(step.decision, step.decision)) if step.decision else None,
+            comment=step.comment,
+        )
+        for step in done
+    ]
+
+
+@dataclass(frozen=True)
+class AttachmentLink:
+    """An attachment as the task page lists it."""
+
+    name: str
+    url: str | None
+
+
+def _url(endpoint: str, **values: Any) -> str | None:
+    """The address of a page another part of the application may provide, or None without it."""
+    try:
+        return url_for(endpoint, **values)
+    except BuildError:
+        return None
+
+
+def attachments_of(case_id: int) -> list[AttachmentLink]:
+    """The case's attachments the person may see, once the attachments module exists; none before."""
+    try:
+        module = importlib.import_module("web.attachments")
+    except ModuleNotFoundError as exc:
+        if exc.name != "web.attachments":
+            raise
+        return []
+    return [
+        AttachmentLink(str(getattr(item, "filename", item)), _url("attachments.download", attachment_id=item.id))
+        for item in module.for_case(case_id)
+    ]
+
+
+def case_page(row: TaskRow) -> CasePage:
+    """The case around a task: its data, the unit's own data for a unit's step, names and comments."""
+    case = engine().instance(row.case_id)
+    data = engine().data(row.case_id)
+    unit_data = engine().data(row.instance_id) if row.instance_id != row.case_id else None
+    codes = [
+        data.get("lead_division"),
+        *(data.get("supporting_divisions") or []),
+        (unit_data or {}).get("unit"),
+        *(r.get("unit") for r in data.get("unit_reports") or [] if isinstance(r, Mapping)),
+    ]
+    signer = data.get("signer")
+    return CasePage(
+        case=case,
+        data=data,
+        unit_data=unit_data,
+        units=unit_names(str(code) for code in codes if code),
+        signer=full_names([signer])[signer] if signer else None,
+        groups=group_names(data.get("recipient_groups") or []),
+        steps=earlier_steps(row),
+        attachments=attachments_of(row.case_id),
+        case_url=_url("cases.show", case_id=row.case_id),
+    )
+
+
+def figure_labels() -> dict[str, str]:
+    """The figures of a unit report, labelled in the page's language."""
+    key = "label_en" if english() else "label_vi"
+    return {name: str(node.metadata[key]) for name, node in FiguresForm().fields.items()}
+
+
+def urgency_label(code: str | None) -> str:
+    """The readable urgency of a code."""
+    return str(URGENCIES.get(code or "", code or ""))
+
+
+def page_language() -> str:
+    """'en' or 'vi', for templates that pick between bilingual texts."""
+    return "en" if english() else "vi"

@@ -1,0 +1,172 @@
+"""A task's page: the case around it and the form of its step; doing it, handing it over; new letters."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import login_required
+from werkzeug.wrappers import Response
+
+from engine.errors import ConcurrencyConflict, InvalidTaskData, NotFound, TaskNotActive
+from engine.models import TaskRow
+from web.auth import me
+from web.form_fields import FormOptions, SummaryItem, collect, describe
+from web.requests import directory, engine, runtime
+from web.views.task_page import (
+    case_page,
+    figure_labels,
+    form_options,
+    full_names,
+    page_language,
+    starting_values,
+    urgency_label,
+)
+from workflows.forms.base import FieldError, FormSchema
+
+bp = Blueprint("tasks", __name__)
+READY = "ready"
+REASON_MAX = 1000
+
+
+def _schema(row: TaskRow) -> type[FormSchema]:
+    forms: Any = runtime().services.forms
+    schema: type[FormSchema] = forms.registry.schema_for(row.form_key or "")
+    return schema
+
+
+def _task(task_id: str, *, acting: bool = False) -> TaskRow:
+    """The task if I may do it now; otherwise a refusal that reveals nothing outside my group.
+
+    Someone who holds the task's role in its unit learns that it was done (or taken) meanwhile;
+    anyone else is told it does not exist, as if they had guessed an id.
+    """
+    user = me()
+    row = engine().task(task_id)
+    if row.state == READY and engine().may_do(user.username, row):
+        return row
+    mine = row.completed_by == user.username or (
+        row.role is not None and row.candidate_unit is not None and user.holds(row.role, row.candidate_unit)
+    )
+    if mine and row.state != READY:
+        raise TaskNotActive(f"task {row.title!r} is {row.state}", task_id=task_id, instance_id=row.instance_id)
+    if mine and acting and row.assignee:
+        raise ConcurrencyConflict(f"task {row.title!r} was taken by {row.assignee}", task_id=task_id)
+    raise NotFound("task", task_id)
+
+
+def _colleagues(row: TaskRow) -> dict[str, str]:
+    """Who else may receive the task: holders of its role in its unit."""
+    if row.role is None or row.candidate_unit is None:
+        return {}
+    others = [u for u in directory().holders(row.role, row.candidate_unit) if u != me().username]
+    return full_names(others)
+
+
+def _render(
+    row: TaskRow,
+    *,
+    values: Mapping[str, Any] | None = None,
+    errors: Sequence[FieldError] = (),
+    options: FormOptions | None = None,
+    handover: Mapping[str, str] | None = None,
+    handover_errors: Mapping[str, str] | None = None,
+) -> str:
+    schema = _schema(row)
+    page = case_page(row)
+    if values is None:
+        values = starting_values(schema, page.unit_data if page.unit_data is not None else page.data)
+    fields, summary = describe(schema, values, options or form_options(schema), errors)
+    labels = {"to_user": _("Người nhận"), "reason": _("Lý do")}
+    for name, message in (handover_errors or {}).items():
+        summary.append(SummaryItem(labels[name], message, f"handover-{'to' if name == 'to_user' else name}"))
+    return render_template(
+        "tasks/show.html",
+        task=row,
+        page=page,
+        fields=fields,
+        summary=summary,
+        colleagues=_colleagues(row),
+        handover=handover or {},
+        handover_errors=handover_errors or {},
+        urgency_label=urgency_label,
+        figures=figure_labels(),
+        lang=page_language(),
+    )
+
+
+@bp.get("/tasks/<task_id>")
+@login_required  # type: ignore[untyped-decorator]
+def show(task_id: str) -> str:
+    """The task page: the case, its documents, earlier comments, and the form of this step."""
+    return _render(_task(task_id))
+
+
+@bp.post("/tasks/<task_id>")
+@login_required  # type: ignore[untyped-decorator]
+def complete(task_id: str) -> Response | tuple[str, int]:
+    """Do the step with the posted form; bad data comes back with every error at its field."""
+    row = _task(task_id, acting=True)
+    schema = _schema(row)
+    options = form_options(schema)
+    data = collect(schema, request.form, options)
+    try:
+        engine().complete(task_id, me().username, data)
+    except InvalidTaskData as exc:
+        return _render(row, values=data, errors=exc.errors, options=options), 422
+    flash(_("Đã hoàn thành: %(title)s", title=row.title), "info")
+    _flash_numbers(row)
+    return redirect(url_for("inbox.index"))
+
+
+def _flash_numbers(row: TaskRow) -> None:
+    """Tell the person the number the system just gave (arrival number, directive number)."""
+    if row.spec_name not in ("register_incoming", "issue", "issue_report"):
+        return
+    data = engine().data(row.case_id)
+    if row.spec_name == "register_incoming" and data.get("arrival_number") is not None:
+        flash(_("Văn bản đã được vào sổ đến, số đến: %(number)s.", number=data["arrival_number"]), "info")
+    document = data.get("report" if row.spec_name == "issue_report" else "directive")
+    if isinstance(document, Mapping) and document.get("notation"):
+        flash(_("Văn bản đã được cấp số: %(notation)s.", notation=document["notation"]), "info")
+
+
+@bp.post("/tasks/<task_id>/handover")
+@login_required  # type: ignore[untyped-decorator]
+def handover(task_id: str) -> Response | tuple[str, int]:
+    """Hand the task to a colleague of the same role and unit, with a reason that is recorded."""
+    row = _task(task_id, acting=True)
+    to_user = request.form.get("to_user", "").strip()
+    reason = request.form.get("reason", "").strip()
+    colleagues = _colleagues(row)
+    problems = {}
+    if to_user not in colleagues:
+        problems["to_user"] = _("Chọn đồng nghiệp nhận việc.")
+    if not reason:
+        problems["reason"] = _("Cần ghi lý do chuyển việc.")
+    elif len(reason) > REASON_MAX:
+        problems["reason"] = _("Tối đa %(max)d ký tự.", max=REASON_MAX)
+    if problems:
+        values = {"to_user": to_user, "reason": reason}
+        return _render(row, handover=values, handover_errors=problems), 422
+    engine().reassign(task_id, me().username, to_user, reason)
+    flash(_("Đã chuyển việc “%(title)s” cho %(name)s.", title=row.title, name=colleagues[to_user]), "info")
+    return redirect(url_for("inbox.index"))
+
+
+@bp.route("/incoming/new", methods=["GET", "POST"])
+@login_required  # type: ignore[untyped-decorator]
+def new_incoming() -> str | Response:
+    """A clerk opens a new case for a letter that arrived, then fills its registration form."""
+    if not me().holds("clerk"):
+        abort(403)
+    if request.method == "GET":
+        return render_template("tasks/new_incoming.html")
+    result = engine().start("directive_lifecycle", me().username)
+    first = next((t for t in result.new_tasks if engine().may_do(me().username, t)), None)
+    if first is None:
+        flash(_("Đã tạo hồ sơ mới, nhưng bước tiếp nhận không thuộc về bạn."), "error")
+        return redirect(url_for("inbox.index"))
+    return redirect(url_for("tasks.show", task_id=first.id))

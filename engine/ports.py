@@ -19,9 +19,12 @@ class Directory(Protocol):
 
 
 class FormValidator(Protocol):
-    """Validates a user task's data before the engine sees it; raises with every bad field."""
+    """Validates a user task's data before the engine sees it; raises with every bad field.
 
-    def validate(self, form_key: str, data: Mapping[str, Any]) -> dict[str, Any]: ...
+    `now` is the engine's clock, for rules such as "not a date in the past".
+    """
+
+    def validate(self, form_key: str, data: Mapping[str, Any], *, now: datetime) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)

@@ -233,7 +233,7 @@ class Engine:
         row = self._ready_task(task_id)
         if not self.may_do(actor, row):
             raise PermissionDenied(actor, "complete", f"task {task_id}")
-        cleaned = self.services.forms(self.session).validate(row.form_key or "", data)
+        cleaned = self.services.forms(self.session).validate(row.form_key or "", data, now=self.now())
         loaded = self._load(row.instance_id, actor)
         spiff_task = loaded.workflow.get_task_from_id(UUID(task_id))
         if spiff_task is None or spiff_task.state != TaskState.READY:

@@ -79,11 +79,6 @@ def test_asking_a_unit_for_more_needs_a_comment_and_a_date(login: Login, r: Rehe
     assert form_values(page)["narrative"] == case.unit_report(0, "2023-03-09")["narrative"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: workflows/forms/adapter.py validates without form context, so ReviewReportForm never "
-    "learns today's date and its 'resubmit_by may not be in the past' rule never runs through the engine",
-)
 def test_asking_for_more_by_a_date_already_past_is_refused(login: Login, r: Rehearsal, runtime: Runtime) -> None:
     """A resubmission date before today (9/3/2023) is refused next to the date field."""
     task_id = _reported(r, runtime)

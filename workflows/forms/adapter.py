@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidTaskData
+from workflows.calendar import LOCAL_TZ
 
 from .base import FieldError, FormInvalid, FormRegistry
 
@@ -31,10 +33,12 @@ class _BoundForms:
         self.forms = forms
         self.session = session
 
-    def validate(self, form_key: str, data: Mapping[str, Any]) -> dict[str, Any]:
+    def validate(self, form_key: str, data: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
         """The cleaned data, or InvalidTaskData naming every bad field (nothing is stored)."""
+        # Dates in forms are days in Vietnam: "today" is the local day of the engine's clock.
+        context = {"today": now.astimezone(LOCAL_TZ).date()}
         try:
-            cleaned = self.forms.registry.validate(form_key, data)
+            cleaned = self.forms.registry.validate(form_key, data, context)
         except FormInvalid as exc:
             raise InvalidTaskData(form_key, exc.errors) from exc
         check = self.forms.checks.get(form_key)

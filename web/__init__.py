@@ -12,7 +12,7 @@ from . import auth, errors, i18n, requests
 from .composition import Runtime, build_runtime
 from .extensions import csrf
 from .settings import Settings
-from .views import inbox, tasks
+from .views import attachments, cases, inbox, search, tasks
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | None = None) -> Flask:
@@ -32,6 +32,9 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     auth.init_app_login(app)
     errors.init_app(app)
     app.register_blueprint(inbox.bp)
+    app.register_blueprint(cases.bp)
+    app.register_blueprint(search.bp)
+    app.register_blueprint(attachments.bp)
     app.register_blueprint(tasks.bp)
 
     @app.get("/healthz")

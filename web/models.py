@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlalchemy import Boolean, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -25,3 +25,35 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     succeeded: Mapped[bool] = mapped_column(Boolean)
+
+
+ATTACHMENT_KINDS = ("incoming_letter", "draft", "unit_report", "other")
+
+
+class Attachment(Base):
+    """A file attached to a case; the bytes live in the instance folder, never under the web root."""
+
+    __tablename__ = "attachment"
+    __table_args__ = (
+        Index("ix_attachment_case", "case_id", "uploaded_at"),
+        CheckConstraint(f"kind IN ({', '.join(repr(k) for k in ATTACHMENT_KINDS)})", name="kind"),
+        CheckConstraint("size > 0", name="size_positive"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("process_instance.id"))
+    # The part of the case it belongs to (a unit's child instance) and the step it was given for.
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instance.id"))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    # The name the uploader gave, cleaned for display and download; never used as a path.
+    filename: Mapped[str] = mapped_column(String(255))
+    stored_name: Mapped[str] = mapped_column(String(64), unique=True)
+    content_type: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    doc_number: Mapped[str | None] = mapped_column(String(100))
+    doc_date: Mapped[date | None] = mapped_column(Date)
+    issuer: Mapped[str | None] = mapped_column(String(255))
+    uploaded_by: Mapped[str] = mapped_column(String(100))
+    uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    sha256: Mapped[str] = mapped_column(String(64))

@@ -5,8 +5,11 @@ from __future__ import annotations
 from copy import deepcopy
 from typing import Any
 
+from SpiffWorkflow.util.task import TaskState
+
 from .errors import WorkflowError
 from .instances import LoadedInstance
+from .specs import ExternalCallActivity
 
 
 def call_inputs(call: Any, child_spec: Any) -> dict[str, Any]:
@@ -35,3 +38,25 @@ def call_outputs(child: LoadedInstance) -> dict[str, Any]:
 def text_or_none(value: Any) -> str | None:
     """A form value as text for a task row's column (None when empty)."""
     return str(value) if value not in (None, "") else None
+
+
+def current_data(workflow: Any) -> dict[str, Any]:
+    """The data a reader means by "the case's data now".
+
+    A finished workflow: what reached its end. A running one: the data of the step it is at (the
+    most recently started of its open steps). Calls to child instances hold only what they passed
+    on, and the last *completed* task may be one such call, so neither stands for the case.
+    """
+    if workflow.completed:
+        end = workflow.get_next_task(spec_name="End")
+        if end is not None:
+            return dict(end.data)
+    open_steps = [
+        task
+        for task in workflow.get_tasks(state=TaskState.READY | TaskState.STARTED)
+        if not isinstance(task.task_spec, ExternalCallActivity)
+    ]
+    if open_steps:
+        return dict(max(open_steps, key=lambda task: task.last_state_change).data)
+    last = workflow.last_task
+    return dict(last.data) if last is not None else dict(workflow.data)

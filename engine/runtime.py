@@ -21,7 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from . import audit, jobs, task_rows
-from .calls import call_inputs, call_outputs, text_or_none
+from .calls import call_inputs, call_outputs, current_data, text_or_none
 from .definitions import deploy as deploy_definition
 from .definitions import latest_definition
 from .errors import (
@@ -267,10 +267,9 @@ class Engine:
         return row
 
     def data(self, instance_id: int) -> dict[str, Any]:
-        """The instance's current data as a reader would see it (the data of its latest task)."""
+        """The instance's current data as a reader would see it."""
         loaded = self._load(instance_id, "system", require_running=False)
-        last = loaded.workflow.last_task
-        return dict(last.data) if last is not None else dict(loaded.workflow.data)
+        return current_data(loaded.workflow)
 
     @conflicts_translated
     def cancel(self, instance_id: int, actor: str, reason: str) -> None:

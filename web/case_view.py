@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
-from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, TaskRow
+from engine.models import ProcessDefinition, ProcessInstance, TaskRow
 from engine.runtime import Engine
 from workflows.directive.queries import arrival_of, issued_by
 from workflows.orgchart.groups import addressee_lines
@@ -157,31 +157,13 @@ def _current(session: Session, access: CaseAccess, units: list[UnitProgress]) ->
     return titles
 
 
-def case_data(session: Session, engine: Engine, case_id: int, events: list[AuditEvent]) -> dict[str, Any]:
-    """The case's data: what its forms entered and its scripts computed."""
-    data = engine.data(case_id)
-    if "incoming_number" in data:
-        return data
-    # While units work, Engine.data answers with the data of a multi-instance call once a unit's part
-    # has ended (see test_case_data_survives_a_finished_unit_part): rebuild what the forms of the case
-    # entered from its trail, and the numbers it was given from the registers.
-    rebuilt: dict[str, Any] = {}
-    for event in events:
-        if event.tag == "engine:task:completed" and event.instance_id == case_id and isinstance(event.after, dict):
-            rebuilt.update({key: value for key, value in event.after.items() if key not in ("task", "title")})
-    for doc in issued_by(session, case_id):
-        key = "directive" if doc.document_type == "CV" else "report"
-        rebuilt[key] = {"notation": doc.notation, "date": doc.issued_date.isoformat(), "type": doc.document_type}
-    return rebuilt
-
-
 def build_case_page(
     session: Session, engine: Engine, access: CaseAccess, *, instance_id: int | None, now: datetime
 ) -> CasePage:
     """Gather the case page; `instance_id` picks a unit's part to show (the person's own when they see only that)."""
     case = access.case
     events = audit.trail(session, case.id)
-    data = case_data(session, engine, case.id, events)
+    data = engine.data(case.id)
     if not access.full:
         data = {key: value for key, value in data.items() if key in DIRECTIVE_KEYS}
         instance_id = access.own_instance

@@ -208,15 +208,6 @@ def test_the_directive_stays_on_the_page_after_a_unit_finished(app: Flask, r: Re
     assert "Thực hiện tại đơn vị: 1/7 đơn vị đã xong" in html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: engine.runtime.Engine.data(case) returns workflow.last_task.data; once a unit's child instance "
-        "ends and _resume_parent completes its multi-instance call, last_task is that 'distribute [child]' task, "
-        "whose data is only the call's inputs and unit_report: the case's own data (incoming letter, draft, "
-        "directive, recipients) vanishes until every unit has finished"
-    ),
-)
 def test_case_data_survives_a_finished_unit_part(r: Rehearsal, runtime: Runtime) -> None:
     """Engine.data of the case keeps the case's data while the other units still work."""
     draft_returned_then_issued(r, groups=["don_vi_truc_thuoc_so"])

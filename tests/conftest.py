@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
@@ -73,23 +74,49 @@ def clock() -> ManualClock:
     return ManualClock(MARCH_6_2023)
 
 
-@pytest.fixture
-def runtime(tmp_path: Path, clock: ManualClock) -> Iterator[Runtime]:
-    """The product's runtime on a fresh database with the org chart and the processes deployed."""
+def _prepare(engine: Engine, settings: Settings, clock: ManualClock) -> None:
+    """Schema, org chart and processes: what every committed-unit-of-work test starts from."""
     from workflows.orgchart.loader import load_org_chart
 
     _load_all_models()
+    Base.metadata.create_all(engine)
+    services = build_services(settings, clock)
+    with unit_of_work(make_session_factory(engine)) as session:
+        load_org_chart(session, settings.org_chart_file)
+        workflow_engine = WorkflowEngine(session, services)
+        for path in sorted(settings.bpmn_dir.glob("*.bpmn")):
+            workflow_engine.deploy(path.read_bytes(), path.name, "quantri")
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path | None:
+    """A prepared SQLite database, copied for each test (PostgreSQL runs prepare a schema each)."""
+    if os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+        return None
+    folder = tmp_path_factory.mktemp("template")
+    path = folder / "template.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    _prepare(engine, Settings.from_env({}, instance_path=folder), ManualClock(MARCH_6_2023))
+    engine.dispose()
+    return path
+
+
+@pytest.fixture
+def runtime(tmp_path: Path, clock: ManualClock, sqlite_template: Path | None) -> Iterator[Runtime]:
+    """The product's runtime on a fresh database with the org chart and the processes deployed."""
     settings = Settings.from_env({}, instance_path=tmp_path)
+    if sqlite_template is not None:
+        copy = tmp_path / "case.sqlite"
+        shutil.copyfile(sqlite_template, copy)
+        engine = make_engine(f"sqlite:///{copy}")
+        try:
+            yield Runtime(settings, engine, make_session_factory(engine), build_services(settings, clock))
+        finally:
+            engine.dispose()
+        return
     with isolated_engine(tmp_path) as engine:
-        Base.metadata.create_all(engine)
-        services = build_services(settings, clock)
-        rt = Runtime(settings, engine, make_session_factory(engine), services)
-        with unit_of_work(rt.sessions) as session:
-            load_org_chart(session, settings.org_chart_file)
-            workflow_engine = WorkflowEngine(session, services)
-            for path in sorted(settings.bpmn_dir.glob("*.bpmn")):
-                workflow_engine.deploy(path.read_bytes(), path.name, "quantri")
-        yield rt
+        _prepare(engine, settings, clock)
+        yield Runtime(settings, engine, make_session_factory(engine), build_services(settings, clock))
 
 
 @pytest.fixture

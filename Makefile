@@ -19,7 +19,7 @@ $(NODE_STAMP): package.json package-lock.json
 
 # Python and front-end packages, and the compiled message catalogues.
 install: $(STAMP) $(NODE_STAMP)
-	if [ -d web/translations ]; then $(BIN)/pybabel compile -q -d web/translations -D messages; fi
+	if [ -d web/translations ]; then $(BIN)/pybabel compile -d web/translations -D messages; fi
 
 # Creates or upgrades the database (SQLite in instance/ unless DATABASE_URL says otherwise),
 # loads the demo organisation and deploys the processes in bpmn/.
@@ -48,8 +48,8 @@ bench: setup
 
 # After changing user-facing text: collect the messages and merge them into the catalogues.
 translations: install
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o web/translations/messages.pot .
-	$(BIN)/pybabel update -q -i web/translations/messages.pot -d web/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache .mypy_cache .ruff_cache

@@ -16,18 +16,7 @@ from workflows.orgchart.models import User
 
 from .case_access import CaseAccess
 from .case_progress import graph_of
-
-
-def decision_label(decision: str | None) -> str:
-    """A decision code of a review, signature or report check, in words."""
-    labels = {
-        "approve": _("Đồng ý"),
-        "return": _("Trả lại"),
-        "sign": _("Ký duyệt"),
-        "accept": _("Chấp nhận báo cáo"),
-        "more": _("Yêu cầu bổ sung"),
-    }
-    return str(labels.get(decision or "", decision or ""))
+from .labels import decision_label
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,6 @@ from workflows.directive.rehearsal import Rehearsal
 pytestmark = pytest.mark.e2e
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bug: the inbox shows the unit's code after the step (“Kiểm tra báo cáo · BTLS”, templates/inbox/"
-        "index.html prints t.detail as stored) where the task page shows its name (Bảo tàng tỉnh Lạng Sơn)"
-    ),
-)
 def test_the_specialist_reads_which_unit_a_report_is_from(
     officers: Officers, shots: Screenshots, rehearsal: Rehearsal
 ) -> None:

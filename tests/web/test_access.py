@@ -118,3 +118,17 @@ def test_an_unknown_task_is_not_found(login: Login) -> None:
     assert client.post(f"/tasks/{UNKNOWN}", data={"csrf_token": token}).status_code == 404
     assert client.post(f"/tasks/{UNKNOWN}/handover", data={"csrf_token": token}).status_code == 404
     assert "Không tìm thấy" in client.get("/tasks/not-a-task").get_data(as_text=True)
+
+
+def test_a_unit_sees_the_directive_not_the_sos_internal_handling(
+    login: Callable[[str], FlaskClient], runtime: Runtime, clock: ManualClock
+) -> None:
+    """A unit officer's task page shows the directive it received, not the arrival number or the director's deadline."""
+    r = rehearsal(runtime, clock)
+    run_to_issue(r)
+    client = login("cb.btls")
+    (task,) = [t for t in r.pending("acknowledge") if t.candidate_unit == "BTLS"]
+    page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert "01/SVHTTDL-QLVHGĐ" in page
+    assert "Số đến" not in page
+    assert "Hạn giải quyết" not in page

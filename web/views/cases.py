@@ -11,11 +11,11 @@ from web.auth import me
 from web.case_access import CaseAccess, access_to
 from web.case_progress import progress_of
 from web.case_view import build_case_page
+from web.labels import URGENCIES
 from web.models import ATTACHMENT_KINDS
 from web.requests import db, engine, runtime
 from web.settings import PROJECT_ROOT
 from web.views.attachments import KIND_OF_STEP, may_upload, my_open_tasks
-from workflows.urgency import LABELS as URGENCY_LABELS
 
 bp = Blueprint("cases", __name__)
 
@@ -65,7 +65,7 @@ def show(case_id: int) -> str:
         "cases/show.html",
         page=page,
         data=page.data,
-        urgencies=URGENCY_LABELS,
+        urgencies={code: str(label) for code, label in URGENCIES.items()},
         now=now,
         open_tasks=tasks,
         can_upload=may_upload(access, user, tasks),

@@ -7,13 +7,15 @@ from datetime import date, datetime, time, timedelta
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engine.inbox import SORTS, InboxQuery, inbox, steps_open_to
 from web.auth import me
+from web.labels import URGENCIES, urgency_by_priority
 from web.requests import db, engine, runtime
 from workflows.calendar import LOCAL_TZ, WorkingCalendar
-from workflows.urgency import LABELS as URGENCY_LABELS
+from workflows.orgchart.models import Unit
 from workflows.urgency import PRIORITY
 
 bp = Blueprint("inbox", __name__)
@@ -54,16 +56,26 @@ def index() -> str:
     user = me()
     query = _query()
     page = inbox(db(), user.username, user.roles, query)
+    details = {row.task.detail for row in page.rows if row.task.detail}
     return render_template(
         "inbox/index.html",
         page=page,
         query=query,
         steps=steps_open_to(db(), user.username, user.roles),
-        urgencies=URGENCY_LABELS,
-        priority_labels={v: URGENCY_LABELS[k] for k, v in PRIORITY.items()},
+        urgencies={code: str(label) for code, label in URGENCIES.items()},
+        priority_labels=urgency_by_priority(),
         now=runtime().services.clock.now(),
         soon=soon_boundary(_today()),
+        unit_names=_unit_names(details),
     )
+
+
+def _unit_names(codes: set[str]) -> dict[str, str]:
+    """Names of the units a page's tasks are about (a task's `detail` holds the unit's code)."""
+    if not codes:
+        return {}
+    rows = db().execute(select(Unit.code, Unit.short_name).where(Unit.code.in_(codes)))
+    return dict(rows.all())  # Row objects are (code, name) tuples
 
 
 @bp.post("/tasks/<task_id>/claim")

@@ -20,27 +20,16 @@ from sqlalchemy import select
 from werkzeug.routing import BuildError
 
 from engine.models import ProcessInstance, TaskRow
+from web.auth import me
+from web.case_access import access_to
+from web.case_view import DIRECTIVE_KEYS
 from web.form_fields import Choice, FormOptions, english
+from web.labels import DECISIONS, URGENCIES
 from web.requests import db, directory, engine, runtime
 from workflows.calendar import LOCAL_TZ
 from workflows.directive.forms import FiguresForm
 from workflows.orgchart.models import RecipientGroup, Setting, Unit, User
-from workflows.urgency import LABELS as URGENCY_LABELS
 
-DECISIONS = {
-    "approve": _l("Đồng ý"),
-    "return": _l("Trả lại"),
-    "sign": _l("Ký ban hành"),
-    "accept": _l("Đạt"),
-    "more": _l("Yêu cầu bổ sung"),
-}
-URGENCIES = {
-    "thuong": _l("Thường"),
-    "khan": _l("Khẩn"),
-    "thuong_khan": _l("Thượng khẩn"),
-    "hoa_toc": _l("Hỏa tốc"),
-}
-assert set(URGENCIES) == set(URGENCY_LABELS), "every urgency of workflows.urgency needs a label here"
 CC_TAGS = {
     "": _l("(không ghi)"),
     "B/c": _l("B/c (để báo cáo)"),
@@ -252,6 +241,10 @@ def case_page(row: TaskRow) -> CasePage:
     """The case around a task: its data, the unit's own data for a unit's step, names and comments."""
     case = engine().instance(row.case_id)
     data = engine().data(row.case_id)
+    access = access_to(db(), me(), row.case_id)
+    if access is None or not access.full:
+        # A unit sees the directive it received, not the Sở's internal handling of the letter.
+        data = {key: value for key, value in data.items() if key in DIRECTIVE_KEYS}
     unit_data = engine().data(row.instance_id) if row.instance_id != row.case_id else None
     codes = [
         data.get("lead_division"),

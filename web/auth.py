@@ -65,8 +65,14 @@ def me() -> CurrentUser:
 class LoginForm(FlaskForm):  # type: ignore[misc]
     """The sign-in form."""
 
-    username = StringField(_l("Tên đăng nhập"), validators=[DataRequired(), Length(max=64)])
-    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(), Length(max=256)])
+    username = StringField(
+        _l("Tên đăng nhập"),
+        validators=[DataRequired(_l("Cần nhập tên đăng nhập.")), Length(max=64, message=_l("Tối đa %(max)d ký tự."))],
+    )
+    password = PasswordField(
+        _l("Mật khẩu"),
+        validators=[DataRequired(_l("Cần nhập mật khẩu.")), Length(max=256, message=_l("Tối đa %(max)d ký tự."))],
+    )
 
 
 def _now() -> datetime:

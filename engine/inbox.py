@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import ProcessInstance, TaskRow
@@ -59,11 +59,15 @@ class InboxPage:
 
 def open_to(username: str, roles: Iterable[tuple[str, str]]) -> ColumnElement[bool]:
     """Ready tasks claimed by the user, or unclaimed and offered to a (role, unit) they hold."""
-    pairs = sorted(set(roles))
-    offered = (
-        and_(TaskRow.assignee.is_(None), tuple_(TaskRow.role, TaskRow.candidate_unit).in_(pairs)) if pairs else false()
-    )
-    return and_(TaskRow.state == "ready", or_(TaskRow.assignee == username, offered))
+    ready = TaskRow.state == "ready"
+    # One branch per index: (state, assignee, …) and (state, role, candidate_unit, …). SQLite uses
+    # both indexes (a multi-index OR) only when every branch names all their leading columns; a
+    # row-value IN, or a shared `state = …` outside the OR, makes it read every ready task of everyone.
+    offered = [
+        and_(ready, TaskRow.assignee.is_(None), TaskRow.role == role, TaskRow.candidate_unit == unit)
+        for role, unit in sorted(set(roles))
+    ]
+    return or_(and_(ready, TaskRow.assignee == username), *offered)
 
 
 def _filtered(

@@ -79,8 +79,9 @@ class TaskRow(Base):
 
     __tablename__ = "task"
     __table_args__ = (
-        Index("ix_task_inbox", "state", "role", "candidate_unit"),
-        Index("ix_task_assignee", "state", "assignee"),
+        # The deadline rides along so that "overdue" and "due soon" filters stay on these indexes.
+        Index("ix_task_inbox", "state", "role", "candidate_unit", "due_at"),
+        Index("ix_task_assignee", "state", "assignee", "due_at"),
         Index("ix_task_due", "state", "due_at"),
     )
 

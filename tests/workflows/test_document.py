@@ -1,0 +1,283 @@
+"""The công văn composed from the case's data in the ND30 layout, and its HTML page."""
+
+from __future__ import annotations
+
+import os
+import re
+import unicodedata
+from dataclasses import replace
+from datetime import date
+from html.parser import HTMLParser
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy.orm import Session
+
+from workflows.directive import reference_case
+from workflows.directive.document import (
+    Document,
+    addressee_block,
+    compose,
+    compose_for_case,
+    date_line,
+    signature_block,
+)
+from workflows.directive.rendering import render_html
+from workflows.orgchart.loader import LoadSummary
+from workflows.registers.models import OutgoingDocument
+
+SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "cong-van-2023-SVHTTDL-QLVHGD.txt"
+
+_BLOCKS = frozenset({"p", "div", "td", "th", "tr", "table", "br", "li", "h1", "h2", "h3", "title", "body"})
+_HIDDEN = frozenset({"style", "script", "head", "title"})
+
+
+class _Lines(HTMLParser):
+    """The visible text of a page, one line per block-level element."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.lines: list[str] = []
+        self._current: list[str] = []
+        self._hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _HIDDEN:
+            self._hidden += 1
+        if tag in _BLOCKS:
+            self._break()
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN:
+            self._hidden -= 1
+        if tag in _BLOCKS:
+            self._break()
+
+    def handle_data(self, data: str) -> None:
+        if not self._hidden:
+            self._current.append(data)
+
+    def _break(self) -> None:
+        text = " ".join("".join(self._current).split())
+        if text:
+            self.lines.append(text)
+        self._current = []
+
+    def close(self) -> None:
+        super().close()
+        self._break()
+
+
+def visible_lines(page: str) -> list[str]:
+    """The non-empty text lines a reader sees on the page."""
+    parser = _Lines()
+    parser.feed(page)
+    parser.close()
+    return parser.lines
+
+
+def loose(text: str) -> str:
+    """A line without emphasis marks or white space, and with Đ read as D (the seed's quirks)."""
+    text = unicodedata.normalize("NFC", text).replace("*", "")
+    text = text.replace("Đ", "D").replace("đ", "d")
+    return re.sub(r"\s+", "", text)
+
+
+def reference_document(session: Session, issued: OutgoingDocument | None = None) -> Document:
+    """The reference directive composed from the reference case, drafted by cv.hvd in March 2023."""
+    data: dict[str, Any] = {**reference_case.INCOMING, **reference_case.INSTRUCTION, **reference_case.draft()}
+    return compose_for_case(session, data, "cv.hvd", issued, drafted_on=date(2023, 3, 8))
+
+
+def plain(**overrides: Any) -> Document:
+    """A document from plain values; overrides change one value."""
+    values: dict[str, Any] = {
+        "parent_body": "UBND TỈNH LẠNG SƠN",
+        "issuing_body": "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
+        "agency_notation": "SVHTTDL",
+        "division_notation": "QLVHGĐ",
+        "division_display_code": "QLVH&GĐ",
+        "place": "Lạng Sơn",
+        "number": None,
+        "issued_on": None,
+        "drafted_on": date(2023, 3, 8),
+        "subject": "Thử",
+        "addressees": ["Các đơn vị trực thuộc Sở"],
+        "basis": "Căn cứ.",
+        "intro": "Mở đầu:",
+        "tasks": ["Việc một.", "Việc hai."],
+        "closing": "Kết./.",
+        "cc": [],
+        "drafter_initials": "HVĐ",
+        "capacity": "KT.",
+        "head_title": "Giám đốc",
+        "signer_title": "Phó Giám đốc",
+        "signer_name": "Phan Văn Hòa",
+    }
+    values.update(overrides)
+    return compose(**values)
+
+
+def test_reference_draft_renders_every_line_of_the_reference_document(
+    db_session: Session, org_chart: LoadSummary
+) -> None:
+    if not SEED.is_file():
+        message = f"reference document {SEED} not found"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(f"{message}; CI must provide it")
+        pytest.skip(f"{message} (a fresh clone has no ../shared)")
+    seed = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+    rendered = [loose(line) for line in visible_lines(render_html(reference_document(db_session)))]
+
+    position = 0
+    for line in seed:
+        wanted = loose(line)
+        assert wanted in rendered[position:], f"seed line not found in order: {line!r}"
+        position = rendered.index(wanted, position) + 1
+
+
+def test_rendering_adds_the_two_header_blocks(db_session: Session, org_chart: LoadSummary) -> None:
+    lines = visible_lines(render_html(reference_document(db_session)))
+
+    assert lines[:4] == [
+        "UBND TỈNH LẠNG SƠN",
+        "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+    ]
+
+
+def test_reference_draft_reads_its_codes_and_names_from_the_org_chart(
+    db_session: Session, org_chart: LoadSummary
+) -> None:
+    document = reference_document(db_session)
+
+    assert document.number_line == "Số: /SVHTTDL-QLVHGĐ"
+    assert document.date_line == "Lạng Sơn, ngày tháng 3 năm 2023"
+    assert document.distribution[0] == "- Như trên; (T/h)"
+    assert document.distribution[-1] == "- Lưu: VT, QLVH&GĐ(HVĐ)."
+    assert document.signature_titles == ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")
+    assert document.signer_name == "Phan Văn Hòa"
+
+
+def test_issued_document_shows_its_number_and_day(db_session: Session, org_chart: LoadSummary) -> None:
+    issued = OutgoingDocument(
+        agency_code="SVHTTDL",
+        sequence_key="CV",
+        year=2023,
+        number=1,
+        notation="01/SVHTTDL-QLVHGĐ",
+        document_type="CV",
+        subject=reference_case.SUBJECT,
+        issued_date=date(2023, 3, 9),
+        drafting_unit="QLVHGD",
+        signer_username="pgd.hoa",
+        signer_capacity="KT.",
+    )
+
+    document = reference_document(db_session, issued)
+
+    assert document.number_line == "Số: 01/SVHTTDL-QLVHGĐ"
+    assert document.date_line == "Lạng Sơn, ngày 09 tháng 3 năm 2023"
+    lines = visible_lines(render_html(document))
+    assert "Số: 01/SVHTTDL-QLVHGĐ" in lines
+    assert "Lạng Sơn, ngày 09 tháng 3 năm 2023" in lines
+
+
+def test_director_signs_in_own_name(db_session: Session, org_chart: LoadSummary) -> None:
+    data: dict[str, Any] = {**reference_case.INSTRUCTION, **reference_case.draft(), "signer": "giamdoc"}
+
+    document = compose_for_case(db_session, data, "cv.hvd", None, drafted_on=date(2023, 3, 8))
+
+    assert document.signature_titles == ("GIÁM ĐỐC",)
+    assert document.signer_name == "Lê Văn An"
+
+
+@pytest.mark.parametrize(
+    ("on", "expected"),
+    [
+        (date(2023, 3, 5), "Lạng Sơn, ngày 05 tháng 3 năm 2023"),
+        (date(2024, 2, 15), "Lạng Sơn, ngày 15 tháng 02 năm 2024"),
+        (date(2025, 1, 9), "Lạng Sơn, ngày 09 tháng 01 năm 2025"),
+        (date(2023, 12, 31), "Lạng Sơn, ngày 31 tháng 12 năm 2023"),
+        (date(2023, 10, 10), "Lạng Sơn, ngày 10 tháng 10 năm 2023"),
+    ],
+)
+def test_date_line_follows_the_leading_zero_rules(on: date, expected: str) -> None:
+    assert date_line("Lạng Sơn", on) == expected
+
+
+def test_before_issue_the_number_and_day_are_blank() -> None:
+    document = plain(drafted_on=date(2024, 1, 20))
+
+    assert document.number_line == "Số: /SVHTTDL-QLVHGĐ"
+    assert document.date_line == "Lạng Sơn, ngày tháng 01 năm 2024"
+
+
+def test_after_issue_the_number_is_padded_and_the_day_filled() -> None:
+    document = plain(number=7, issued_on=date(2023, 3, 9))
+
+    assert document.number_line == "Số: 07/SVHTTDL-QLVHGĐ"
+    assert document.date_line == "Lạng Sơn, ngày 09 tháng 3 năm 2023"
+
+
+@pytest.mark.parametrize(
+    ("capacity", "head", "own", "expected"),
+    [
+        ("KT.", "Giám đốc", "Phó Giám đốc", ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC", "Phan Văn Hòa")),
+        (None, "Giám đốc", "Giám đốc", ("GIÁM ĐỐC", "Phan Văn Hòa")),
+        ("TL.", "Giám đốc", "Chánh Văn phòng", ("TL. GIÁM ĐỐC", "CHÁNH VĂN PHÒNG", "Phan Văn Hòa")),
+        ("TM.", "Ủy ban nhân dân", "Chủ tịch", ("TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH", "Phan Văn Hòa")),
+        ("TUQ.", "Giám đốc", "Trưởng phòng", ("TUQ. GIÁM ĐỐC", "TRƯỞNG PHÒNG", "Phan Văn Hòa")),
+        ("Q.", "Giám đốc", "Phó Giám đốc", ("Q. GIÁM ĐỐC", "Phan Văn Hòa")),
+    ],
+)
+def test_signature_block_follows_the_capacity(
+    capacity: str | None, head: str, own: str, expected: tuple[str, ...]
+) -> None:
+    assert signature_block(capacity, head, own, "Phan Văn Hòa") == expected
+
+
+def test_unknown_capacity_is_refused() -> None:
+    with pytest.raises(ValueError, match="capacity"):
+        signature_block("XX.", "Giám đốc", "Phó Giám đốc", "Phan Văn Hòa")
+
+
+def test_kinh_gui_lines_end_with_semicolons_and_the_last_with_a_full_stop() -> None:
+    assert addressee_block(["A", "B;", "C"]) == ("- A;", "- B;", "- C.")
+    assert addressee_block(["Chỉ một"]) == ("- Chỉ một.",)
+    with pytest.raises(ValueError):
+        addressee_block([])
+
+
+def test_tasks_are_numbered_and_distribution_carries_the_tags() -> None:
+    document = plain(cc=[{"name": "Ban TG Tỉnh ủy LS", "tag": "B/c"}, {"name": "Trang TTĐT Sở", "tag": ""}])
+
+    assert document.paragraphs == ("Căn cứ.", "Mở đầu:", "1. Việc một.", "2. Việc hai.", "Kết./.")
+    assert document.distribution == (
+        "- Như trên; (T/h)",
+        "- Ban TG Tỉnh ủy LS; (B/c)",
+        "- Trang TTĐT Sở;",
+        "- Lưu: VT, QLVH&GĐ(HVĐ).",
+    )
+
+
+def test_user_text_is_escaped_in_html() -> None:
+    document = plain(subject="<script>alert(1)</script>", tasks=["a & <b>b</b>"])
+
+    page = render_html(document)
+
+    assert "<script>" not in page
+    assert "&lt;script&gt;" in page
+    assert "V/v <script>alert(1)</script>" in visible_lines(page)
+    assert "1. a & <b>b</b>" in visible_lines(page)
+
+
+def test_html_page_prints_on_a4_in_times_new_roman() -> None:
+    page = render_html(replace(plain(), signer_name="X"))
+
+    assert "size: A4" in page
+    assert "Times New Roman" in page
+    assert "margin: 20mm 15mm 20mm 30mm" in page

@@ -1,0 +1,236 @@
+"""The công văn as structured text in the layout of Nghị định 30/2020 (DOMAIN §1.4).
+
+`compose` builds a `Document` from plain values; `compose_for_case` reads those values from the
+org chart and the case data. Rendering (HTML, later DOCX) only lays out what is composed here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflows.directive.scripts import signer_capacity
+from workflows.orgchart.directory import OrgDirectory
+from workflows.orgchart.groups import addressee_lines
+from workflows.orgchart.models import Setting, Unit, User
+from workflows.registers.models import OutgoingDocument
+
+NATIONAL_NAME: Final = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
+MOTTO: Final = "Độc lập - Tự do - Hạnh phúc"
+#: The tag of the action addressees ("Như trên" stands for the Kính gửi list).
+AS_ABOVE: Final = "Như trên"
+AS_ABOVE_TAG: Final = "T/h"
+
+
+@dataclass(frozen=True)
+class Document:
+    """A công văn, element by element, each element already worded as printed."""
+
+    parent_body: str
+    issuing_body: str
+    number_line: str
+    date_line: str
+    subject_line: str
+    addressees: tuple[str, ...]
+    paragraphs: tuple[str, ...]
+    distribution: tuple[str, ...]
+    signature_titles: tuple[str, ...]
+    signer_name: str
+    national_name: str = NATIONAL_NAME
+    motto: str = MOTTO
+
+    def lines(self) -> list[str]:
+        """Every printed line in reading order: the headers, then the text as the seed lists it."""
+        return [
+            self.parent_body,
+            self.issuing_body,
+            self.national_name,
+            self.motto,
+            self.number_line,
+            self.date_line,
+            self.subject_line,
+            "Kính gửi:",
+            *self.addressees,
+            *self.paragraphs,
+            "Nơi nhận:",
+            *self.distribution,
+            *self.signature_titles,
+            self.signer_name,
+        ]
+
+
+def number_line(number: int | None, agency_notation: str, division_notation: str) -> str:
+    """ "Số: 01/SVHTTDL-QLVHGĐ"; before issue the number is left blank for the clerk."""
+    shown = "" if number is None else f"{number:02d}"
+    return f"Số: {shown}/{agency_notation}-{division_notation}"
+
+
+def date_line(place: str, issued_on: date | None, drafted_on: date | None = None) -> str:
+    """ "Lạng Sơn, ngày 05 tháng 3 năm 2023": ND30 pads days below 10 and months 1 and 2 with 0."""
+    if issued_on is not None:
+        return f"{place}, ngày {issued_on.day:02d} tháng {_month(issued_on.month)} năm {issued_on.year}"
+    if drafted_on is not None:
+        # Before issue the day is blank, as in the reference draft; the clerk writes it on issue.
+        return f"{place}, ngày tháng {_month(drafted_on.month)} năm {drafted_on.year}"
+    return f"{place}, ngày tháng năm"
+
+
+def _month(month: int) -> str:
+    return f"{month:02d}" if month <= 2 else str(month)
+
+
+def addressee_block(lines: Sequence[str]) -> tuple[str, ...]:
+    """The Kính gửi lines: "- …;" each, the last ending with "."."""
+    cleaned = [line.strip().rstrip(";.").strip() for line in lines]
+    if not cleaned:
+        raise ValueError("a công văn needs at least one addressee")
+    return tuple(f"- {line}{'.' if i == len(cleaned) - 1 else ';'}" for i, line in enumerate(cleaned))
+
+
+def distribution_block(
+    cc: Sequence[Mapping[str, str]], division_display_code: str, drafter_initials: str
+) -> tuple[str, ...]:
+    """Nơi nhận: "Như trên" (T/h), the copies with their tags, then "Lưu: VT, <division>(<initials>)."."""
+    entries = [(AS_ABOVE, AS_ABOVE_TAG), *((item["name"], item.get("tag", "")) for item in cc)]
+    lines = [f"- {name};{f' ({tag})' if tag else ''}" for name, tag in entries]
+    lines.append(f"- Lưu: VT, {division_display_code}({drafter_initials}).")
+    return tuple(lines)
+
+
+def signature_block(capacity: str | None, head_title: str, signer_title: str, signer_name: str) -> tuple[str, ...]:
+    """The lines above and at the signature: authority mark and titles in capitals, then the name.
+
+    None: the head signs ("GIÁM ĐỐC"); KT./TL./TUQ.: the mark with the head's title, then the
+    signer's own title; TM.: the collective body, then the signer's title; Q.: "Q. GIÁM ĐỐC".
+    """
+    head = head_title.upper()
+    own = signer_title.upper()
+    if capacity is None:
+        return (head, signer_name)
+    if capacity == "Q.":
+        return (f"Q. {head}", signer_name)
+    if capacity in ("KT.", "TL.", "TUQ.", "TM."):
+        return (f"{capacity} {head}", own, signer_name)
+    raise ValueError(f"unknown signing capacity {capacity!r}")
+
+
+def compose(
+    *,
+    parent_body: str,
+    issuing_body: str,
+    agency_notation: str,
+    division_notation: str,
+    division_display_code: str,
+    place: str,
+    number: int | None,
+    issued_on: date | None,
+    drafted_on: date | None,
+    subject: str,
+    addressees: Sequence[str],
+    basis: str,
+    intro: str,
+    tasks: Sequence[str],
+    closing: str,
+    cc: Sequence[Mapping[str, str]],
+    drafter_initials: str,
+    capacity: str | None,
+    head_title: str,
+    signer_title: str,
+    signer_name: str,
+) -> Document:
+    """The công văn from plain values; number and issue date are None before issue."""
+    paragraphs = [basis, intro, *(f"{i}. {task}" for i, task in enumerate(tasks, start=1)), closing]
+    *titles, name = signature_block(capacity, head_title, signer_title, signer_name)
+    return Document(
+        parent_body=parent_body,
+        issuing_body=issuing_body,
+        number_line=number_line(number, agency_notation, division_notation),
+        date_line=date_line(place, issued_on, drafted_on),
+        subject_line=f"V/v {subject}",
+        addressees=addressee_block(addressees),
+        paragraphs=tuple(p for p in (text.strip() for text in paragraphs) if p),
+        distribution=distribution_block(cc, division_display_code, drafter_initials),
+        signature_titles=tuple(titles),
+        signer_name=name,
+    )
+
+
+def compose_for_case(
+    session: Session,
+    case_data: Mapping[str, Any],
+    drafter_username: str,
+    issued: OutgoingDocument | None,
+    *,
+    drafted_on: date | None = None,
+) -> Document:
+    """The công văn of a case: texts from the draft step, names and codes from the org chart.
+
+    `drafter_username` is who completed the draft step; `issued` the register row once numbered.
+    """
+    directory = OrgDirectory(session)
+    settings = {row.key: row.value for row in session.scalars(select(Setting))}
+    agency = _unit(directory, str(settings["agency"]))
+    parent = _unit(directory, str(settings["parent_body"]))
+    division = _unit(directory, str(case_data["lead_division"]))
+    drafter = _user(directory, drafter_username)
+    signer_username = str(issued.signer_username if issued is not None else case_data["signer"])
+    signer = _user(directory, signer_username)
+    capacity = (
+        issued.signer_capacity
+        if issued is not None
+        else signer_capacity(directory.roles_of(signer.username), agency.code)
+    )
+    heads = directory.holders("director", agency.code)
+    if not heads:
+        raise LookupError(f"no director of {agency.code}: the signature block needs the head's title")
+    head = _user(directory, heads[0])
+    document = compose(
+        parent_body=_header(parent),
+        issuing_body=_header(agency),
+        agency_notation=agency.notation,
+        division_notation=division.notation,
+        division_display_code=division.display_code,
+        place=str(settings.get("place_name", "")),
+        number=None,
+        issued_on=issued.issued_date if issued is not None else None,
+        drafted_on=drafted_on,
+        subject=str(case_data["draft_subject"]),
+        addressees=addressee_lines(session, list(case_data["recipient_groups"])),
+        basis=str(case_data.get("draft_basis", "")),
+        intro=str(case_data.get("draft_intro", "")),
+        tasks=[str(task) for task in case_data.get("draft_tasks", [])],
+        closing=str(case_data.get("draft_closing", "")),
+        cc=[{"name": str(item["name"]), "tag": str(item.get("tag") or "")} for item in case_data.get("cc", [])],
+        drafter_initials=drafter.initials,
+        capacity=capacity,
+        head_title=head.position_title,
+        signer_title=signer.position_title,
+        signer_name=signer.full_name,
+    )
+    if issued is not None:
+        # The register's notation is the one given out; never rebuild it from today's chart.
+        document = replace(document, number_line=f"Số: {issued.notation}")
+    return document
+
+
+def _unit(directory: OrgDirectory, code: str) -> Unit:
+    unit = directory.unit(code)
+    if unit is None:
+        raise LookupError(f"unknown unit {code!r}")
+    return unit
+
+
+def _user(directory: OrgDirectory, username: str) -> User:
+    user = directory.user(username)
+    if user is None:
+        raise LookupError(f"unknown user {username!r}")
+    return user
+
+
+def _header(unit: Unit) -> str:
+    return unit.header_name or unit.short_name.upper()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -34,12 +34,9 @@ class DemoResult:
     seconds: float
 
 
-def rehearse(runtime: Runtime) -> DemoResult:
-    """Run the reference case on a manual clock starting in March 2023."""
-    clock = ManualClock(datetime(2023, 3, 6, 1, 0, tzinfo=UTC))
-    services = replace(runtime.services, clock=clock)
+def _officers(runtime: Runtime) -> Callable[[str], str]:
+    """The officer who acts for a unit; it does not change during a rehearsal, so ask once per unit."""
 
-    # Who acts for a unit does not change during the rehearsal: ask the directory once per unit.
     @functools.cache
     def officer_of(unit: str) -> str:
         with unit_of_work(runtime.sessions) as session:
@@ -48,11 +45,20 @@ def rehearse(runtime: Runtime) -> DemoResult:
             raise LookupError(f"no unit officer for {unit}")
         return holders[0]
 
-    rehearsal = Rehearsal(
-        engine_transactions(runtime, services), clock, lambda: run_due_jobs(runtime.sessions, services)
-    )
+    return officer_of
+
+
+def _rehearsal(runtime: Runtime, clock: ManualClock) -> Rehearsal:
+    """A rehearsal on `clock`: each step its own unit of work, jobs run by the real worker."""
+    services = replace(runtime.services, clock=clock)
+    return Rehearsal(engine_transactions(runtime, services), clock, lambda: run_due_jobs(runtime.sessions, services))
+
+
+def rehearse(runtime: Runtime) -> DemoResult:
+    """Run the reference case on a manual clock starting in March 2023."""
+    rehearsal = _rehearsal(runtime, ManualClock(datetime(2023, 3, 6, 1, 0, tzinfo=UTC)))
     started = time.perf_counter()
-    outcome = run_reference_case(rehearsal, officer_of)
+    outcome = run_reference_case(rehearsal, _officers(runtime))
     seconds = time.perf_counter() - started
     with unit_of_work(runtime.sessions) as session:
         case = session.get(ProcessInstance, outcome.case_id)
@@ -101,19 +107,7 @@ def create_sample_cases(runtime: Runtime) -> int:
     # Steps are timed during office hours; before they start, "today" is the last working day.
     today = now.date() if now.hour >= 17 else calendar.previous_working_day(now.date())
     clock = ManualClock(now)
-    services = replace(runtime.services, clock=clock)
-
-    @functools.cache
-    def officer_of(unit: str) -> str:
-        with unit_of_work(runtime.sessions) as session:
-            return OrgDirectory(session).holders("unit_officer", unit)[0]
-
-    def new_rehearsal() -> Rehearsal:
-        return Rehearsal(
-            engine_transactions(runtime, services), clock, lambda: run_due_jobs(runtime.sessions, services)
-        )
-
-    return create_samples(new_rehearsal, officer_of, today)
+    return create_samples(lambda: _rehearsal(runtime, clock), _officers(runtime), today)
 
 
 def has_cases(runtime: Runtime) -> bool:

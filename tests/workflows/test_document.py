@@ -246,10 +246,29 @@ def test_unknown_capacity_is_refused() -> None:
 
 
 def test_kinh_gui_lines_end_with_semicolons_and_the_last_with_a_full_stop() -> None:
-    assert addressee_block(["A", "B;", "C"]) == ("- A;", "- B;", "- C.")
-    assert addressee_block(["Chỉ một"]) == ("- Chỉ một.",)
+    assert addressee_block(["A", "B;", "C"]) == ("Kính gửi:", "- A;", "- B;", "- C.")
     with pytest.raises(ValueError):
         addressee_block([])
+
+
+def test_one_addressee_stays_on_the_kinh_gui_line() -> None:
+    assert addressee_block(["Ban Tuyên giáo Tỉnh ủy;"]) == ("Kính gửi: Ban Tuyên giáo Tỉnh ủy.",)
+    assert "Kính gửi: Ban Tuyên giáo Tỉnh ủy." in visible_lines(
+        render_html(plain(addressees=["Ban Tuyên giáo Tỉnh ủy"]))
+    )
+
+
+@pytest.mark.parametrize(("urgency", "mark"), [("khan", "KHẨN"), ("thuong_khan", "THƯỢNG KHẨN"), ("hoa_toc", "HỎA TỐC")])
+def test_urgent_directive_carries_its_mark_under_the_subject(urgency: str, mark: str) -> None:
+    lines = visible_lines(render_html(plain(urgency=urgency)))
+
+    assert lines[lines.index("V/v Thử") + 1] == mark
+
+
+def test_ordinary_directive_has_no_urgency_mark() -> None:
+    lines = visible_lines(render_html(plain()))
+
+    assert not {"KHẨN", "THƯỢNG KHẨN", "HỎA TỐC"} & set(lines)
 
 
 def test_tasks_are_numbered_and_distribution_carries_the_tags() -> None:

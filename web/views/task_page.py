@@ -119,6 +119,7 @@ def starting_values(schema_cls: type[Schema], data: Mapping[str, Any]) -> dict[s
         "incoming_received_date": today,
         "report_date": today,
         "draft_subject": data.get("incoming_subject"),
+        "draft_urgency": data.get("urgency"),
     }
     for key, value in defaults.items():
         if key in keys and key not in values and value:

@@ -27,25 +27,38 @@ AS_ABOVE: Final = "Như trên"
 AS_ABOVE_TAG: Final = "T/h"
 
 
+#: Độ khẩn marks (ND30 Phụ lục I, box 10b), by the urgency codes of the forms.
+URGENCY_MARKS: Final = {"thuong": "", "khan": "KHẨN", "thuong_khan": "THƯỢNG KHẨN", "hoa_toc": "HỎA TỐC"}
+
+
 @dataclass(frozen=True)
 class Document:
-    """A công văn, element by element, each element already worded as printed."""
+    """A công văn or a báo cáo, element by element, each element already worded as printed.
+
+    A công văn has no title and its subject reads "V/v …" under the number; a báo cáo has the
+    title "BÁO CÁO" with the subject under it, in the middle of the page.
+    """
 
     parent_body: str
     issuing_body: str
     number_line: str
     date_line: str
     subject_line: str
-    addressees: tuple[str, ...]
+    #: "Kính gửi:" and one "- …;" line per addressee, or the one line "Kính gửi: X." when alone.
+    kinh_gui: tuple[str, ...]
     paragraphs: tuple[str, ...]
     distribution: tuple[str, ...]
     signature_titles: tuple[str, ...]
     signer_name: str
+    title: str = ""
+    urgency_mark: str = ""
     national_name: str = NATIONAL_NAME
     motto: str = MOTTO
 
     def lines(self) -> list[str]:
         """Every printed line in reading order: the headers, then the text as the seed lists it."""
+        mark = [self.urgency_mark] if self.urgency_mark else []
+        middle = [*mark, self.title, self.subject_line] if self.title else [self.subject_line, *mark]
         return [
             self.parent_body,
             self.issuing_body,
@@ -53,15 +66,22 @@ class Document:
             self.motto,
             self.number_line,
             self.date_line,
-            self.subject_line,
-            "Kính gửi:",
-            *self.addressees,
+            *middle,
+            *self.kinh_gui,
             *self.paragraphs,
             "Nơi nhận:",
             *self.distribution,
             *self.signature_titles,
             self.signer_name,
         ]
+
+    @property
+    def file_stem(self) -> str:
+        """A file name for downloads: the notation once numbered, else "du-thao" (draft)."""
+        number = self.number_line.removeprefix("Số:").strip()
+        if number.startswith("/"):
+            return "du-thao"
+        return number.replace("/", "_")
 
 
 def number_line(number: int | None, agency_notation: str, division_notation: str) -> str:
@@ -85,11 +105,13 @@ def _month(month: int) -> str:
 
 
 def addressee_block(lines: Sequence[str]) -> tuple[str, ...]:
-    """The Kính gửi lines: "- …;" each, the last ending with "."."""
+    """The Kính gửi lines: "- …;" each, the last ending with "."; one addressee stays on one line."""
     cleaned = [line.strip().rstrip(";.").strip() for line in lines]
     if not cleaned:
         raise ValueError("a công văn needs at least one addressee")
-    return tuple(f"- {line}{'.' if i == len(cleaned) - 1 else ';'}" for i, line in enumerate(cleaned))
+    if len(cleaned) == 1:
+        return (f"Kính gửi: {cleaned[0]}.",)
+    return ("Kính gửi:", *(f"- {line}{'.' if i == len(cleaned) - 1 else ';'}" for i, line in enumerate(cleaned)))
 
 
 def distribution_block(
@@ -142,6 +164,7 @@ def compose(
     head_title: str,
     signer_title: str,
     signer_name: str,
+    urgency: str = "thuong",
 ) -> Document:
     """The công văn from plain values; number and issue date are None before issue."""
     paragraphs = [basis, intro, *(f"{i}. {task}" for i, task in enumerate(tasks, start=1)), closing]
@@ -152,12 +175,74 @@ def compose(
         number_line=number_line(number, agency_notation, division_notation),
         date_line=date_line(place, issued_on, drafted_on),
         subject_line=f"V/v {subject}",
-        addressees=addressee_block(addressees),
+        kinh_gui=addressee_block(addressees),
         paragraphs=tuple(p for p in (text.strip() for text in paragraphs) if p),
         distribution=distribution_block(cc, division_display_code, drafter_initials),
         signature_titles=tuple(titles),
         signer_name=name,
+        urgency_mark=URGENCY_MARKS[urgency],
     )
+
+
+@dataclass(frozen=True)
+class _Parties:
+    """Who and what a case's documents name, read from the org chart and the settings."""
+
+    place: str
+    parent: Unit
+    agency: Unit
+    division: Unit
+    drafter: User
+    signer: User
+    capacity: str | None
+    head: User
+
+    def compose_kwargs(self) -> dict[str, Any]:
+        return {
+            "parent_body": _header(self.parent),
+            "issuing_body": _header(self.agency),
+            "agency_notation": self.agency.notation,
+            "division_notation": self.division.notation,
+            "division_display_code": self.division.display_code,
+            "place": self.place,
+            "drafter_initials": self.drafter.initials,
+            "capacity": self.capacity,
+            "head_title": self.head.position_title,
+            "signer_title": self.signer.position_title,
+            "signer_name": self.signer.full_name,
+        }
+
+
+def _parties(
+    session: Session, case_data: Mapping[str, Any], drafter_username: str, issued: OutgoingDocument | None
+) -> _Parties:
+    directory = OrgDirectory(session)
+    settings = {row.key: row.value for row in session.scalars(select(Setting))}
+    agency = _unit(directory, str(settings["agency"]))
+    signer = _user(directory, str(issued.signer_username if issued is not None else case_data["signer"]))
+    heads = directory.holders("director", agency.code)
+    if not heads:
+        raise LookupError(f"no director of {agency.code}: the signature block needs the head's title")
+    return _Parties(
+        place=str(settings.get("place_name", "")),
+        parent=_unit(directory, str(settings["parent_body"])),
+        agency=agency,
+        division=_unit(directory, str(case_data["lead_division"])),
+        drafter=_user(directory, drafter_username),
+        signer=signer,
+        # The register keeps the capacity signed in; before that it follows today's roles.
+        capacity=(
+            issued.signer_capacity
+            if issued is not None
+            else signer_capacity(directory.roles_of(signer.username), agency.code)
+        ),
+        head=_user(directory, heads[0]),
+    )
+
+
+def _numbered(document: Document, issued: OutgoingDocument | None) -> Document:
+    # The register's notation is the one given out; never rebuild it from today's chart.
+    return document if issued is None else replace(document, number_line=f"Số: {issued.notation}")
 
 
 def compose_for_case(
@@ -172,30 +257,9 @@ def compose_for_case(
 
     `drafter_username` is who completed the draft step; `issued` the register row once numbered.
     """
-    directory = OrgDirectory(session)
-    settings = {row.key: row.value for row in session.scalars(select(Setting))}
-    agency = _unit(directory, str(settings["agency"]))
-    parent = _unit(directory, str(settings["parent_body"]))
-    division = _unit(directory, str(case_data["lead_division"]))
-    drafter = _user(directory, drafter_username)
-    signer_username = str(issued.signer_username if issued is not None else case_data["signer"])
-    signer = _user(directory, signer_username)
-    capacity = (
-        issued.signer_capacity
-        if issued is not None
-        else signer_capacity(directory.roles_of(signer.username), agency.code)
-    )
-    heads = directory.holders("director", agency.code)
-    if not heads:
-        raise LookupError(f"no director of {agency.code}: the signature block needs the head's title")
-    head = _user(directory, heads[0])
+    parties = _parties(session, case_data, drafter_username, issued)
     document = compose(
-        parent_body=_header(parent),
-        issuing_body=_header(agency),
-        agency_notation=agency.notation,
-        division_notation=division.notation,
-        division_display_code=division.display_code,
-        place=str(settings.get("place_name", "")),
+        **parties.compose_kwargs(),
         number=None,
         issued_on=issued.issued_date if issued is not None else None,
         drafted_on=drafted_on,
@@ -206,16 +270,53 @@ def compose_for_case(
         tasks=[str(task) for task in case_data.get("draft_tasks", [])],
         closing=str(case_data.get("draft_closing", "")),
         cc=[{"name": str(item["name"]), "tag": str(item.get("tag") or "")} for item in case_data.get("cc", [])],
-        drafter_initials=drafter.initials,
-        capacity=capacity,
-        head_title=head.position_title,
-        signer_title=signer.position_title,
-        signer_name=signer.full_name,
+        urgency=str(case_data.get("draft_urgency") or "thuong"),
     )
-    if issued is not None:
-        # The register's notation is the one given out; never rebuild it from today's chart.
-        document = replace(document, number_line=f"Số: {issued.notation}")
-    return document
+    return _numbered(document, issued)
+
+
+#: Document type code of a báo cáo in the outgoing register.
+REPORT_TYPE: Final = "BC"
+
+
+def compose_report_for_case(
+    session: Session,
+    case_data: Mapping[str, Any],
+    drafter_username: str,
+    issued: OutgoingDocument | None,
+    *,
+    drafted_on: date | None = None,
+) -> Document:
+    """The báo cáo upward: "BÁO CÁO" and its subject, to the body that sent the incoming letter.
+
+    The body is the specialist's text (one paragraph per line); the report goes to the issuer of
+    the incoming letter, and is copied to the leaders and the registry.
+    """
+    parties = _parties(session, case_data, drafter_username, issued)
+    *titles, name = signature_block(
+        parties.capacity, parties.head.position_title, parties.signer.position_title, parties.signer.full_name
+    )
+    issued_on = issued.issued_date if issued is not None else None
+    issuer = str(case_data.get("incoming_issuer") or "")
+    blank_number = f"Số: /{REPORT_TYPE}-{parties.agency.notation}"
+    document = Document(
+        parent_body=_header(parties.parent),
+        issuing_body=_header(parties.agency),
+        number_line=blank_number,
+        date_line=date_line(parties.place, issued_on, drafted_on),
+        title="BÁO CÁO",
+        subject_line=str(case_data.get("report_subject") or ""),
+        kinh_gui=addressee_block([issuer]) if issuer else (),
+        paragraphs=tuple(line.strip() for line in str(case_data.get("report_body") or "").splitlines() if line.strip()),
+        distribution=(
+            "- Như trên;",
+            f"- Lãnh đạo {parties.agency.short_name};",
+            f"- Lưu: VT, {parties.division.display_code}({parties.drafter.initials}).",
+        ),
+        signature_titles=tuple(titles),
+        signer_name=name,
+    )
+    return _numbered(document, issued)
 
 
 def _unit(directory: OrgDirectory, code: str) -> Unit:

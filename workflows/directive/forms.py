@@ -98,6 +98,8 @@ class DraftForm(FormSchema):
     """Dự thảo công văn: the parts of the outgoing letter."""
 
     draft_subject = Text("Trích yếu", "Subject", required=True, validate=nonblank(500))
+    # ND30 Đ10.2: the drafter sets the outgoing letter's own urgency (it opens as the incoming one's).
+    draft_urgency = Text("Độ khẩn", "Urgency", load_default="thuong", validate=one_of(URGENCIES))
     draft_basis = Text("Căn cứ", "Basis", required=True, validate=nonblank(2000))
     draft_intro = Text("Phần mở đầu", "Introduction", required=True, validate=nonblank(5000))
     draft_tasks = Items(

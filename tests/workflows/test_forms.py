@@ -91,6 +91,7 @@ VARIABLES = {
     },
     "draft": {
         "draft_subject",
+        "draft_urgency",
         "draft_basis",
         "draft_intro",
         "draft_tasks",

@@ -155,7 +155,8 @@ class ConsolidateForm(FormSchema):
     """Tổng hợp báo cáo: the report upward built from the units' reports."""
 
     report_subject = Text("Trích yếu báo cáo", "Report subject", required=True, validate=nonblank(500))
-    report_body = Text("Nội dung báo cáo", "Report body", required=True, validate=nonblank(20000))
+    # The generated draft quotes every unit's narrative: a few hundred units need room.
+    report_body = Text("Nội dung báo cáo", "Report body", required=True, validate=nonblank(400_000))
 
 
 class AcknowledgeForm(FormSchema):

@@ -15,6 +15,10 @@ from .rehearsal import Rehearsal
 CLERK, DIRECTOR, SIGNER = "vanthu", "giamdoc", "pgd.hoa"
 HEAD, SPECIALIST = "tp.qlvhgd", "cv.hvd"
 RETURN_COMMENT = "Đề nghị bổ sung các hình thức tuyên truyền trên internet, mạng xã hội (mục 4)."
+ASSESSMENT = (
+    "Các đơn vị đã triển khai đầy đủ, kịp thời các nội dung tuyên truyền; đề nghị Ban Tuyên giáo Tỉnh ủy "
+    "tiếp tục cung cấp tài liệu định hướng để các đơn vị tuyên truyền trong thời gian tới."
+)
 MORE_COMMENT = "Báo cáo chưa có số liệu cụ thể về tin, bài đăng trên mạng xã hội; đề nghị bổ sung."
 
 
@@ -99,9 +103,11 @@ def units_carry_out(r: Rehearsal, units: list[str], officer_of: Callable[[str], 
 def report_upward(r: Rehearsal) -> None:
     """Steps 10–11: consolidation, the report's signature and issue; the tracking row closes."""
     r.at("2023-03-28 09:00")
-    subject = f"Kết quả thực hiện Công văn số 2104-CV/BTGTU về việc {case.SUBJECT[0].lower()}{case.SUBJECT[1:]}"
-    body = "Các đơn vị đã triển khai đầy đủ các nội dung tuyên truyền; số liệu tổng hợp kèm theo."
-    r.do(SPECIALIST, "consolidate", {"report_subject": subject, "report_body": body})
+    # The system drafted the report from the units' reports; the specialist adds the assessment.
+    drafted = r.data()
+    *text, closing = str(drafted["report_body"]).splitlines()
+    body = "\n".join([*text, ASSESSMENT, closing])
+    r.do(SPECIALIST, "consolidate", {"report_subject": drafted["report_subject"], "report_body": body})
     r.at("2023-03-29 09:00")
     r.do(SIGNER, "sign_report", {"decision": "sign", "comment": ""})
     r.at("2023-03-29 14:00")

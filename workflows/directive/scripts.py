@@ -19,6 +19,7 @@ from engine.ports import ScriptContext
 from engine.text import extend
 from workflows.calendar import WorkingCalendar, escalation_time, reminder_time
 from workflows.directive.queries import case_reference
+from workflows.directive.report_draft import Letter, report_body, report_subject
 from workflows.notifications import Notification, queue_notification
 from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.groups import resolve_recipients
@@ -52,6 +53,7 @@ class DirectiveScripts:
             "notify_unit": bound.notify_unit,
             "notify_supervisors": bound.notify_supervisors,
             "sum_figures": sum_figures,
+            "draft_report": bound.draft_report,
         }
 
 
@@ -178,6 +180,37 @@ class _Bound:
     def resolve_recipients(self, group_codes: Sequence[str], on: str) -> list[str]:
         """The units the recipient groups stand for on that day, from the org chart."""
         return resolve_recipients(self.session, list(group_codes), date.fromisoformat(on))
+
+    def draft_report(
+        self,
+        incoming_letter: Mapping[str, str],
+        directive: Mapping[str, Any],
+        recipients: Sequence[str],
+        unit_reports: Sequence[Mapping[str, Any]],
+        totals: Mapping[str, Any],
+    ) -> dict[str, str]:
+        """The first draft of the report upward (subject and text) from the units' reports."""
+        directory = OrgDirectory(self.session)
+        agency = directory.unit(self._agency())
+        letter = Letter(
+            number=str(incoming_letter["number"]),
+            on=date.fromisoformat(str(incoming_letter["date"])),
+            issuer=str(incoming_letter["issuer"]),
+            subject=str(incoming_letter["subject"]),
+        )
+        codes = {str(r["unit"]) for r in unit_reports}
+        names = {code: unit.short_name for code in codes if (unit := directory.unit(code)) is not None}
+        body = report_body(
+            agency_name=agency.short_name if agency is not None else self._agency(),
+            incoming=letter,
+            directive_number=str(directive["notation"]),
+            directive_date=date.fromisoformat(str(directive["date"])),
+            unit_reports=unit_reports,
+            totals=totals,
+            unit_names=names,
+            recipients=len(recipients),
+        )
+        return {"subject": report_subject(letter), "body": body}
 
     # -- notifications (sent after commit, from the outbox) --------------------------------
 

@@ -12,7 +12,7 @@ from . import auth, errors, i18n, requests
 from .composition import Runtime, build_runtime
 from .extensions import csrf
 from .settings import Settings
-from .views import attachments, cases, inbox, search, tasks
+from .views import attachments, cases, documents, inbox, search, tasks
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | None = None) -> Flask:
@@ -36,6 +36,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(search.bp)
     app.register_blueprint(attachments.bp)
     app.register_blueprint(tasks.bp)
+    app.register_blueprint(documents.bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

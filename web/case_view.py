@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 from engine import audit
 from engine.models import ProcessDefinition, ProcessInstance, TaskRow
 from engine.runtime import Engine
+from workflows.directive.case_documents import CaseDocument
 from workflows.directive.queries import arrival_of, issued_by
-from workflows.orgchart.groups import addressee_lines
 from workflows.orgchart.models import Unit
 from workflows.registers.models import IncomingDocument, OutgoingDocument
 
@@ -22,6 +22,7 @@ from .attachments import for_case
 from .case_access import CaseAccess
 from .case_progress import graph_of
 from .case_trail import TrailEntry, case_trail, full_names, visible_events
+from .document_access import visible_documents
 from .models import Attachment
 
 # What a person who sees only their unit's part may read of the case's data: the directive itself.
@@ -127,13 +128,13 @@ class CasePage:
     units: list[UnitProgress]
     unit_names: dict[str, str]
     people: dict[str, str]
-    addressees: list[str]
     current: list[str]
     diagram_instance: int
     shown_unit: UnitProgress | None
     unit_data: dict[str, Any] = field(default_factory=dict)
     trail: list[TrailEntry] = field(default_factory=list)
     attachments: list[Attachment] = field(default_factory=list)
+    documents: dict[str, CaseDocument] = field(default_factory=dict)
 
     @property
     def full(self) -> bool:
@@ -164,6 +165,7 @@ def build_case_page(
     case = access.case
     events = audit.trail(session, case.id)
     data = engine.data(case.id)
+    documents = {found.kind.slug: found for found in visible_documents(session, access, data)}
     if not access.full:
         data = {key: value for key, value in data.items() if key in DIRECTIVE_KEYS}
         instance_id = access.own_instance
@@ -173,9 +175,6 @@ def build_case_page(
     names = _unit_names(session, {c for c in codes if c})
     attachments = for_case(case.id)
     people = full_names(session, {str(data.get("signer") or "")} | {a.uploaded_by for a in attachments})
-    addressees = (
-        addressee_lines(session, list(data.get("recipient_groups") or [])) if data.get("recipient_groups") else []
-    )
     return CasePage(
         access=access,
         data=data,
@@ -184,11 +183,11 @@ def build_case_page(
         units=units,
         unit_names=names,
         people=people,
-        addressees=addressees,
         current=_current(session, access, units),
         diagram_instance=shown.instance_id if shown else case.id,
         shown_unit=shown,
         unit_data=engine.data(shown.instance_id) if shown else {},
         trail=case_trail(session, access, visible_events(access, events), {u.instance_id: u.unit_name for u in units}),
         attachments=attachments,
+        documents=documents,
     )

@@ -50,9 +50,12 @@ def test_clerk_director_and_specialist_see_the_directive_and_its_trail(app: Flas
         assert "Phòng Quản lý Văn hóa và Gia đình" in html and "10/03/2023" in html and "Phan Văn Hòa" in html
         # The directive as issued: number, tasks, addressee lines, report deadline, Nơi nhận.
         assert "01/SVHTTDL-QLVHGĐ" in html and "09/03/2023" in html
-        assert html.count('<li class="prose">') == len(case.TASKS)
-        assert "Phòng Văn hóa và Thông tin các huyện, thành phố" in html
-        assert "24/03/2023" in html and "Ban TG Tỉnh ủy LS (B/c)" in html
+        # The directive reads as composed for print: numbered tasks, Kính gửi lines, Nơi nhận with tags.
+        for number in range(1, len(case.TASKS) + 1):
+            assert f'<p class="letter-text">{number}. ' in html
+        assert "- Phòng Văn hóa và Thông tin các huyện, thành phố;" in html
+        assert "Số: 01/SVHTTDL-QLVHGĐ" in html and "Lạng Sơn, ngày 09 tháng 3 năm 2023" in html
+        assert "24/03/2023" in html and "- Ban TG Tỉnh ủy LS; (B/c)" in html
         # Every recipient unit has a row; the trail names people and steps with local times.
         assert html.count('scope="row" data-label="Đơn vị"') == len(units)
         assert "Nguyễn Thị Hạnh" in html and "Tiếp nhận văn bản đến" in html and "06/03/2023 08:00" in html
@@ -204,7 +207,8 @@ def test_the_directive_stays_on_the_page_after_a_unit_finished(app: Flask, r: Re
     _one_unit_finished(r)
     html = signed_in(app, "giamdoc").get(f"/cases/{r.case_id}").get_data(as_text=True)
     assert "Ban Tuyên giáo Tỉnh ủy" in html and "Phan Văn Hòa" in html and "01/SVHTTDL-QLVHGĐ" in html
-    assert html.count('<li class="prose">') == len(case.TASKS)
+    # Basis, introduction, the numbered tasks and the closing, as the letter prints them.
+    assert html.count('<p class="letter-text">') == len(case.TASKS) + 3
     assert "Thực hiện tại đơn vị: 1/7 đơn vị đã xong" in html
 
 

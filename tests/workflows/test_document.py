@@ -258,7 +258,9 @@ def test_one_addressee_stays_on_the_kinh_gui_line() -> None:
     )
 
 
-@pytest.mark.parametrize(("urgency", "mark"), [("khan", "KHẨN"), ("thuong_khan", "THƯỢNG KHẨN"), ("hoa_toc", "HỎA TỐC")])
+@pytest.mark.parametrize(
+    ("urgency", "mark"), [("khan", "KHẨN"), ("thuong_khan", "THƯỢNG KHẨN"), ("hoa_toc", "HỎA TỐC")]
+)
 def test_urgent_directive_carries_its_mark_under_the_subject(urgency: str, mark: str) -> None:
     lines = visible_lines(render_html(plain(urgency=urgency)))
 

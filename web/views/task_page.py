@@ -23,10 +23,12 @@ from engine.models import ProcessInstance, TaskRow
 from web.auth import me
 from web.case_access import access_to
 from web.case_view import DIRECTIVE_KEYS
+from web.document_access import visible_documents
 from web.form_fields import Choice, FormOptions, english
 from web.labels import DECISIONS, URGENCIES
 from web.requests import db, directory, engine, runtime
 from workflows.calendar import LOCAL_TZ
+from workflows.directive.case_documents import CaseDocument
 from workflows.directive.forms import FiguresForm
 from workflows.orgchart.models import RecipientGroup, Setting, Unit, User
 
@@ -146,13 +148,6 @@ def unit_names(codes: Iterable[str]) -> dict[str, str]:
     return {code: found.get(code, code) for code in wanted}
 
 
-def group_names(codes: Iterable[str]) -> list[str]:
-    """The names of recipient groups, in the order given."""
-    wanted = list(codes)
-    found = {g.code: g.name for g in db().scalars(select(RecipientGroup).where(RecipientGroup.code.in_(wanted)))}
-    return [found.get(code, code) for code in wanted]
-
-
 # --- the page -----------------------------------------------------------------------------------
 
 
@@ -178,10 +173,10 @@ class CasePage:
     unit_data: dict[str, Any] | None
     units: dict[str, str]
     signer: str | None
-    groups: list[str]
     steps: list[EarlierStep]
     attachments: list[AttachmentLink]
     case_url: str | None
+    documents: dict[str, CaseDocument]
 
 
 def earlier_steps(row: TaskRow) -> list[EarlierStep]:
@@ -243,6 +238,7 @@ def case_page(row: TaskRow) -> CasePage:
     case = engine().instance(row.case_id)
     data = engine().data(row.case_id)
     access = access_to(db(), me(), row.case_id)
+    documents = visible_documents(db(), access, data) if access is not None else []
     if access is None or not access.full:
         # A unit sees the directive it received, not the Sở's internal handling of the letter.
         data = {key: value for key, value in data.items() if key in DIRECTIVE_KEYS}
@@ -260,10 +256,10 @@ def case_page(row: TaskRow) -> CasePage:
         unit_data=unit_data,
         units=unit_names(str(code) for code in codes if code),
         signer=full_names([signer])[signer] if signer else None,
-        groups=group_names(data.get("recipient_groups") or []),
         steps=earlier_steps(row),
         attachments=attachments_of(row.case_id),
         case_url=_url("cases.show", case_id=row.case_id),
+        documents={found.kind.slug: found for found in documents},
     )
 
 

@@ -1,0 +1,54 @@
+"""The case's documents as a reader takes them away: the printable page, the DOCX and the edXML package."""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import Blueprint, Response, abort, send_file
+from flask_login import login_required
+
+from web.auth import me
+from web.case_access import access_to
+from web.document_access import document_for
+from web.requests import db, engine
+from workflows.directive.case_documents import CaseDocument
+from workflows.directive.rendering import render_html
+from workflows.directive.word import render_docx
+
+bp = Blueprint("documents", __name__)
+
+DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+
+
+def _document(case_id: int, slug: str) -> CaseDocument:
+    access = access_to(db(), me(), case_id)
+    if access is None:
+        abort(404)
+    found = document_for(db(), access, engine().data(case_id), slug)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _private(response: Response) -> Response:
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@bp.get("/cases/<int:case_id>/documents/<slug>")
+@login_required  # type: ignore[untyped-decorator]
+def printable(case_id: int, slug: str) -> Response:
+    """The document as an A4 page to read on screen and print."""
+    found = _document(case_id, slug)
+    return _private(Response(render_html(found.document), mimetype="text/html"))
+
+
+@bp.get("/cases/<int:case_id>/documents/<slug>.docx")
+@login_required  # type: ignore[untyped-decorator]
+def docx(case_id: int, slug: str) -> Response:
+    """The document as a Word file (draft: number and day blank; issued: as registered)."""
+    found = _document(case_id, slug)
+    data = BytesIO(render_docx(found.document))
+    name = f"{found.kind.slug}-{found.document.file_stem}.docx"
+    return _private(send_file(data, mimetype=DOCX_TYPE, as_attachment=True, download_name=name))

@@ -37,8 +37,8 @@ def _is_local(target: str) -> bool:
 
 
 def local_date(value: date | datetime | str | None) -> str:
-    """dd/mm/yyyy, in Vietnam's time for moments."""
-    if value in (None, ""):
+    """dd/mm/yyyy, in Vietnam's time for moments; nothing for a value not there (None, "", undefined)."""
+    if not value:
         return ""
     if isinstance(value, str):
         value = date.fromisoformat(value[:10])

@@ -10,14 +10,15 @@ from flask_login import login_required
 from web.auth import me
 from web.case_access import access_to
 from web.document_access import document_for
-from web.requests import db, engine
-from workflows.directive.case_documents import CaseDocument
+from web.requests import db, engine, runtime
+from workflows.directive.case_documents import DIRECTIVE, CaseDocument
+from workflows.directive.exchange import DOCX_TYPE, directive_package
 from workflows.directive.rendering import render_html
 from workflows.directive.word import render_docx
 
 bp = Blueprint("documents", __name__)
 
-DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+EDXML_TYPE = "application/xml"
 
 
 def _document(case_id: int, slug: str) -> CaseDocument:
@@ -52,3 +53,16 @@ def docx(case_id: int, slug: str) -> Response:
     data = BytesIO(render_docx(found.document))
     name = f"{found.kind.slug}-{found.document.file_stem}.docx"
     return _private(send_file(data, mimetype=DOCX_TYPE, as_attachment=True, download_name=name))
+
+
+@bp.get("/cases/<int:case_id>/documents/<slug>.edxml")
+@login_required  # type: ignore[untyped-decorator]
+def edxml(case_id: int, slug: str) -> Response:
+    """The issued directive as an edXML package (QCVN 102) for the interconnection axis, DOCX inside."""
+    found = _document(case_id, slug)
+    if found.kind is not DIRECTIVE or found.issued is None:
+        abort(404)
+    sent_at = runtime().services.clock.now()
+    package = directive_package(db(), found, engine().data(case_id), render_docx(found.document), sent_at)
+    name = f"{found.document.file_stem}.edxml"
+    return _private(send_file(BytesIO(package), mimetype=EDXML_TYPE, as_attachment=True, download_name=name))

@@ -39,6 +39,7 @@ _UNIT_OPTIONAL = frozenset(
         "display_code",
         "parent_code",
         "email",
+        "organ_id",
         "valid_to",
         "note",
     }
@@ -277,6 +278,7 @@ def _upsert_units(session: Session, units: list[dict[str, Any]], summary: LoadSu
             "kind": entry["kind"],
             "parent_code": entry.get("parent_code"),
             "email": entry.get("email"),
+            "organ_id": entry.get("organ_id"),
             "valid_from": _parse_date(entry["valid_from"], label, "valid_from"),
             "valid_to": _parse_date(entry.get("valid_to"), label, "valid_to"),
             "position": position,

@@ -66,6 +66,8 @@ class Unit(Base):
     kind: Mapped[str] = mapped_column(String(32))
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("org_unit.code"), index=True)
     email: Mapped[str | None] = mapped_column(String(255))
+    # Mã định danh điện tử (QĐ 20/2020/QĐ-TTg): the unit's address on the interconnection axis.
+    organ_id: Mapped[str | None] = mapped_column(String(32))
     # Inclusive on both ends: a unit dissolved on 30/6/2025 has valid_to 2025-06-30.
     valid_from: Mapped[date] = mapped_column(Date)
     valid_to: Mapped[date | None] = mapped_column(Date)

@@ -108,6 +108,24 @@ def test_a_unit_attaches_a_png_to_its_own_step(app: Flask, runtime: Runtime, cas
     assert row.instance_id != case_id and row.task_id is not None
 
 
+def test_the_letter_s_metadata_comes_from_the_case_when_left_blank(
+    app: Flask, runtime: Runtime, case_id: int
+) -> None:
+    """The clerk attaches the scanned letter without typing its number: the registered one is used."""
+    status, page = _upload(signed_in(app, "vanthu"), case_id, "2104.pdf", PDF, kind="incoming_letter")
+    assert status == 303
+    (row,), _files = _stored(runtime)
+    assert (row.doc_number, str(row.doc_date), row.issuer) == ("2104-CV/BTGTU", "2023-03-03", "Ban Tuyên giáo Tỉnh ủy")
+    assert "2104-CV/BTGTU · 03/03/2023 · Ban Tuyên giáo Tỉnh ủy" in page
+
+
+def test_a_unit_s_report_file_is_described_as_its_report(app: Flask, runtime: Runtime, case_id: int) -> None:
+    """A unit's file of kind report carries the unit as issuer; its number once the report is written."""
+    _upload(signed_in(app, "cb.btls"), case_id, "bao-cao.pdf", PDF, kind="unit_report")
+    (row,), _files = _stored(runtime)
+    assert (row.doc_number, row.issuer) == (None, "Bảo tàng tỉnh Lạng Sơn")
+
+
 REFUSALS = [
     (
         "setup.exe",

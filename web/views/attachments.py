@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date
+
 from flask import Blueprint, abort, current_app, flash, redirect, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -16,7 +19,7 @@ from web.auth import CurrentUser, me
 from web.case_access import CaseAccess, access_to, agency_code
 from web.day_input import parse_day
 from web.models import Attachment
-from web.requests import db, runtime
+from web.requests import db, directory, engine, runtime
 
 bp = Blueprint("attachments", __name__)
 
@@ -75,15 +78,18 @@ def upload(case_id: int) -> Response:
         file = request.files.get("file")
         if file is None:
             raise UploadRefused(_("Vui lòng chọn tệp cần đính kèm."))
+        kind = request.form.get("kind") or "other"
+        instance_id = task.instance_id if task else case_id
+        known = _known_metadata(kind, case_id, instance_id)
         item = Upload(
             file=file,
-            kind=request.form.get("kind") or "other",
+            kind=kind,
             case_id=case_id,
-            instance_id=task.instance_id if task else case_id,
+            instance_id=instance_id,
             task_id=task.id if task else None,
-            doc_number=_optional("doc_number", _("Số, ký hiệu văn bản"), 100),
-            doc_date=doc_date,
-            issuer=_optional("issuer", _("Cơ quan ban hành"), 255),
+            doc_number=_optional("doc_number", _("Số, ký hiệu văn bản"), 100) or known.number,
+            doc_date=doc_date or known.day,
+            issuer=_optional("issuer", _("Cơ quan ban hành"), 255) or known.issuer,
         )
         attachment = store(db(), item, user.username, runtime().services.clock.now(), _limit())
     except UploadRefused as refused:
@@ -91,6 +97,32 @@ def upload(case_id: int) -> Response:
         return _back(case_id, refused=True)
     flash(_("Đã đính kèm tệp “%(name)s”.", name=attachment.filename), "info")
     return _back(case_id)
+
+
+@dataclass(frozen=True)
+class _Metadata:
+    number: str | None = None
+    day: date | None = None
+    issuer: str | None = None
+
+
+def _known_metadata(kind: str, case_id: int, instance_id: int) -> _Metadata:
+    """What the case already knows of the document a file is: the registered incoming letter, or
+    the unit's own report; the uploader's own entries win over these."""
+    if kind == "incoming_letter":
+        data = engine().data(case_id)
+        number, day, issuer = data.get("incoming_number"), data.get("incoming_date"), data.get("incoming_issuer")
+    elif kind == "unit_report" and instance_id != case_id:
+        data = engine().data(instance_id)
+        unit = directory().unit(str(data.get("unit") or ""))
+        number, day, issuer = data.get("report_number"), data.get("report_date"), unit.name if unit else None
+    else:
+        return _Metadata()
+    return _Metadata(
+        number=str(number) if number else None,
+        day=date.fromisoformat(str(day)) if day else None,
+        issuer=str(issuer) if issuer else None,
+    )
 
 
 def _limit() -> int:

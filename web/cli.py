@@ -161,7 +161,7 @@ def demo(ctx: click.Context) -> None:
 @main.command("samples")
 @click.option("--if-empty", is_flag=True, help="Only when the database holds no case yet.")
 def samples(if_empty: bool) -> None:
-    """Create sample cases at every stage (instruction, drafting, signature, units reporting)."""
+    """Create sample cases at every stage (instruction, drafting, signature, units reporting, report upward)."""
     runtime = _migrated_runtime()
     if if_empty and has_cases(runtime):
         click.echo("cases exist already: no samples added")

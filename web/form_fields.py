@@ -91,7 +91,9 @@ class FieldView:
     def text_rows(self) -> int:
         """A textarea's height in lines, from how long its text may be."""
         limit = self.maxlength or 0
-        return 12 if self.kind == "lines" else 3 if limit <= 500 else 5 if limit <= 2000 else 10
+        if self.kind == "lines":
+            return 12
+        return 3 if limit <= 500 else 5 if limit <= 2000 else 10 if limit <= 20_000 else 24
 
 
 @dataclass(frozen=True)

@@ -309,9 +309,13 @@ def _report_upward(trip: Trip) -> None:
     open_task(specialist, "Tổng hợp báo cáo")
     expect(fact(specialist, "Số đơn vị đã báo cáo")).to_have_text(str(len(trip.recipients)))
     expect(fact(specialist, "Số đơn vị báo cáo chậm")).to_have_text("1")
-    subject = f"Kết quả thực hiện Công văn số 2104-CV/BTGTU về việc {case.SUBJECT[0].lower()}{case.SUBJECT[1:]}"
-    body = "Các đơn vị đã triển khai đầy đủ các nội dung tuyên truyền; số liệu tổng hợp kèm theo."
-    fill(specialist, {"Trích yếu báo cáo": subject, "Nội dung báo cáo": body})
+    # The system drafted the report from the units' reports; the specialist adds the assessment.
+    subject = "Kết quả thực hiện Công văn số 2104-CV/BTGTU ngày 03/3/2023 của Ban Tuyên giáo Tỉnh ủy về việc đẩy mạnh"
+    expect(specialist.get_by_label("Trích yếu báo cáo")).to_have_value(re.compile("^" + re.escape(subject)))
+    drafted = specialist.get_by_label("Nội dung báo cáo")
+    expect(drafted).to_have_value(re.compile(f"{len(trip.recipients)}/{len(trip.recipients)} đơn vị đã gửi báo cáo"))
+    *text, closing = drafted.input_value().splitlines()
+    fill(specialist, {"Nội dung báo cáo": "\n".join([*text, scenario.ASSESSMENT, closing])})
     trip.shots.take(specialist, "cv.hvd-consolidates")
     submit(specialist, "Tổng hợp báo cáo")
 
@@ -348,6 +352,30 @@ def _case_page(trip: Trip) -> None:
     expect(diagram).to_have_class(re.compile(r"\bdiagram-ready\b"))
     expect(diagram.locator(".djs-element.df-done").first).to_be_attached()
     trip.shots.take(page, "case-page-completed")
+    _documents(trip, page)
+
+
+def _documents(trip: Trip, page: Page) -> None:
+    """The directive and the report as printed: the A4 page in a new tab, and the Word file."""
+    directive = page.get_by_role("region", name=re.compile("^Công văn đã phát hành"))
+    with page.context.expect_page() as opened:
+        directive.get_by_role("link", name="Bản in khổ A4").click()
+    printed = opened.value
+    expect(printed.get_by_text(f"Số: {DIRECTIVE_NUMBER}")).to_be_visible()
+    expect(printed.get_by_text("Lạng Sơn, ngày 09 tháng 3 năm 2023")).to_be_visible()
+    expect(printed.get_by_text("- Lưu: VT, QLVH&GĐ(HVĐ).")).to_be_visible()
+    trip.shots.take(printed, "directive-printable")
+    printed.close()
+    with page.expect_download() as downloading:
+        directive.get_by_role("link", name="Tải tệp DOCX").click()
+    assert downloading.value.suggested_filename == "cong-van-01_SVHTTDL-QLVHGĐ.docx"
+    report = page.get_by_role("region", name=re.compile("^Báo cáo lên cấp trên"))
+    with page.context.expect_page() as opened:
+        report.get_by_role("link", name="Bản in khổ A4").click()
+    expect(opened.value.get_by_text(f"Số: {REPORT_NUMBER}")).to_be_visible()
+    expect(opened.value.get_by_text(scenario.ASSESSMENT)).to_be_visible()
+    trip.shots.take(opened.value, "report-printable")
+    opened.value.close()
 
 
 def _type_draft(page: Page, tasks: list[str], groups: dict[str, str]) -> None:

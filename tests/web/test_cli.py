@@ -15,7 +15,8 @@ from flask.cli import ScriptInfo
 from sqlalchemy import func, inspect, select, text
 
 from engine.clock import ManualClock
-from engine.models import Job, ProcessDefinition
+from engine.models import Job, ProcessDefinition, ProcessInstance, TaskRow
+from engine.runtime import Engine
 from tests.databases import postgresql_schema, postgresql_url
 from tests.workflows.lifecycle_helpers import (
     assert_roundtrip,
@@ -181,3 +182,32 @@ def test_audit_verify_finds_a_tampered_event(cli: Cli) -> None:
     assert result.exit_code == 1
     assert "event 1: content differs from its hash" in result.stderr
     assert "audit trail intact" not in result.output
+
+
+def test_samples_put_one_case_at_each_stage_an_officer_meets(cli: Cli) -> None:
+    """On a fresh database: five cases, waiting for the director, the specialist, the signer, the units
+    and the specialist's consolidation, whose report upward is already drafted from the units' reports."""
+    _ok(cli("setup", "--demo-passwords"))
+
+    assert "sample cases created: 5" in _ok(cli("samples", "--if-empty"))
+    assert "no samples added" in _ok(cli("samples", "--if-empty"))
+
+    runtime = build_runtime(Settings.from_env(cli.env))
+    try:
+        with session_of(runtime) as session:
+            ready = session.execute(
+                select(TaskRow.case_id, TaskRow.spec_name).where(TaskRow.state == "ready").distinct()
+            ).all()
+            steps = {spec for _case, spec in ready}
+            consolidating = next(case_id for case_id, spec in ready if spec == "consolidate")
+            cases = session.scalar(
+                select(func.count()).select_from(ProcessInstance).where(ProcessInstance.parent_id.is_(None))
+            )
+        assert cases == 5
+        assert {"instruct", "draft", "sign", "report", "consolidate"} <= steps
+        with session_of(runtime) as session:
+            data = Engine(session, runtime.services).data(consolidating)
+        assert data["report_subject"].startswith("Kết quả thực hiện Công văn số 2198-CV/BTGTU")
+        assert "Số liệu tổng hợp:" in data["report_body"]
+    finally:
+        runtime.db.dispose()

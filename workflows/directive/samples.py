@@ -49,6 +49,11 @@ LETTERS = [
         "Định hướng thông tin về công tác phòng, chống thiên tai mùa mưa bão",
         "thuong_khan",
     ),
+    Letter(
+        "Ban Tuyên giáo Tỉnh ủy",
+        "2198-CV/BTGTU",
+        "Tuyên truyền hưởng ứng Ngày Gia đình Việt Nam",
+    ),
 ]
 
 
@@ -155,11 +160,44 @@ class SampleMaker:
             (f"{report_day} 10:00", report),
         ]
 
+    def to_consolidate(self, letter: Letter) -> list[Step]:
+        """Every unit reported and was accepted; the report upward waits, drafted, for the specialist."""
+        r = self.new_rehearsal()
+        draft = _draft(letter, date.fromisoformat(self._day(-3)))
+        report_day = self._day(-6)
+
+        def all_report() -> None:
+            units = list(r.data()["recipients"])
+            for index, unit in enumerate(units):
+                r.do(self.officer_of(unit), "acknowledge", {"acknowledge_note": ""}, unit=unit)
+                r.do(self.officer_of(unit), "report", case.unit_report(index, report_day), unit=unit)
+
+        def all_accepted() -> None:
+            for unit in list(r.data()["recipients"]):
+                r.do(SPECIALIST, "review_report", {"decision": "accept", "comment": ""}, unit=unit)
+
+        return [
+            *self._opening(r, letter, self._day(-20)),
+            self._instruct(r, self._day(-19), self._day(-16)),
+            (f"{self._day(-18)} 10:00", lambda: r.do(SPECIALIST, "draft", draft)),
+            (f"{self._day(-17)} 10:00", lambda: r.do(HEAD, "review_content", {"decision": "approve", "comment": ""})),
+            (f"{self._day(-17)} 15:00", lambda: r.do(SIGNER, "sign", {"decision": "sign", "comment": ""})),
+            (f"{self._day(-16)} 08:00", lambda: r.do(CLERK, "issue", {"issue_note": ""})),
+            (f"{report_day} 10:00", all_report),
+            (f"{self._day(-2)} 10:00", all_accepted),
+        ]
+
 
 def create_samples(new_rehearsal: Callable[[], Rehearsal], officer_of: Callable[[str], str], today: date) -> int:
-    """Four cases, one at each stage an officer meets, played in time order; returns how many."""
+    """Five cases, one at each stage an officer meets, played in time order; returns how many."""
     maker = SampleMaker(new_rehearsal, officer_of, today, WorkingCalendar())
-    plans = [maker.awaiting_instruction, maker.drafting, maker.awaiting_signature, maker.with_units]
+    plans = [
+        maker.awaiting_instruction,
+        maker.drafting,
+        maker.awaiting_signature,
+        maker.with_units,
+        maker.to_consolidate,
+    ]
     steps = [step for plan, letter in zip(plans, LETTERS, strict=True) for step in plan(letter)]
     clock = new_rehearsal()
     # One timeline for all cases, so that the audit trail reads in the order things happened.

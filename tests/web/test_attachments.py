@@ -108,9 +108,7 @@ def test_a_unit_attaches_a_png_to_its_own_step(app: Flask, runtime: Runtime, cas
     assert row.instance_id != case_id and row.task_id is not None
 
 
-def test_the_letter_s_metadata_comes_from_the_case_when_left_blank(
-    app: Flask, runtime: Runtime, case_id: int
-) -> None:
+def test_the_letter_s_metadata_comes_from_the_case_when_left_blank(app: Flask, runtime: Runtime, case_id: int) -> None:
     """The clerk attaches the scanned letter without typing its number: the registered one is used."""
     status, page = _upload(signed_in(app, "vanthu"), case_id, "2104.pdf", PDF, kind="incoming_letter")
     assert status == 303

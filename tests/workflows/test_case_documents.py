@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 import pytest
 
 from engine.clock import ManualClock
 from tests.workflows.lifecycle_helpers import officer_of, rehearsal, session_of
-from tests.workflows.test_document import SEED, loose, visible_lines
+from tests.workflows.reference_text import assert_in_order, seed_lines, visible_lines
 from web.composition import Runtime
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
@@ -28,23 +27,6 @@ def _document(runtime: Runtime, r: Rehearsal, kind: Any = DIRECTIVE) -> CaseDocu
         return case_document(session, r.case_id, r.data(), kind)
 
 
-def _seed_lines() -> list[str]:
-    if not SEED.is_file():
-        message = f"reference document {SEED} not found"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{message}; CI must provide it")
-        pytest.skip(f"{message} (a fresh clone has no ../shared)")
-    return [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
-
-
-def _assert_in_order(wanted: list[str], rendered: list[str]) -> None:
-    shown = [loose(line) for line in rendered]
-    position = 0
-    for line in wanted:
-        assert loose(line) in shown[position:], f"line not found in order: {line!r}"
-        position = shown.index(loose(line), position) + 1
-
-
 def test_no_directive_before_the_draft_step_is_done(runtime: Runtime, clock: ManualClock) -> None:
     r = rehearsal(runtime, clock)
     scenario.register_and_instruct(r)
@@ -56,7 +38,7 @@ def test_the_signed_draft_of_the_reference_case_reads_as_the_reference_document(
     runtime: Runtime, clock: ManualClock
 ) -> None:
     """Drafted with a return and a redraft, approved and signed: the last draft is the reference text."""
-    seed = _seed_lines()
+    seed = seed_lines()
     r = rehearsal(runtime, clock)
     scenario.register_and_instruct(r)
     scenario.draft_and_approve(r, return_once=True)
@@ -65,7 +47,7 @@ def test_the_signed_draft_of_the_reference_case_reads_as_the_reference_document(
 
     assert found is not None and found.issued is None
     lines = visible_lines(render_html(found.document))
-    _assert_in_order(seed, lines)
+    assert_in_order(seed, lines)
     # The header blocks, which the reference text lost, come first.
     assert lines[:4] == [
         "UBND TỈNH LẠNG SƠN",

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-import os
-import re
-import unicodedata
 from dataclasses import replace
 from datetime import date
-from html.parser import HTMLParser
-from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy.orm import Session
 
+from tests.workflows.reference_text import assert_in_order, plain, reference_document, seed_lines, visible_lines
 from workflows.directive import reference_case
 from workflows.directive.document import (
-    Document,
     addressee_block,
-    compose,
     compose_for_case,
     date_line,
     signature_block,
@@ -27,115 +21,13 @@ from workflows.directive.rendering import render_html
 from workflows.orgchart.loader import LoadSummary
 from workflows.registers.models import OutgoingDocument
 
-SEED = Path(__file__).resolve().parents[3] / "shared" / "seed" / "cong-van-2023-SVHTTDL-QLVHGD.txt"
-
-_BLOCKS = frozenset({"p", "div", "td", "th", "tr", "table", "br", "li", "h1", "h2", "h3", "title", "body"})
-_HIDDEN = frozenset({"style", "script", "head", "title"})
-
-
-class _Lines(HTMLParser):
-    """The visible text of a page, one line per block-level element."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.lines: list[str] = []
-        self._current: list[str] = []
-        self._hidden = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _HIDDEN:
-            self._hidden += 1
-        if tag in _BLOCKS:
-            self._break()
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _HIDDEN:
-            self._hidden -= 1
-        if tag in _BLOCKS:
-            self._break()
-
-    def handle_data(self, data: str) -> None:
-        if not self._hidden:
-            self._current.append(data)
-
-    def _break(self) -> None:
-        text = " ".join("".join(self._current).split())
-        if text:
-            self.lines.append(text)
-        self._current = []
-
-    def close(self) -> None:
-        super().close()
-        self._break()
-
-
-def visible_lines(page: str) -> list[str]:
-    """The non-empty text lines a reader sees on the page."""
-    parser = _Lines()
-    parser.feed(page)
-    parser.close()
-    return parser.lines
-
-
-def loose(text: str) -> str:
-    """A line without emphasis marks or white space, and with Đ read as D (the seed's quirks)."""
-    text = unicodedata.normalize("NFC", text).replace("*", "")
-    text = text.replace("Đ", "D").replace("đ", "d")
-    return re.sub(r"\s+", "", text)
-
-
-def reference_document(session: Session, issued: OutgoingDocument | None = None) -> Document:
-    """The reference directive composed from the reference case, drafted by cv.hvd in March 2023."""
-    data: dict[str, Any] = {**reference_case.INCOMING, **reference_case.INSTRUCTION, **reference_case.draft()}
-    return compose_for_case(session, data, "cv.hvd", issued, drafted_on=date(2023, 3, 8))
-
-
-def plain(**overrides: Any) -> Document:
-    """A document from plain values; overrides change one value."""
-    values: dict[str, Any] = {
-        "parent_body": "UBND TỈNH LẠNG SƠN",
-        "issuing_body": "SỞ VĂN HÓA, THỂ THAO VÀ DU LỊCH",
-        "agency_notation": "SVHTTDL",
-        "division_notation": "QLVHGĐ",
-        "division_display_code": "QLVH&GĐ",
-        "place": "Lạng Sơn",
-        "number": None,
-        "issued_on": None,
-        "drafted_on": date(2023, 3, 8),
-        "subject": "Thử",
-        "addressees": ["Các đơn vị trực thuộc Sở"],
-        "basis": "Căn cứ.",
-        "intro": "Mở đầu:",
-        "tasks": ["Việc một.", "Việc hai."],
-        "closing": "Kết./.",
-        "cc": [],
-        "drafter_initials": "HVĐ",
-        "capacity": "KT.",
-        "head_title": "Giám đốc",
-        "signer_title": "Phó Giám đốc",
-        "signer_name": "Phan Văn Hòa",
-    }
-    values.update(overrides)
-    return compose(**values)
-
 
 def test_reference_draft_renders_every_line_of_the_reference_document(
     db_session: Session, org_chart: LoadSummary
 ) -> None:
-    if not SEED.is_file():
-        message = f"reference document {SEED} not found"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{message}; CI must provide it")
-        pytest.skip(f"{message} (a fresh clone has no ../shared)")
-    seed = [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
+    seed = seed_lines()
 
-    rendered = [loose(line) for line in visible_lines(render_html(reference_document(db_session)))]
-
-    position = 0
-    for line in seed:
-        wanted = loose(line)
-        assert wanted in rendered[position:], f"seed line not found in order: {line!r}"
-        position = rendered.index(wanted, position) + 1
+    assert_in_order(seed, visible_lines(render_html(reference_document(db_session))))
 
 
 def test_rendering_adds_the_two_header_blocks(db_session: Session, org_chart: LoadSummary) -> None:

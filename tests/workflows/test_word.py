@@ -6,7 +6,7 @@ import io
 import os
 import shutil
 import subprocess
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -21,7 +21,7 @@ from docx.text.paragraph import Paragraph
 from docx.text.run import Run
 from sqlalchemy.orm import Session
 
-from tests.workflows.test_document import SEED, loose, plain, reference_document
+from tests.workflows.reference_text import assert_in_order, plain, reference_document, seed_lines
 from workflows.directive import reference_case
 from workflows.directive.word import render_docx
 from workflows.orgchart.loader import LoadSummary
@@ -55,25 +55,6 @@ def paragraphs_of(word: WordFile) -> Iterator[Paragraph]:
 def text_lines(data: bytes) -> list[str]:
     """The non-empty printed lines of the DOCX."""
     return [paragraph.text for paragraph in paragraphs_of(read_back(data)) if paragraph.text.strip()]
-
-
-def assert_in_order(wanted: Sequence[str], lines: Sequence[str]) -> None:
-    """Each wanted line is one of `lines`, after the previous one (in the seed's loose comparison)."""
-    got = [loose(line) for line in lines]
-    position = 0
-    for line in wanted:
-        assert loose(line) in got[position:], f"line not found in order: {line!r}"
-        position = got.index(loose(line), position) + 1
-
-
-def seed_lines() -> list[str]:
-    """The non-empty lines of the reference công văn; a skip without ../shared, a failure under CI."""
-    if not SEED.is_file():
-        message = f"reference document {SEED} not found"
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"{message}; CI must provide it")
-        pytest.skip(f"{message} (a fresh clone has no ../shared)")
-    return [line for line in SEED.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
 def issued_row() -> OutgoingDocument:

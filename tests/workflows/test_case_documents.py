@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from sqlalchemy import select
 
 from engine.clock import ManualClock
 from tests.workflows.lifecycle_helpers import officer_of, rehearsal, session_of
@@ -17,6 +18,7 @@ from workflows.directive.rehearsal import Rehearsal
 from workflows.directive.rendering import render_html
 from workflows.directive.report_draft import figures_sentence
 from workflows.orgchart.directory import OrgDirectory
+from workflows.orgchart.models import RoleAssignment, User
 
 FIGURES = ("articles", "banners", "sessions", "participants", "online_posts")
 
@@ -102,6 +104,49 @@ def test_numbers_restart_at_01_in_the_new_year(runtime: Runtime, clock: ManualCl
         ("Số: 02/SVHTTDL-QLVHGĐ", "Lạng Sơn, ngày 28 tháng 12 năm 2023"),
         ("Số: 01/SVHTTDL-QLVHGĐ", "Lạng Sơn, ngày 02 tháng 01 năm 2024"),
     ]
+
+
+def _signer(runtime: Runtime, username: str, title: str, signs_as: str | None) -> None:
+    """A leader of the Sở with this title, who signs with this mark (as the org chart would say)."""
+    with session_of(runtime) as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            user = User(username=username, full_name="Lý Văn Tâm", initials="LVT", position_title=title, unit_code="VP")
+            session.add(user)
+            session.flush()  # no relationship() orders the two inserts: the user must exist first
+            session.add(RoleAssignment(username=username, role="leader", unit_code="SVHTTDL"))
+        user.position_title, user.signs_as = title, signs_as
+
+
+@pytest.mark.parametrize(
+    ("username", "title", "signs_as", "block"),
+    [
+        ("pgd.lan", "Phó Giám đốc", "Q.", ("Q. GIÁM ĐỐC",)),
+        ("cvp", "Chánh Văn phòng", "TL.", ("TL. GIÁM ĐỐC", "CHÁNH VĂN PHÒNG")),
+        ("cvp", "Chánh Văn phòng", "TUQ.", ("TUQ. GIÁM ĐỐC", "CHÁNH VĂN PHÒNG")),
+        ("pgd.lan", "Phó Giám đốc", None, ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")),
+    ],
+)
+def test_the_signature_block_follows_the_signers_authority_in_the_org_chart(
+    runtime: Runtime, clock: ManualClock, username: str, title: str, signs_as: str | None, block: tuple[str, ...]
+) -> None:
+    """Who signs, and with what authority, is data: the register keeps the mark the letter was signed with."""
+    _signer(runtime, username, title, signs_as)
+    r = rehearsal(runtime, clock)
+    r.at("2023-03-06 08:00")
+    r.start("directive_lifecycle", scenario.CLERK)
+    r.do(scenario.CLERK, "register_incoming", case.INCOMING)
+    r.do(scenario.DIRECTOR, "instruct", {**case.INSTRUCTION, "signer": username})
+    r.do(scenario.SPECIALIST, "draft", case.draft())
+    r.do(scenario.HEAD, "review_content", {"decision": "approve", "comment": ""})
+    r.do(username, "sign", {"decision": "sign", "comment": ""})
+    r.do(scenario.CLERK, "issue", {"issue_note": ""})
+
+    found = _document(runtime, r)
+
+    assert found is not None and found.issued is not None
+    assert found.issued.signer_capacity == (signs_as or "KT.")
+    assert found.document.signature_titles == block
 
 
 @pytest.fixture

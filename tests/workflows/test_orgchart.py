@@ -106,6 +106,7 @@ def test_reload_keeps_a_password_set_later(db_session: Session, org_chart: LoadS
         (lambda d: d["users"][0].update(unit_code="NO_SUCH_UNIT"), "user vanthu", "NO_SUCH_UNIT"),
         (lambda d: d["users"][0].update(roles=["clerk@NOWHERE"]), "user vanthu", "NOWHERE"),
         (lambda d: d["users"][0].update(roles=["janitor@SVHTTDL"]), "user vanthu", "janitor"),
+        (lambda d: d["users"][0].update(signs_as="KY THAY"), "user vanthu", "KY THAY"),
         (lambda d: d["recipient_groups"][0]["selector"].update(parent="SO_KHAC"),
          "recipient group don_vi_truc_thuoc_so", "SO_KHAC"),
         (lambda d: d["settings"].update(office_unit="VP2"), "setting office_unit", "VP2"),

@@ -1,7 +1,8 @@
 """The công văn as structured text in the layout of Nghị định 30/2020 (DOMAIN §1.4).
 
 `compose` builds a `Document` from plain values; `compose_for_case` reads those values from the
-org chart and the case data. Rendering (HTML, later DOCX) only lays out what is composed here.
+org chart and the case data. Rendering (HTML in `rendering`, DOCX in `word`) only lays out what is
+composed here.
 """
 
 from __future__ import annotations
@@ -197,6 +198,11 @@ class _Parties:
     capacity: str | None
     head: User
 
+    @property
+    def head_title(self) -> str:
+        """Whom the signer signs for: the head's title, or the collective body itself for TM."""
+        return self.agency.short_name if self.capacity == "TM." else self.head.position_title
+
     def compose_kwargs(self) -> dict[str, Any]:
         return {
             "parent_body": _header(self.parent),
@@ -207,7 +213,7 @@ class _Parties:
             "place": self.place,
             "drafter_initials": self.drafter.initials,
             "capacity": self.capacity,
-            "head_title": self.head.position_title,
+            "head_title": self.head_title,
             "signer_title": self.signer.position_title,
             "signer_name": self.signer.full_name,
         }
@@ -234,7 +240,7 @@ def _parties(
         capacity=(
             issued.signer_capacity
             if issued is not None
-            else signer_capacity(directory.roles_of(signer.username), agency.code)
+            else signer_capacity(directory.roles_of(signer.username), agency.code, signer.signs_as)
         ),
         head=_user(directory, heads[0]),
     )
@@ -294,7 +300,7 @@ def compose_report_for_case(
     """
     parties = _parties(session, case_data, drafter_username, issued)
     *titles, name = signature_block(
-        parties.capacity, parties.head.position_title, parties.signer.position_title, parties.signer.full_name
+        parties.capacity, parties.head_title, parties.signer.position_title, parties.signer.full_name
     )
     issued_on = issued.issued_date if issued is not None else None
     issuer = str(case_data.get("incoming_issuer") or "")

@@ -150,7 +150,9 @@ class _Bound:
         drafting = directory.unit(division)
         if agency is None or drafting is None:
             raise LookupError(f"unknown unit {self._agency() if agency is None else division!r}")
-        capacity = signer_capacity(directory.roles_of(signer), agency.code)
+        signer_user = directory.user(signer)
+        signs_as = signer_user.signs_as if signer_user is not None else None
+        capacity = signer_capacity(directory.roles_of(signer), agency.code, signs_as)
         doc = outgoing.issue_outgoing(
             self.session,
             agency_code=agency.code,
@@ -261,10 +263,11 @@ class _Bound:
         )
 
 
-def signer_capacity(roles: set[tuple[str, str]], agency_code: str) -> str | None:
-    """The authority mark of a signature: none for the head, KT. for a deputy signing for the head."""
+def signer_capacity(roles: set[tuple[str, str]], agency_code: str, signs_as: str | None = None) -> str | None:
+    """The authority mark of a signature: none for the head; for another leader the mark the org
+    chart gives them (Q. acting, TL. by order, TUQ. by authorisation, TM.), KT. when it gives none."""
     if ("director", agency_code) in roles:
         return None
     if ("leader", agency_code) in roles:
-        return "KT."
+        return signs_as or "KT."
     raise PermissionError("the signer holds no signing role in the agency")

@@ -47,7 +47,9 @@ _UNIT_OPTIONAL = frozenset(
 _GROUP_REQUIRED = frozenset({"code", "name", "addressee_line", "selector"})
 _USER_REQUIRED = frozenset({"username", "full_name", "initials", "position_title", "unit_code"})
 # "note" on a user documents where the data comes from; it is not stored.
-_USER_OPTIONAL = frozenset({"email", "active", "roles", "note"})
+_USER_OPTIONAL = frozenset({"email", "active", "roles", "signs_as", "note"})
+#: The authority marks a user may sign with instead of the deputy's "KT." (ND30 Phụ lục I).
+SIGNS_AS = frozenset({"KT.", "Q.", "TL.", "TUQ.", "TM."})
 _TOP_LEVEL = frozenset({"format", "version", "notes", "settings", "units", "recipient_groups", "users"})
 
 
@@ -202,6 +204,8 @@ def _validate_users(users: list[dict[str, Any]], known_units: set[str]) -> None:
         _check_keys(entry, label, _USER_REQUIRED, _USER_OPTIONAL)
         if entry["unit_code"] not in known_units:
             raise OrgChartError(label, f"unknown unit {entry['unit_code']!r}")
+        if entry.get("signs_as") not in (None, *SIGNS_AS):
+            raise OrgChartError(label, f"signs_as {entry['signs_as']!r} is not one of {sorted(SIGNS_AS)}")
         for role, unit_code in _role_pairs(entry, label):
             if role not in ROLES:
                 raise OrgChartError(label, f"unknown role {role!r}")
@@ -325,6 +329,7 @@ def _upsert_users(session: Session, users: list[dict[str, Any]], summary: LoadSu
             "unit_code": entry["unit_code"],
             "email": entry.get("email"),
             "active": bool(entry.get("active", True)),
+            "signs_as": entry.get("signs_as"),
         }
         row = existing.get(entry["username"])
         if row is None:

@@ -107,6 +107,9 @@ class User(Base):
     email: Mapped[str | None] = mapped_column(String(255))
     password_hash: Mapped[str | None] = mapped_column(String(255))
     active: Mapped[bool] = mapped_column(default=True)
+    # How a leader who is not the head signs (ND30 Phụ lục I): "Q." acting head, "TL." by order,
+    # "TUQ." by written authorisation, "TM." for a collective body; empty means "KT." (ký thay).
+    signs_as: Mapped[str | None] = mapped_column(String(8))
 
 
 class RoleAssignment(Base):

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 
 from tests.workflows.reference_text import assert_in_order, plain, reference_document, seed_lines
 from workflows.directive import reference_case
-from workflows.directive.word import render_docx
+from workflows.directive.word import CENTER, render_docx
 from workflows.orgchart.loader import LoadSummary
 from workflows.registers.models import OutgoingDocument
 
@@ -254,3 +254,14 @@ def test_libreoffice_opens_the_docx_and_reads_every_line(
 
     assert_in_order(wanted, lines)
     assert_in_order([line for line in document.lines() if line], lines)
+
+
+def test_pages_are_numbered_from_the_second_in_the_top_margin() -> None:
+    word = docx.Document(io.BytesIO(render_docx(plain())))
+    section = word.sections[0]
+
+    assert section.different_first_page_header_footer
+    assert not "".join(p.text for p in section.first_page_header.paragraphs).strip()
+    header = section.header._element.xml
+    assert 'w:instr="PAGE"' in header
+    assert section.header.paragraphs[0].alignment == CENTER

@@ -17,6 +17,7 @@ from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING
 from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.oxml.xmlchemy import BaseOxmlElement
+from docx.section import Section
 from docx.shared import Length, Mm, Pt, Twips
 from docx.table import Table, _Cell
 from docx.text.paragraph import Paragraph
@@ -64,6 +65,23 @@ def _set_up_page(word: WordFile) -> None:
     section.page_width, section.page_height = Mm(210), Mm(297)
     section.top_margin, section.bottom_margin = Mm(20), Mm(20)
     section.left_margin, section.right_margin = Mm(30), Mm(15)
+    _page_numbers(section)
+
+
+def _page_numbers(section: Section) -> None:
+    """ND30 numbers the pages from the second on, in Arabic figures, centred in the top margin."""
+    section.different_first_page_header_footer = True
+    section.header_distance = Mm(10)
+    number = section.header.paragraphs[0]
+    number.alignment = CENTER
+    field = OxmlElement("w:fldSimple")
+    field.set(qn("w:instr"), "PAGE")
+    run = number.add_run()
+    run.font.size = Pt(14)
+    _name_every_script(run.element.get_or_add_rPr().get_or_add_rFonts())
+    # The field's result run is moved inside the field, so Word shows the number in that font.
+    field.append(run._r)
+    number._p.append(field)
 
 
 def _set_up_fonts(word: WordFile) -> None:

@@ -36,7 +36,9 @@ class ChildInstanceCallParser(CallActivityParser):  # type: ignore[misc]
 class EngineBpmnParser(SpiffBpmnParser):  # type: ignore[misc]
     """SpiffWorkflow's parser with call activities as child instances."""
 
+    # Spiff's own task parsers stay (their pre- and post-scripts among them); only call activities change.
     OVERRIDE_PARSER_CLASSES: ClassVar[dict[str, tuple[type, type]]] = {
+        **SpiffBpmnParser.OVERRIDE_PARSER_CLASSES,
         full_tag("callActivity"): (ChildInstanceCallParser, ExternalCallActivity),
     }
 

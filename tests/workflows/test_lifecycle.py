@@ -65,6 +65,14 @@ def test_case_completes_with_its_numbers_in_the_registers(runtime: Runtime, fini
     # One yearly sequence for every type the agency issues: the report takes the next number.
     assert (report.number, report.notation, report.document_type) == (2, "02/BC-SVHTTDL", "BC")
     assert finished.data["directive_number"] == "01/SVHTTDL-QLVHGĐ"
+    # The registers say what ND30's books say: who handles the letter by when, where each went.
+    assert (arrival.lead_unit, arrival.handling_deadline) == ("QLVHGD", date(2023, 3, 10))
+    assert directive.recipients == (
+        "Các đơn vị trực thuộc Sở; Phòng Văn hóa và Thông tin các huyện, thành phố; "
+        "Trung tâm Văn hóa - Thể thao thành phố; Trung tâm Văn hóa, Thể thao và Truyền thông các huyện; "
+        "Ban TG Tỉnh ủy LS; GĐ, PGĐ Sở; Trang TTĐT Sở"
+    )
+    assert report.recipients == "Ban Tuyên giáo Tỉnh ủy"
 
 
 def _expected_totals(units: list[str]) -> dict[str, int]:

@@ -22,7 +22,7 @@ from workflows.directive.queries import case_reference
 from workflows.directive.report_draft import Letter, report_body, report_subject
 from workflows.notifications import Notification, queue_notification
 from workflows.orgchart.directory import OrgDirectory
-from workflows.orgchart.groups import resolve_recipients
+from workflows.orgchart.groups import addressee_lines, resolve_recipients
 from workflows.orgchart.models import Setting
 from workflows.registers import incoming, outgoing
 
@@ -47,6 +47,8 @@ class DirectiveScripts:
             "escalation_time": bound.escalation_time,
             "register_arrival": bound.register_arrival,
             "close_arrival": bound.close_arrival,
+            "assign_handling": bound.assign_handling,
+            "addressees": bound.addressees,
             "issue_outgoing": bound.issue_outgoing,
             "resolve_recipients": bound.resolve_recipients,
             "publish_directive": bound.publish_directive,
@@ -143,8 +145,19 @@ class _Bound:
             self.ctx.now,
         )
 
-    def issue_outgoing(self, document_type: str, subject: str, division: str, signer: str) -> dict[str, Any]:
-        """Give a signed document the agency's next number and today's date; register it."""
+    def assign_handling(self, arrival_number: int, arrival_date: str, lead_division: str, deadline: str) -> None:
+        """Write the director's instruction into the tracking register: lead division and deadline."""
+        doc = incoming.arrival(self.session, self._agency(), date.fromisoformat(arrival_date).year, int(arrival_number))
+        incoming.assign_handling(self.session, doc, lead_division, date.fromisoformat(deadline))
+
+    def addressees(self, group_codes: Sequence[str]) -> list[str]:
+        """The Kính gửi lines of the recipient groups, as the letter prints them."""
+        return addressee_lines(self.session, list(group_codes))
+
+    def issue_outgoing(
+        self, document_type: str, subject: str, division: str, signer: str, to: Sequence[str] = ()
+    ) -> dict[str, Any]:
+        """Give a signed document the agency's next number and today's date; register it with where it goes."""
         directory = OrgDirectory(self.session)
         agency = directory.unit(self._agency())
         drafting = directory.unit(division)
@@ -164,6 +177,7 @@ class _Bound:
             signer_username=signer,
             signer_capacity=capacity,
             reference=self._reference(),
+            recipients=[str(name) for name in to],
         )
         case = self.session.get(ProcessInstance, self.ctx.case_id)
         if case is not None:

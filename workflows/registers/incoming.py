@@ -100,6 +100,20 @@ def assign_handling(session: Session, doc: IncomingDocument, lead_unit: str, dea
     return doc
 
 
+def arrival(session: Session, agency_code: str, year: int, arrival_number: int) -> IncomingDocument:
+    """One row of the incoming register; ArrivalNotFound when there is none."""
+    doc = session.scalars(
+        select(IncomingDocument).where(
+            IncomingDocument.agency_code == agency_code,
+            IncomingDocument.year == year,
+            IncomingDocument.arrival_number == arrival_number,
+        )
+    ).one_or_none()
+    if doc is None:
+        raise ArrivalNotFound(agency_code, year, arrival_number)
+    return doc
+
+
 def close_arrival(
     session: Session,
     agency_code: str,
@@ -111,15 +125,7 @@ def close_arrival(
     """Close the tracking row with the reply's "số, ký hiệu"; repeating the same close is a no-op."""
     reply_notation = clean_text(reply_notation, "reply_notation", 100)
     require_aware(closed_at, "closed_at")
-    doc = session.scalars(
-        select(IncomingDocument).where(
-            IncomingDocument.agency_code == agency_code,
-            IncomingDocument.year == year,
-            IncomingDocument.arrival_number == arrival_number,
-        )
-    ).one_or_none()
-    if doc is None:
-        raise ArrivalNotFound(agency_code, year, arrival_number)
+    doc = arrival(session, agency_code, year, arrival_number)
     if doc.status == STATUS_CLOSED:
         # A replayed script step closes with the same reply: keep the first close.
         if doc.reply_notation == reply_notation:

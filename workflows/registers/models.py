@@ -12,6 +12,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -143,3 +144,5 @@ class OutgoingDocument(Base):
     signer_username: Mapped[str] = mapped_column(String(150))
     signer_capacity: Mapped[str | None] = mapped_column(String(8))
     reference: Mapped[str | None] = mapped_column(String(200))
+    # "Nơi nhận văn bản" of the outgoing register: the addressees and copies, "; "-separated.
+    recipients: Mapped[str | None] = mapped_column(Text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date
 
 from sqlalchemy import select
@@ -57,12 +57,14 @@ def issue_outgoing(
     reference: str | None = None,
     sequence_for_type: Mapping[str, str] | None = None,
     unit_suffix: bool = False,
+    recipients: Sequence[str] = (),
 ) -> OutgoingDocument:
     """Give a signed document its number and notation and enter it in the outgoing register.
 
     The number is the next of the type's sequence (``sequence_for_type``, default all types
     share "outgoing") in the year of ``issued_date``. ``unit_suffix`` appends the drafting
-    unit to the notation of types other than công văn ("58/BC-SVHTTDL-VP").
+    unit to the notation of types other than công văn ("58/BC-SVHTTDL-VP"). ``recipients`` are the
+    names the register lists under "Nơi nhận".
     """
     if signer_capacity is not None and signer_capacity not in SIGNER_CAPACITIES:
         raise ValueError(
@@ -99,6 +101,7 @@ def issue_outgoing(
         signer_username=signer_username,
         signer_capacity=signer_capacity,
         reference=reference,
+        recipients="; ".join(name for name in (" ".join(r.split()) for r in recipients) if name) or None,
     )
     session.add(doc)
     session.flush()

@@ -12,7 +12,7 @@ from . import auth, errors, i18n, requests
 from .composition import Runtime, build_runtime
 from .extensions import csrf
 from .settings import Settings
-from .views import attachments, cases, documents, exchange, inbox, search, tasks
+from .views import attachments, cases, documents, exchange, inbox, registers, search, tasks
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | None = None) -> Flask:
@@ -38,6 +38,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(tasks.bp)
     app.register_blueprint(documents.bp)
     app.register_blueprint(exchange.bp)
+    app.register_blueprint(registers.bp)
 
     @app.get("/healthz")
     def healthz() -> dict[str, str]:

@@ -150,6 +150,18 @@ def test_bad_data_is_shown_at_each_field_and_what_was_typed_is_kept(login: Login
     assert "arrival_number" not in instance_data(runtime, row.case_id)
 
 
+def test_a_letter_cannot_arrive_tomorrow(login: Login, runtime: Runtime) -> None:
+    """The clerk types tomorrow as "Ngày đến": refused at the field, nothing registered."""
+    client = login("vanthu")
+    task_id = _new_case(client)
+    response = submit(client, task_id, {**case.INCOMING, "incoming_received_date": "2023-03-07"})
+    assert response.status_code == 422
+    assert "Ngày đến không được sau ngày hôm nay (06/03/2023)." in field_block(
+        response.get_data(as_text=True), "f-incoming_received_date"
+    )
+    assert "arrival_number" not in instance_data(runtime, task_row(runtime, task_id).case_id)
+
+
 def test_errors_inside_lists_are_placed_at_their_row(login: Login, r: Rehearsal, runtime: Runtime) -> None:
     """A Nơi nhận row with a purpose but no name is flagged on that row's name box."""
     scenario.register_and_instruct(r)

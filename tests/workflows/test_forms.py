@@ -396,8 +396,28 @@ def test_the_context_hook_refuses_a_resubmission_date_in_the_past(forms: FormReg
     error = only_error(forms, "review_report", data, context={"today": dt.date(2023, 3, 29)})
 
     assert (error.field, error.code) == ("resubmit_by", "resubmit_by_past")
-    assert "2023-03-29" in error.message_vi
+    assert "29/03/2023" in error.message_vi
     assert forms.validate("review_report", data, context={"today": dt.date(2023, 3, 21)})
+
+
+@pytest.mark.parametrize(
+    ("form_key", "field", "code", "today"),
+    [
+        # The reference letter arrived on 6/3: registered on 5/3 it would have arrived tomorrow.
+        ("register_incoming", "incoming_received_date", "received_in_future", dt.date(2023, 3, 5)),
+        # Deadlines of 10/3 and 24/3, set on 13/3 and 27/3: overdue the moment they are given.
+        ("instruct", "handling_deadline", "deadline_past", dt.date(2023, 3, 13)),
+        ("draft", "report_deadline", "deadline_past", dt.date(2023, 3, 27)),
+    ],
+)
+def test_dates_that_cannot_be_are_refused_against_today(
+    forms: FormRegistry, form_key: str, field: str, code: str, today: dt.date
+) -> None:
+    error = only_error(forms, form_key, VALID[form_key], context={"today": today})
+
+    assert (error.field, error.code) == (field, code)
+    assert today.strftime("%d/%m/%Y") in error.message_vi
+    assert forms.validate(form_key, VALID[form_key], context={"today": dt.date(2023, 3, 6)})
 
 
 def test_vietnamese_messages_are_vietnamese(forms: FormRegistry) -> None:

@@ -184,3 +184,16 @@ def test_approve_path_without_return_drafts_once(runtime: Runtime, clock: Manual
     assert running == 0
     # Nobody was late or reminded: only the publication and the (B/c) copy went out.
     assert sorted(n.kind for n in notifications(runtime, case_id)) == ["published", "report_up"]
+
+
+def test_the_arrival_register_keeps_the_day_the_letter_arrived(runtime: Runtime, clock: ManualClock) -> None:
+    """Received on Monday 6/3, registered on Tuesday: "Ngày đến" is Monday's, as the clerk entered it."""
+    r = rehearsal(runtime, clock)
+    r.at("2023-03-07 08:30")
+    r.start("directive_lifecycle", scenario.CLERK)
+    r.do(scenario.CLERK, "register_incoming", {**case.INCOMING, "incoming_received_date": "2023-03-06"})
+
+    with session_of(runtime) as session:
+        arrival = arrival_of(session, r.case_id or 0)
+    assert arrival is not None
+    assert (arrival.arrival_date, arrival.arrival_number) == (date(2023, 3, 6), 1)

@@ -41,12 +41,22 @@ def _unit(label_vi: str, label_en: str, **kwargs: Any) -> Text:
     return Text(label_vi, label_en, validate=nonblank(UNIT_CODE_LENGTH), **kwargs)
 
 
+def _refuse_past(form: FormSchema, data: dict[str, Any], field: str) -> None:
+    """A deadline before today (``form_context["today"]``) would be overdue the moment it is set."""
+    day, today = data.get(field), form.form_context.get("today")
+    if isinstance(day, dt.date) and isinstance(today, dt.date) and day < today:
+        raise ValidationError(msg.DEADLINE_PAST.format(today=today.strftime("%d/%m/%Y")), field_name=field)
+
+
 def _note(label_vi: str, label_en: str) -> Text:
     return Text(label_vi, label_en, load_default="", validate=at_most(2000))
 
 
 class RegisterIncomingForm(FormSchema):
-    """Tiếp nhận văn bản đến: the incoming letter as registered by the clerk."""
+    """Tiếp nhận văn bản đến: the incoming letter as registered by the clerk.
+
+    With ``context={"today": date}`` a date received after today is refused.
+    """
 
     incoming_issuer = Text("Cơ quan ban hành", "Issuing body", required=True, validate=nonblank(255))
     incoming_number = Text(
@@ -63,8 +73,15 @@ class RegisterIncomingForm(FormSchema):
     @validates_schema(skip_on_field_errors=False)
     def _dated_before_arrival(self, data: dict[str, Any], **kwargs: Any) -> None:
         issued, received = data.get("incoming_date"), data.get("incoming_received_date")
+        problems: dict[str, list[str]] = {}
         if isinstance(issued, dt.date) and isinstance(received, dt.date) and issued > received:
-            raise ValidationError(msg.DATE_AFTER_RECEIVED, field_name="incoming_date")
+            problems["incoming_date"] = [msg.DATE_AFTER_RECEIVED]
+        # The register's "Ngày đến" is this date: a letter cannot have arrived tomorrow.
+        today = self.form_context.get("today")
+        if isinstance(received, dt.date) and isinstance(today, dt.date) and received > today:
+            problems["incoming_received_date"] = [msg.RECEIVED_IN_FUTURE.format(today=today.strftime("%d/%m/%Y"))]
+        if problems:
+            raise ValidationError(problems)
 
 
 class InstructForm(FormSchema):
@@ -85,6 +102,10 @@ class InstructForm(FormSchema):
     def _lead_not_supporting(self, data: dict[str, Any], **kwargs: Any) -> None:
         if data.get("lead_division") in data.get("supporting_divisions", []):
             raise ValidationError(msg.LEAD_ALSO_SUPPORTING, field_name="supporting_divisions")
+
+    @validates_schema(skip_on_field_errors=False)
+    def _deadline_ahead(self, data: dict[str, Any], **kwargs: Any) -> None:
+        _refuse_past(self, data, "handling_deadline")
 
 
 class CcForm(FormSchema):
@@ -119,6 +140,10 @@ class DraftForm(FormSchema):
     )
     report_deadline = Day("Hạn báo cáo", "Report deadline", required=True)
     cc = Items("Nơi nhận khác", "Copies to", Group("Nơi nhận", "Recipient", CcForm), load_default=list)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _deadline_ahead(self, data: dict[str, Any], **kwargs: Any) -> None:
+        _refuse_past(self, data, "report_deadline")
 
 
 class _DecisionForm(FormSchema):
@@ -213,7 +238,7 @@ class ReviewReportForm(FormSchema):
                 problems["resubmit_by"] = [msg.RESUBMIT_BY_REQUIRED]
         today = self.form_context.get("today")
         if isinstance(resubmit_by, dt.date) and isinstance(today, dt.date) and resubmit_by < today:
-            problems["resubmit_by"] = [msg.RESUBMIT_BY_PAST.format(today=today.isoformat())]
+            problems["resubmit_by"] = [msg.RESUBMIT_BY_PAST.format(today=today.strftime("%d/%m/%Y"))]
         if problems:
             raise ValidationError(problems)
 

@@ -115,12 +115,15 @@ class _Bound:
     def _reference(self) -> str:
         return case_reference(self.ctx.case_id)
 
-    def register_arrival(self, issuer: str, number: str, doc_date: str, subject: str, urgency: str) -> dict[str, Any]:
-        """Enter the incoming letter in the register of arrivals; give it the year's next number."""
+    def register_arrival(
+        self, issuer: str, number: str, doc_date: str, subject: str, urgency: str, received: str | None = None
+    ) -> dict[str, Any]:
+        """Enter the incoming letter in the register of arrivals on the day it arrived (today unless
+        the clerk says otherwise); give it the next arrival number of that year."""
         doc = incoming.register_arrival(
             self.session,
             agency_code=self._agency(),
-            arrival_date=self._today(),
+            arrival_date=date.fromisoformat(received) if received else self._today(),
             issuer=issuer,
             number_code=number,
             doc_date=date.fromisoformat(doc_date),

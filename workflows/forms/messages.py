@@ -120,6 +120,16 @@ RESUBMIT_BY_REQUIRED = Message(
     "A resubmission date is required when asking for more.",
     "Cần nhập hạn nộp lại khi yêu cầu bổ sung báo cáo.",
 )
+RECEIVED_IN_FUTURE = Message(
+    "received_in_future",
+    "The date received may not be later than today ({today}).",
+    "Ngày đến không được sau ngày hôm nay ({today}).",
+)
+DEADLINE_PAST = Message(
+    "deadline_past",
+    "The deadline may not be before today ({today}).",
+    "Thời hạn không được trước ngày hôm nay ({today}).",
+)
 RESUBMIT_BY_PAST = Message(
     "resubmit_by_past",
     "The resubmission date may not be before today ({today}).",

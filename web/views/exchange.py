@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from io import BytesIO
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -15,6 +15,7 @@ from werkzeug.wrappers import Response
 from web.attachments import Upload, UploadRefused, check_upload, store
 from web.auth import me
 from web.requests import db, engine, runtime
+from web.views.tasks import incoming_page
 from workflows.directive.exchange import incoming_fields
 from workflows.exchange import PackageInvalid
 from workflows.exchange.edxml import read_package
@@ -29,7 +30,7 @@ def _file(packed: PackedFile) -> FileStorage:
 
 def _refused(message: str) -> tuple[str, int]:
     # Nothing was started or stored: the page shows why, and the clerk can try another file.
-    return render_template("tasks/new_incoming.html", package_error=message), 422
+    return incoming_page(package_error=message), 422
 
 
 @bp.post("/incoming/edxml")

@@ -156,17 +156,48 @@ def handover(task_id: str) -> Response | tuple[str, int]:
     return redirect(url_for("inbox.index"))
 
 
+REGISTER_FORM = "register_incoming"
+
+
+def incoming_page(
+    *,
+    values: Mapping[str, Any] | None = None,
+    errors: Sequence[FieldError] = (),
+    package_error: str | None = None,
+) -> str:
+    """The page where a clerk enters a letter that arrived (or hands in its edXML package)."""
+    forms: Any = runtime().services.forms
+    schema: type[FormSchema] = forms.registry.schema_for(REGISTER_FORM)
+    if values is None:
+        values = starting_values(schema, {})
+    fields, summary = describe(schema, values, form_options(schema), errors)
+    return render_template("tasks/new_incoming.html", fields=fields, summary=summary, package_error=package_error)
+
+
 @bp.route("/incoming/new", methods=["GET", "POST"])
 @login_required  # type: ignore[untyped-decorator]
-def new_incoming() -> str | Response:
-    """A clerk opens a new case for a letter that arrived, then fills its registration form."""
+def new_incoming() -> str | Response | tuple[str, int]:
+    """A clerk enters a letter that arrived; the case opens only when the letter is registered.
+
+    The case is started and its registration completed in this one request: bad data comes back
+    at its fields and the refusal rolls everything back, so no half-opened case is left behind.
+    """
     if not me().holds("clerk"):
         abort(403)
     if request.method == "GET":
-        return render_template("tasks/new_incoming.html")
+        return incoming_page()
+    forms: Any = runtime().services.forms
+    schema: type[FormSchema] = forms.registry.schema_for(REGISTER_FORM)
+    data = collect(schema, request.form, form_options(schema))
     result = engine().start("directive_lifecycle", me().username)
     first = next((t for t in result.new_tasks if engine().may_do(me().username, t)), None)
     if first is None:
-        flash(_("Đã tạo hồ sơ mới, nhưng bước tiếp nhận không thuộc về bạn."), "error")
-        return redirect(url_for("inbox.index"))
-    return redirect(url_for("tasks.show", task_id=first.id))
+        # A clerk of another unit than the agency: the registration is not theirs to do.
+        abort(403)
+    try:
+        engine().complete(first.id, me().username, data)
+    except InvalidTaskData as exc:
+        return incoming_page(values=data, errors=exc.errors), 422
+    flash(_("Đã hoàn thành: %(title)s", title=first.title), "info")
+    _flash_numbers(first)
+    return redirect(url_for("inbox.index"))

@@ -65,8 +65,11 @@ def _year(years: list[int]) -> int:
     return this_year if this_year in years or not years else max(years)
 
 
-def _years(column: InstrumentedAttribute[int]) -> list[int]:
-    return sorted(db().scalars(select(column).distinct()), reverse=True)
+def _book_year(column: InstrumentedAttribute[int]) -> tuple[int, list[int]]:
+    """The year to show and the years to offer (those with entries, and the one shown)."""
+    years = sorted(db().scalars(select(column).distinct()), reverse=True)
+    year = _year(years)
+    return year, sorted({*years, year}, reverse=True)
 
 
 def _case_id(reference: str | None) -> int | None:
@@ -89,8 +92,7 @@ class Tracking:
 def incoming() -> str:
     """Sổ đăng ký văn bản đến of one year, with the tracking of each letter."""
     agency = _agency_or_403()
-    years = _years(IncomingDocument.year)
-    year = _year(years)
+    year, years = _book_year(IncomingDocument.year)
     rows = incoming_register(db(), agency, year)
     units = {u.code: u.short_name for u in db().scalars(select(Unit).where(Unit.code.in_({r.lead_unit for r in rows})))}
     today = _today()
@@ -104,7 +106,7 @@ def incoming() -> str:
     return render_template(
         "registers/incoming.html",
         year=year,
-        years=sorted({*years, year}, reverse=True),
+        years=years,
         rows=rows,
         units=units,
         tracking=tracking,
@@ -117,8 +119,7 @@ def incoming() -> str:
 def outgoing() -> str:
     """Sổ đăng ký văn bản đi of one year, in number order."""
     agency = _agency_or_403()
-    years = _years(OutgoingDocument.year)
-    year = _year(years)
+    year, years = _book_year(OutgoingDocument.year)
     rows = outgoing_register(db(), agency, year)
     signers = {
         u.username: u.full_name
@@ -127,7 +128,7 @@ def outgoing() -> str:
     return render_template(
         "registers/outgoing.html",
         year=year,
-        years=sorted({*years, year}, reverse=True),
+        years=years,
         rows=rows,
         signers=signers,
         type_names=TYPE_NAMES,

@@ -16,6 +16,7 @@ from engine.clock import ManualClock
 from engine.models import ProcessInstance
 from tests.web.case_helpers import draft_returned_then_issued, fast_rehearsal, signed_in
 from tests.web.conftest import csrf_token
+from tests.web.task_helpers import fill, form_values
 from tests.workflows.lifecycle_helpers import session_of
 from web.composition import Runtime
 from web.models import Attachment
@@ -81,48 +82,62 @@ def test_the_issued_directive_leaves_as_a_package_with_its_word_file(
     assert "Số: 01/SVHTTDL-QLVHGĐ" in lines
 
 
-def test_a_package_that_arrives_opens_a_case_with_its_fields_filled(app: Flask, r: Rehearsal, runtime: Runtime) -> None:
-    """The exported directive, received by a clerk: form filled, Word file attached with its metadata."""
+def test_a_package_that_arrives_fills_the_registration_and_brings_its_files(
+    app: Flask, r: Rehearsal, runtime: Runtime
+) -> None:
+    """The exported directive, received by a clerk: the form comes filled, no case opens until it is
+    registered, and then the Word file is attached with the letter's number, date and issuer."""
     draft_returned_then_issued(r)
     exported = _export(app, r.case_id)
     clerk = signed_in(app, "vanthu")
+    before = _counts(runtime)
 
-    status, location, _ = _send(clerk, exported)
+    status, _, page = _send(clerk, exported)
 
-    assert status == 302 and "/tasks/" in location
-    page = clerk.get(location).get_data(as_text=True)
-    assert 'value="01/SVHTTDL-QLVHGĐ"' in page
-    assert 'value="Sở Văn hóa, Thể thao và Du lịch tỉnh Lạng Sơn"' in page
-    assert case.SUBJECT in page
+    assert status == 200
+    values = form_values(page)
+    assert values["incoming_number"] == "01/SVHTTDL-QLVHGĐ"
+    assert values["incoming_issuer"] == "Sở Văn hóa, Thể thao và Du lịch tỉnh Lạng Sơn"
+    assert values["incoming_subject"] == case.SUBJECT
+    assert values["incoming_date"] == "2023-03-09"
     assert "01_SVHTTDL-QLVHGĐ.docx" in page
-    with session_of(runtime) as session:
-        attachment = session.scalars(select(Attachment).order_by(Attachment.id.desc())).first()
-        assert attachment is not None
-        assert (attachment.kind, attachment.doc_number, attachment.issuer) == (
-            "incoming_letter",
-            "01/SVHTTDL-QLVHGĐ",
-            "Sở Văn hóa, Thể thao và Du lịch tỉnh Lạng Sơn",
-        )
-        assert attachment.doc_date is not None and attachment.doc_date.isoformat() == "2023-03-09"
-    # The clerk checks, adds the day it arrived, and registers it: the arrival register takes it.
-    token = csrf_token(page)
-    done = clerk.post(
-        location.replace("https://localhost", ""),
-        data={
-            "csrf_token": token,
-            "incoming_issuer": "Sở Văn hóa, Thể thao và Du lịch tỉnh Lạng Sơn",
-            "incoming_number": "01/SVHTTDL-QLVHGĐ",
-            "incoming_date": "2023-03-09",
-            "incoming_subject": case.SUBJECT,
-            "urgency": "thuong",
-            "incoming_received_date": "2023-03-09",
-        },
-    )
+    assert _counts(runtime) == before  # nothing opens until the clerk registers it
+
+    done = clerk.post("/incoming/new", data=fill(values, {"incoming_received_date": "2023-03-09"}))
+
     assert done.status_code == 302, re.findall(r"</span>([^<]*)</p>", done.get_data(as_text=True))
     with session_of(runtime) as session:
         arrival = session.scalar(select(IncomingDocument).where(IncomingDocument.number_code == "01/SVHTTDL-QLVHGĐ"))
         assert arrival is not None
         assert (arrival.arrival_number, arrival.issuer) == (2, "Sở Văn hóa, Thể thao và Du lịch tỉnh Lạng Sơn")
+        attachment = session.scalars(select(Attachment).order_by(Attachment.id.desc())).first()
+        assert attachment is not None
+        assert (attachment.kind, attachment.doc_number, attachment.issuer, attachment.filename) == (
+            "incoming_letter",
+            "01/SVHTTDL-QLVHGĐ",
+            "Sở Văn hóa, Thể thao và Du lịch tỉnh Lạng Sơn",
+            "01_SVHTTDL-QLVHGĐ.docx",
+        )
+        assert attachment.doc_date is not None and attachment.doc_date.isoformat() == "2023-03-09"
+        assert arrival.reference is not None and arrival.reference == f"case:{attachment.case_id}"
+    # The package was used up: sending the same form again is refused, and opens nothing.
+    again = clerk.post("/incoming/new", data=fill(values, {"incoming_received_date": "2023-03-09"}))
+    assert again.status_code == 422 and "Gói tin không còn được giữ" in again.get_data(as_text=True)
+
+
+def test_a_package_of_another_session_is_not_taken(app: Flask, r: Rehearsal, runtime: Runtime) -> None:
+    """The hidden token of one clerk's package means nothing in another session."""
+    draft_returned_then_issued(r)
+    _, _, page = _send(signed_in(app, "vanthu"), _export(app, r.case_id))
+    values = fill(form_values(page), {"incoming_received_date": "2023-03-09"})
+    other = signed_in(app, "vanthu")
+    values["csrf_token"] = csrf_token(other.get("/incoming/new").get_data(as_text=True))
+    before = _counts(runtime)
+
+    response = other.post("/incoming/new", data=values)
+
+    assert response.status_code == 422
+    assert _counts(runtime) == before
 
 
 @pytest.mark.parametrize(

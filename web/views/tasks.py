@@ -14,6 +14,7 @@ from engine.errors import ConcurrencyConflict, InvalidTaskData, NotFound, TaskNo
 from engine.models import TaskRow
 from web.auth import me
 from web.form_fields import FormOptions, SummaryItem, collect, describe
+from web.pending_packages import PendingPackage, attach, pending
 from web.requests import directory, engine, runtime
 from web.views.task_page import (
     case_page,
@@ -159,19 +160,30 @@ def handover(task_id: str) -> Response | tuple[str, int]:
 REGISTER_FORM = "register_incoming"
 
 
+def _register_schema() -> type[FormSchema]:
+    forms: Any = runtime().services.forms
+    schema: type[FormSchema] = forms.registry.schema_for(REGISTER_FORM)
+    return schema
+
+
+def incoming_values() -> dict[str, Any]:
+    """What the registration form opens with: today as the day the letter arrived."""
+    return starting_values(_register_schema(), {})
+
+
 def incoming_page(
     *,
     values: Mapping[str, Any] | None = None,
     errors: Sequence[FieldError] = (),
     package_error: str | None = None,
+    kept: PendingPackage | None = None,
 ) -> str:
     """The page where a clerk enters a letter that arrived (or hands in its edXML package)."""
-    forms: Any = runtime().services.forms
-    schema: type[FormSchema] = forms.registry.schema_for(REGISTER_FORM)
-    if values is None:
-        values = starting_values(schema, {})
-    fields, summary = describe(schema, values, form_options(schema), errors)
-    return render_template("tasks/new_incoming.html", fields=fields, summary=summary, package_error=package_error)
+    schema = _register_schema()
+    fields, summary = describe(schema, incoming_values() if values is None else values, form_options(schema), errors)
+    return render_template(
+        "tasks/new_incoming.html", fields=fields, summary=summary, package_error=package_error, kept=kept
+    )
 
 
 @bp.route("/incoming/new", methods=["GET", "POST"])
@@ -181,23 +193,31 @@ def new_incoming() -> str | Response | tuple[str, int]:
 
     The case is started and its registration completed in this one request: bad data comes back
     at its fields and the refusal rolls everything back, so no half-opened case is left behind.
+    A letter read from an edXML package brings its files, attached once it is registered.
     """
-    if not me().holds("clerk"):
+    user = me()
+    if not user.holds("clerk"):
         abort(403)
     if request.method == "GET":
         return incoming_page()
-    forms: Any = runtime().services.forms
-    schema: type[FormSchema] = forms.registry.schema_for(REGISTER_FORM)
+    schema = _register_schema()
     data = collect(schema, request.form, form_options(schema))
-    result = engine().start("directive_lifecycle", me().username)
-    first = next((t for t in result.new_tasks if engine().may_do(me().username, t)), None)
+    token = request.form.get("package_token", "")
+    kept = pending(token) if token else None
+    if token and kept is None:
+        message = _("Gói tin không còn được giữ (đã vào sổ hoặc quá một ngày): vui lòng chọn lại tệp gói tin.")
+        return incoming_page(values=data, package_error=message), 422
+    result = engine().start("directive_lifecycle", user.username)
+    first = next((t for t in result.new_tasks if engine().may_do(user.username, t)), None)
     if first is None:
         # A clerk of another unit than the agency: the registration is not theirs to do.
         abort(403)
     try:
-        engine().complete(first.id, me().username, data)
+        engine().complete(first.id, user.username, data)
     except InvalidTaskData as exc:
-        return incoming_page(values=data, errors=exc.errors), 422
+        return incoming_page(values=data, errors=exc.errors, kept=kept), 422
+    if kept is not None:
+        attach(kept, result.instance_id, first.id, user.username, runtime().services.clock.now())
     flash(_("Đã hoàn thành: %(title)s", title=first.title), "info")
     _flash_numbers(first)
     return redirect(url_for("inbox.index"))

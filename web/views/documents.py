@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from io import BytesIO
+from typing import Any
 
 from flask import Blueprint, Response, abort, send_file
 from flask_login import login_required
@@ -21,14 +22,16 @@ bp = Blueprint("documents", __name__)
 EDXML_TYPE = "application/xml"
 
 
-def _document(case_id: int, slug: str) -> CaseDocument:
+def _document(case_id: int, slug: str) -> tuple[CaseDocument, dict[str, Any]]:
+    """The document the person may open, with the case data it was composed from."""
     access = access_to(db(), me(), case_id)
     if access is None:
         abort(404)
-    found = document_for(db(), access, engine().data(case_id), slug)
+    data = engine().data(case_id)
+    found = document_for(db(), access, data, slug)
     if found is None:
         abort(404)
-    return found
+    return found, data
 
 
 def _private(response: Response) -> Response:
@@ -41,7 +44,7 @@ def _private(response: Response) -> Response:
 @login_required  # type: ignore[untyped-decorator]
 def printable(case_id: int, slug: str) -> Response:
     """The document as an A4 page to read on screen and print."""
-    found = _document(case_id, slug)
+    found, _data = _document(case_id, slug)
     return _private(Response(render_html(found.document), mimetype="text/html"))
 
 
@@ -49,20 +52,20 @@ def printable(case_id: int, slug: str) -> Response:
 @login_required  # type: ignore[untyped-decorator]
 def docx(case_id: int, slug: str) -> Response:
     """The document as a Word file (draft: number and day blank; issued: as registered)."""
-    found = _document(case_id, slug)
-    data = BytesIO(render_docx(found.document))
+    found, _data = _document(case_id, slug)
+    docx_file = BytesIO(render_docx(found.document))
     name = f"{found.kind.slug}-{found.document.file_stem}.docx"
-    return _private(send_file(data, mimetype=DOCX_TYPE, as_attachment=True, download_name=name))
+    return _private(send_file(docx_file, mimetype=DOCX_TYPE, as_attachment=True, download_name=name))
 
 
 @bp.get("/cases/<int:case_id>/documents/<slug>.edxml")
 @login_required  # type: ignore[untyped-decorator]
 def edxml(case_id: int, slug: str) -> Response:
     """The issued directive as an edXML package (QCVN 102) for the interconnection axis, DOCX inside."""
-    found = _document(case_id, slug)
+    found, data = _document(case_id, slug)
     if found.kind is not DIRECTIVE or found.issued is None:
         abort(404)
     sent_at = runtime().services.clock.now()
-    package = directive_package(db(), found, engine().data(case_id), render_docx(found.document), sent_at)
+    package = directive_package(db(), found, data, render_docx(found.document), sent_at)
     name = f"{found.document.file_stem}.edxml"
     return _private(send_file(BytesIO(package), mimetype=EDXML_TYPE, as_attachment=True, download_name=name))

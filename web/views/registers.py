@@ -19,7 +19,7 @@ from web.auth import CurrentUser, me
 from web.case_access import agency_code, oversees_agency
 from web.requests import db, runtime
 from workflows.calendar import LOCAL_TZ
-from workflows.directive.queries import case_reference
+from workflows.directive.queries import case_of
 from workflows.orgchart.models import Unit, User
 from workflows.registers.incoming import incoming_register
 from workflows.registers.models import STATUS_CLOSED, IncomingDocument, OutgoingDocument
@@ -72,13 +72,6 @@ def _book_year(column: InstrumentedAttribute[int]) -> tuple[int, list[int]]:
     return year, sorted({*years, year}, reverse=True)
 
 
-def _case_id(reference: str | None) -> int | None:
-    prefix = case_reference(0).removesuffix("0")
-    if reference and reference.startswith(prefix) and reference[len(prefix) :].isdigit():
-        return int(reference[len(prefix) :])
-    return None
-
-
 @dataclass(frozen=True)
 class Tracking:
     """Where the handling of an incoming letter stands."""
@@ -110,7 +103,7 @@ def incoming() -> str:
         rows=rows,
         units=units,
         tracking=tracking,
-        case_ids={row.id: _case_id(row.reference) for row in rows},
+        case_ids={row.id: case_of(row.reference) for row in rows},
     )
 
 
@@ -132,5 +125,5 @@ def outgoing() -> str:
         rows=rows,
         signers=signers,
         type_names=TYPE_NAMES,
-        case_ids={row.id: _case_id(row.reference) for row in rows},
+        case_ids={row.id: case_of(row.reference) for row in rows},
     )

@@ -32,10 +32,14 @@ READY = "ready"
 REASON_MAX = 1000
 
 
-def _schema(row: TaskRow) -> type[FormSchema]:
+def _schema_for(form_key: str) -> type[FormSchema]:
     forms: Any = runtime().services.forms
-    schema: type[FormSchema] = forms.registry.schema_for(row.form_key or "")
+    schema: type[FormSchema] = forms.registry.schema_for(form_key)
     return schema
+
+
+def _schema(row: TaskRow) -> type[FormSchema]:
+    return _schema_for(row.form_key or "")
 
 
 def _task(task_id: str, *, acting: bool = False) -> TaskRow:
@@ -160,15 +164,9 @@ def handover(task_id: str) -> Response | tuple[str, int]:
 REGISTER_FORM = "register_incoming"
 
 
-def _register_schema() -> type[FormSchema]:
-    forms: Any = runtime().services.forms
-    schema: type[FormSchema] = forms.registry.schema_for(REGISTER_FORM)
-    return schema
-
-
 def incoming_values() -> dict[str, Any]:
     """What the registration form opens with: today as the day the letter arrived."""
-    return starting_values(_register_schema(), {})
+    return starting_values(_schema_for(REGISTER_FORM), {})
 
 
 def incoming_page(
@@ -179,7 +177,7 @@ def incoming_page(
     kept: PendingPackage | None = None,
 ) -> str:
     """The page where a clerk enters a letter that arrived (or hands in its edXML package)."""
-    schema = _register_schema()
+    schema = _schema_for(REGISTER_FORM)
     fields, summary = describe(schema, incoming_values() if values is None else values, form_options(schema), errors)
     return render_template(
         "tasks/new_incoming.html", fields=fields, summary=summary, package_error=package_error, kept=kept
@@ -200,7 +198,7 @@ def new_incoming() -> str | Response | tuple[str, int]:
         abort(403)
     if request.method == "GET":
         return incoming_page()
-    schema = _register_schema()
+    schema = _schema_for(REGISTER_FORM)
     data = collect(schema, request.form, form_options(schema))
     token = request.form.get("package_token", "")
     kept = pending(token) if token else None

@@ -7,7 +7,7 @@ the register recorded it. A step being redone shows the last completed version.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
@@ -64,18 +64,29 @@ def _last_completion(session: Session, case_id: int, step: str) -> TaskRow | Non
     return session.scalar(query)
 
 
-def case_document(session: Session, case_id: int, data: Mapping[str, Any], kind: DocumentKind) -> CaseDocument | None:
-    """The document as it reads now, or None while its step has never been completed."""
+def case_document(
+    session: Session,
+    case_id: int,
+    data: Mapping[str, Any],
+    kind: DocumentKind,
+    issued: Sequence[OutgoingDocument] | None = None,
+) -> CaseDocument | None:
+    """The document as it reads now, or None while its step has never been completed.
+
+    `issued` is what the case issued (read from the register when not given).
+    """
     written = _last_completion(session, case_id, kind.step)
     if written is None or written.completed_by is None or written.completed_at is None:
         return None
-    issued = next((doc for doc in issued_by(session, case_id) if doc.document_type == kind.document_type), None)
+    issued = issued_by(session, case_id) if issued is None else issued
+    row = next((doc for doc in issued if doc.document_type == kind.document_type), None)
     drafted_on: date = written.completed_at.astimezone(LOCAL_TZ).date()
-    document = kind.compose(session, data, written.completed_by, issued, drafted_on=drafted_on)
-    return CaseDocument(kind, document, issued)
+    document = kind.compose(session, data, written.completed_by, row, drafted_on=drafted_on)
+    return CaseDocument(kind, document, row)
 
 
 def case_documents(session: Session, case_id: int, data: Mapping[str, Any]) -> list[CaseDocument]:
     """Every document the case has produced so far, directive first."""
-    found = (case_document(session, case_id, data, kind) for kind in KINDS.values())
+    issued = issued_by(session, case_id)
+    found = (case_document(session, case_id, data, kind, issued) for kind in KINDS.values())
     return [doc for doc in found if doc is not None]

@@ -15,6 +15,7 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows.directive.dates import nd30_month
 from workflows.directive.scripts import signer_capacity
 from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.groups import addressee_lines
@@ -94,15 +95,11 @@ def number_line(number: int | None, agency_notation: str, division_notation: str
 def date_line(place: str, issued_on: date | None, drafted_on: date | None = None) -> str:
     """ "Lạng Sơn, ngày 05 tháng 3 năm 2023": ND30 pads days below 10 and months 1 and 2 with 0."""
     if issued_on is not None:
-        return f"{place}, ngày {issued_on.day:02d} tháng {_month(issued_on.month)} năm {issued_on.year}"
+        return f"{place}, ngày {issued_on.day:02d} tháng {nd30_month(issued_on.month)} năm {issued_on.year}"
     if drafted_on is not None:
         # Before issue the day is blank, as in the reference draft; the clerk writes it on issue.
-        return f"{place}, ngày tháng {_month(drafted_on.month)} năm {drafted_on.year}"
+        return f"{place}, ngày tháng {nd30_month(drafted_on.month)} năm {drafted_on.year}"
     return f"{place}, ngày tháng năm"
-
-
-def _month(month: int) -> str:
-    return f"{month:02d}" if month <= 2 else str(month)
 
 
 def addressee_block(lines: Sequence[str]) -> tuple[str, ...]:

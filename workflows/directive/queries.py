@@ -10,7 +10,15 @@ from workflows.registers.models import IncomingDocument, OutgoingDocument
 
 def case_reference(case_id: int) -> str:
     """How registers refer to a case."""
-    return f"case:{case_id}"
+    return f"case:{case_id}"  # case_of reads it back
+
+
+def case_of(reference: str | None) -> int | None:
+    """The case a register row refers to (the inverse of `case_reference`), or None."""
+    prefix = "case:"
+    if reference and reference.startswith(prefix) and reference[len(prefix) :].isdigit():
+        return int(reference[len(prefix) :])
+    return None
 
 
 def arrival_of(session: Session, case_id: int) -> IncomingDocument | None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any, Final
 
+from workflows.directive.dates import short_date
+
 #: How each figure reads in a sentence ("95 tin, bài"), in the order of the unit report form.
 FIGURE_PHRASES: Final = {
     "articles": "tin, bài",
@@ -31,12 +33,6 @@ class Letter:
     on: date
     issuer: str
     subject: str
-
-
-def short_date(day: date) -> str:
-    """ "03/3/2023": the way a citation writes a date (ND30 pads the day, and months 1 and 2)."""
-    month = f"{day.month:02d}" if day.month <= 2 else str(day.month)
-    return f"{day.day:02d}/{month}/{day.year}"
 
 
 def quantity(value: int) -> str:

@@ -12,6 +12,7 @@ from lxml import etree
 from SpiffWorkflow.bpmn.parser.BpmnParser import full_tag
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import CycleTimerEventDefinition
+from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
 from SpiffWorkflow.spiff.parser.process import VALIDATOR, SpiffBpmnParser
 from SpiffWorkflow.spiff.parser.task_spec import CallActivityParser
 from sqlalchemy import func, select
@@ -118,6 +119,22 @@ def _use_clocked_timers(spec: Any) -> None:
             )
 
 
+def _wire_loop_merges(spec: Any) -> None:
+    """Connect each loop or multi-instance task to the completion of the task it repeats.
+
+    SpiffWorkflow makes this connection in two places only: when a loop task creates its first
+    child in this process, and when it deserialises a spec stored with the workflow. The engine
+    stores no spec (it parses the definition's XML), so a process that loads an instance whose
+    children already exist would never merge a finished child's output into the collection, and
+    the loop would never complete. Wiring at parse time makes every parsed spec whole.
+    """
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, LoopTask):
+            repeated = spec.task_specs[task_spec.task_spec]
+            if not repeated.completed_event.is_connected(task_spec.merge_child):
+                repeated.completed_event.connect(task_spec.merge_child)
+
+
 def parse_process(xml: bytes, filename: str, process_id: str) -> ParsedProcess:
     """Parse one process of a BPMN file into a spec with clocked timers."""
     tree = _parse_tree(xml, filename)
@@ -132,6 +149,7 @@ def parse_process(xml: bytes, filename: str, process_id: str) -> ParsedProcess:
     subprocess_specs = {k: v for k, v in subprocess_specs.items() if v is not None}
     for item in [spec, *subprocess_specs.values()]:
         _use_clocked_timers(item)
+        _wire_loop_merges(item)
     return ParsedProcess(spec, subprocess_specs, read_metadata(tree, process_id))
 
 

@@ -30,11 +30,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> EngineServ
     """The engine's collaborators for the directive domain."""
     registry = FormRegistry()
     register_directive_forms(registry)
+    # One calendar: the days a form refuses as days off are those the scripts count deadlines in.
+    calendar = WorkingCalendar()
     return EngineServices(
         clock=clock or SystemClock(),
         directory=OrgDirectory,
-        forms=EngineForms(registry, DOMAIN_CHECKS),
-        scripts=DirectiveScripts(WorkingCalendar()),
+        forms=EngineForms(registry, DOMAIN_CHECKS, calendar),
+        scripts=DirectiveScripts(calendar),
         business_timezone=ZoneInfo(settings.timezone),
         priorities=PRIORITY,
     )

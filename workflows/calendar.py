@@ -16,6 +16,32 @@ REMINDER_HOUR = time(8, 0)
 _ONE_DAY = timedelta(days=1)
 _SATURDAY = 5
 
+#: The days the calendar can tell about. The holidays package computes Vietnam's lunar holidays
+#: (Tết, the Hùng Kings' day) for these years only and finds none outside them, which would make
+#: every Tết a working day; so a day outside is refused rather than guessed. Forms accept dates in
+#: this range and no other (workflows/forms/base.py), so no deadline arithmetic can leave it.
+FIRST_DAY = date(1901, 1, 1)
+LAST_DAY = date(2100, 12, 31)
+
+
+class OutsideCalendar(ValueError):
+    """A day, or a count of working days from one, that falls outside FIRST_DAY … LAST_DAY."""
+
+    def __init__(self, day: date) -> None:
+        super().__init__(f"{day.isoformat()} is outside the working calendar ({FIRST_DAY} to {LAST_DAY})")
+        self.day = day
+
+
+def within_calendar(d: date) -> bool:
+    """Whether the calendar knows day `d`."""
+    return FIRST_DAY <= d <= LAST_DAY
+
+
+def _known(d: date) -> date:
+    if not within_calendar(d):
+        raise OutsideCalendar(d)
+    return d
+
 
 class _OfficialYear(NamedTuple):
     days_off: frozenset[date]
@@ -50,7 +76,8 @@ class WorkingCalendar:
             raise ValueError(f"days listed both as holiday and as working day: {days}")
 
     def is_working_day(self, d: date) -> bool:
-        """Whether offices work on day `d`."""
+        """Whether offices work on day `d`; OutsideCalendar for a day the calendar does not know."""
+        _known(d)
         # Administrator data wins over the package, which may lag a late government decision.
         if d in self._extra_working_days:
             return True
@@ -65,14 +92,15 @@ class WorkingCalendar:
 
     def next_working_day(self, d: date) -> date:
         """The first working day strictly after `d`."""
-        d += _ONE_DAY
+        # Checked before stepping: past LAST_DAY the next check raises, never date's OverflowError.
+        d = _known(d) + _ONE_DAY
         while not self.is_working_day(d):
             d += _ONE_DAY
         return d
 
     def previous_working_day(self, d: date) -> date:
         """The last working day strictly before `d`."""
-        d -= _ONE_DAY
+        d = _known(d) - _ONE_DAY
         while not self.is_working_day(d):
             d -= _ONE_DAY
         return d
@@ -91,6 +119,7 @@ class WorkingCalendar:
         # Counted so that add_working_days(a, working_days_between(a, b)) == b for a working day b.
         if b < a:
             return -self.working_days_between(b, a)
+        _known(a), _known(b)
         count = 0
         d = a + _ONE_DAY
         while d <= b:
@@ -114,4 +143,4 @@ def reminder_time(deadline: date, calendar: WorkingCalendar, days_before: int = 
 
 def escalation_time(deadline: date) -> datetime:
     """Local midnight starting the day after `deadline`: the first moment a report is late."""
-    return datetime.combine(deadline + _ONE_DAY, time(0, 0), tzinfo=LOCAL_TZ)
+    return datetime.combine(_known(deadline) + _ONE_DAY, time(0, 0), tzinfo=LOCAL_TZ)

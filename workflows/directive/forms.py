@@ -7,6 +7,7 @@ from typing import Any
 
 from marshmallow import ValidationError, validates_schema
 
+from workflows.calendar import OutsideCalendar, WorkingCalendar
 from workflows.forms import messages as msg
 from workflows.forms.base import (
     Count,
@@ -18,11 +19,13 @@ from workflows.forms.base import (
     Text,
     at_least_items,
     at_most,
+    dmy,
     matches,
     non_negative,
     nonblank,
     one_of,
 )
+from workflows.forms.messages import Message
 
 #: Độ khẩn, from least to most urgent (ND30: Khẩn < Thượng khẩn < Hỏa tốc).
 URGENCIES = ("thuong", "khan", "thuong_khan", "hoa_toc")
@@ -41,11 +44,49 @@ def _unit(label_vi: str, label_en: str, **kwargs: Any) -> Text:
     return Text(label_vi, label_en, validate=nonblank(UNIT_CODE_LENGTH), **kwargs)
 
 
-def _refuse_past(form: FormSchema, data: dict[str, Any], field: str) -> None:
-    """A deadline before today (``form_context["today"]``) would be overdue the moment it is set."""
-    day, today = data.get(field), form.form_context.get("today")
-    if isinstance(day, dt.date) and isinstance(today, dt.date) and day < today:
-        raise ValidationError(msg.DEADLINE_PAST.format(today=today.strftime("%d/%m/%Y")), field_name=field)
+def _deadline_problem(form: FormSchema, day: object, past: Message = msg.DEADLINE_PAST) -> Message | None:
+    """What is wrong with a deadline, if anything: before today, or on a day offices do not work.
+
+    A deadline before today (``form_context["today"]``) would be overdue the moment it is set. One
+    on a weekend or holiday (by ``form_context["calendar"]``, the calendar deadlines are counted
+    in) is refused rather than moved: the date is printed in the letter and on the handling slip as
+    the leader chose it, so the person who sets it picks the working day; the message names one.
+    """
+    today, calendar = form.form_context.get("today"), form.form_context.get("calendar")
+    if not isinstance(day, dt.date):
+        return None
+    if isinstance(today, dt.date) and day < today:
+        return past.format(today=dmy(today))
+    if isinstance(calendar, WorkingCalendar) and not calendar.is_working_day(day):
+        return _day_off(day, calendar)
+    return None
+
+
+_WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
+_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_SATURDAY = 5
+
+
+def _day_off(day: dt.date, calendar: WorkingCalendar) -> Message:
+    """The day-off message for ``day``, naming the next working day (the one before at the calendar's end)."""
+    try:
+        suggestion = calendar.next_working_day(day)
+    except OutsideCalendar:
+        suggestion = calendar.previous_working_day(day)
+    weekend = day.weekday() >= _SATURDAY
+    return msg.DEADLINE_DAY_OFF.format(
+        day=dmy(day),
+        why_vi=_WEEKDAYS_VI[day.weekday()] if weekend else "ngày nghỉ lễ, nghỉ bù",
+        why_en=_WEEKDAYS_EN[day.weekday()] if weekend else "a public or compensatory holiday",
+        suggestion_vi=f"{_WEEKDAYS_VI[suggestion.weekday()]} {dmy(suggestion)}",
+        suggestion_en=f"{_WEEKDAYS_EN[suggestion.weekday()]} {dmy(suggestion)}",
+    )
+
+
+def _refuse_bad_deadline(form: FormSchema, data: dict[str, Any], field: str) -> None:
+    problem = _deadline_problem(form, data.get(field))
+    if problem is not None:
+        raise ValidationError(problem, field_name=field)
 
 
 def _note(label_vi: str, label_en: str) -> Text:
@@ -79,7 +120,7 @@ class RegisterIncomingForm(FormSchema):
         # The register's "Ngày đến" is this date: a letter cannot have arrived tomorrow.
         today = self.form_context.get("today")
         if isinstance(received, dt.date) and isinstance(today, dt.date) and received > today:
-            problems["incoming_received_date"] = [msg.RECEIVED_IN_FUTURE.format(today=today.strftime("%d/%m/%Y"))]
+            problems["incoming_received_date"] = [msg.RECEIVED_IN_FUTURE.format(today=dmy(today))]
         if problems:
             raise ValidationError(problems)
 
@@ -105,7 +146,7 @@ class InstructForm(FormSchema):
 
     @validates_schema(skip_on_field_errors=False)
     def _deadline_ahead(self, data: dict[str, Any], **kwargs: Any) -> None:
-        _refuse_past(self, data, "handling_deadline")
+        _refuse_bad_deadline(self, data, "handling_deadline")
 
 
 class CcForm(FormSchema):
@@ -143,7 +184,7 @@ class DraftForm(FormSchema):
 
     @validates_schema(skip_on_field_errors=False)
     def _deadline_ahead(self, data: dict[str, Any], **kwargs: Any) -> None:
-        _refuse_past(self, data, "report_deadline")
+        _refuse_bad_deadline(self, data, "report_deadline")
 
 
 class _DecisionForm(FormSchema):
@@ -236,9 +277,9 @@ class ReviewReportForm(FormSchema):
                 problems["comment"] = [msg.COMMENT_REQUIRED_FOR_MORE]
             if "resubmit_by" in data and resubmit_by is None:
                 problems["resubmit_by"] = [msg.RESUBMIT_BY_REQUIRED]
-        today = self.form_context.get("today")
-        if isinstance(resubmit_by, dt.date) and isinstance(today, dt.date) and resubmit_by < today:
-            problems["resubmit_by"] = [msg.RESUBMIT_BY_PAST.format(today=today.strftime("%d/%m/%Y"))]
+        problem = _deadline_problem(self, resubmit_by, past=msg.RESUBMIT_BY_PAST)
+        if problem is not None:
+            problems["resubmit_by"] = [problem]
         if problems:
             raise ValidationError(problems)
 

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidTaskData
-from workflows.calendar import LOCAL_TZ
+from workflows.calendar import LOCAL_TZ, WorkingCalendar
 
 from .base import FieldError, FormInvalid, FormRegistry
 
@@ -18,11 +18,21 @@ DomainCheck = Callable[[Session, Mapping[str, Any]], list[FieldError]]
 
 
 class EngineForms:
-    """Validates a task's data with the registered schema and the domain checks of its form."""
+    """Validates a task's data with the registered schema and the domain checks of its form.
 
-    def __init__(self, registry: FormRegistry, checks: Mapping[str, DomainCheck] | None = None) -> None:
+    ``calendar`` is the working calendar deadlines are counted in (the one the scripts use), so a
+    form can refuse a deadline on a day off.
+    """
+
+    def __init__(
+        self,
+        registry: FormRegistry,
+        checks: Mapping[str, DomainCheck] | None = None,
+        calendar: WorkingCalendar | None = None,
+    ) -> None:
         self.registry = registry
         self.checks = dict(checks or {})
+        self.calendar = calendar or WorkingCalendar()
 
     def __call__(self, session: Session) -> _BoundForms:
         return _BoundForms(self, session)
@@ -36,7 +46,7 @@ class _BoundForms:
     def validate(self, form_key: str, data: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
         """The cleaned data, or InvalidTaskData naming every bad field (nothing is stored)."""
         # Dates in forms are days in Vietnam: "today" is the local day of the engine's clock.
-        context = {"today": now.astimezone(LOCAL_TZ).date()}
+        context = {"today": now.astimezone(LOCAL_TZ).date(), "calendar": self.forms.calendar}
         try:
             cleaned = self.forms.registry.validate(form_key, data, context)
         except FormInvalid as exc:

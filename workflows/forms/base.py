@@ -16,12 +16,18 @@ from typing import Any
 from marshmallow import RAISE, Schema, ValidationError, fields, post_load, validate
 from marshmallow.exceptions import SCHEMA
 
+from workflows.calendar import FIRST_DAY, LAST_DAY, within_calendar
 from workflows.forms import messages as msg
 from workflows.forms.messages import Message, bilingual, bilingual_defaults
 
 FORM_LABEL = ("Biểu mẫu", "Form")
 
 # --- Fields: each takes its Vietnamese and English label first --------------------------------
+
+
+def dmy(day: dt.date) -> str:
+    """A day as forms' messages write it: dd/mm/yyyy."""
+    return day.strftime("%d/%m/%Y")
 
 
 def _labelled(label_vi: str, label_en: str, kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -48,23 +54,29 @@ class Day(fields.Date):
     """A calendar date written YYYY-MM-DD (a ``date``, not a ``datetime``, is accepted too).
 
     Parsed here rather than by marshmallow, whose parser differs between versions and, on
-    Python 3.11, also accepts forms such as ``20230303`` or ``2023-W09-5``.
+    Python 3.11, also accepts forms such as ``20230303`` or ``2023-W09-5``. Only days the working
+    calendar knows are accepted: a year 9999 or 0001 would break the deadline arithmetic later.
     """
 
-    default_error_messages = bilingual_defaults(fields.Date)
+    default_error_messages = bilingual_defaults(fields.Date, out_of_range=msg.DATE_OUT_OF_RANGE)
 
     def __init__(self, label_vi: str, label_en: str, **kwargs: Any) -> None:
         super().__init__(**_labelled(label_vi, label_en, kwargs))
 
     def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> dt.date:
+        day: dt.date | None = None
         if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
-            return value
-        if isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
+            day = value
+        elif isinstance(value, str) and _ISO_DATE.fullmatch(value.strip()):
             try:
-                return dt.date.fromisoformat(value.strip())
+                day = dt.date.fromisoformat(value.strip())
             except ValueError:
-                pass
-        raise self.make_error("invalid")
+                day = None
+        if day is None:
+            raise self.make_error("invalid")
+        if not within_calendar(day):
+            raise self.make_error("out_of_range", first=dmy(FIRST_DAY), last=dmy(LAST_DAY))
+        return day
 
 
 _DIGITS = re.compile(r"[+-]?[0-9]{1,15}")

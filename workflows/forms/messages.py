@@ -70,6 +70,11 @@ INVALID_DATE = Message(
     "Not a valid date (format YYYY-MM-DD).",
     "Ngày không hợp lệ (định dạng YYYY-MM-DD).",
 )
+DATE_OUT_OF_RANGE = Message(
+    "date_out_of_range",
+    "The date must be between {first} and {last}, the years the working calendar covers.",
+    "Ngày phải trong khoảng từ {first} đến {last} (các năm lịch làm việc của hệ thống có dữ liệu).",
+)
 NOT_AN_INTEGER = Message("not_an_integer", "Must be a whole number.", "Phải là số nguyên.")
 NUMBER_TOO_LARGE = Message("too_large", "Number too large.", "Số quá lớn.")
 NOT_A_LIST = Message("not_a_list", "Must be a list.", "Phải là một danh sách.")
@@ -129,6 +134,11 @@ DEADLINE_PAST = Message(
     "deadline_past",
     "The deadline may not be before today ({today}).",
     "Thời hạn không được trước ngày hôm nay ({today}).",
+)
+DEADLINE_DAY_OFF = Message(
+    "deadline_day_off",
+    "{day} is not a working day ({why_en}): choose a working day, e.g. {suggestion_en}.",
+    "Ngày {day} là ngày nghỉ ({why_vi}): chọn một ngày làm việc, ví dụ {suggestion_vi}.",
 )
 RESUBMIT_BY_PAST = Message(
     "resubmit_by_past",

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import subprocess
+import signal
 import sys
-import time
+import threading
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -18,14 +18,16 @@ from engine import audit
 from engine.clock import ManualClock
 from engine.errors import DeploymentError
 from engine.runtime import Engine
-from engine.worker import run_due_jobs
+from engine.worker import WorkerReport, run_due_jobs
 from workflows.orgchart.loader import load_org_chart
 
 from . import create_app, migrate, runtime_of
 from .composition import Runtime
 from .db import unit_of_work
 from .demo import create_sample_cases, has_cases, rehearse, trail_lines
+from .job_worker import WorkerLoop, log_report
 from .serving import GunicornApplication
+from .supervise import Supervisor, configure_logging
 from .users import DEMO_PASSWORD, give_demo_passwords
 
 
@@ -129,15 +131,25 @@ def setup(ctx: click.Context, demo_passwords: bool) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--workers", default=2, show_default=True, help="Web worker processes.")
-def serve(host: str, workers: int) -> None:
-    """Serve the web application with gunicorn on PORT, with a job worker beside it."""
+@click.option("--worker-interval", default=5.0, show_default=True, help="Seconds between the job worker's polls.")
+def serve(host: str, workers: int, worker_interval: float) -> None:
+    """Serve the web application with gunicorn on PORT, with a job worker beside it (restarted if it dies)."""
+    configure_logging()
+    command = [sys.executable, "-m", "web.cli"]
+    supervisor = Supervisor(
+        [*command, "web", "--host", host, "--workers", str(workers)],
+        [*command, "worker", "--interval", str(worker_interval)],
+    )
+    sys.exit(supervisor.run())
+
+
+@main.command("web", hidden=True)
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--workers", default=2, show_default=True, help="Web worker processes.")
+def web(host: str, workers: int) -> None:
+    """The web application alone under gunicorn on PORT (`serve` runs it beside the job worker)."""
     settings = _runtime().settings
-    job_worker = subprocess.Popen([sys.executable, "-m", "web.cli", "worker"])
-    try:
-        GunicornApplication(create_app, {"bind": f"{host}:{settings.port}", "workers": workers}).run()
-    finally:
-        job_worker.terminate()
-        job_worker.wait(timeout=10)
+    GunicornApplication(create_app, {"bind": f"{host}:{settings.port}", "workers": workers}).run()
 
 
 @main.command("demo")
@@ -174,23 +186,41 @@ def samples(if_empty: bool) -> None:
 @click.option("--now", "now_text", metavar="ISO-TIME", help="Set the clock for this run (e.g. 2023-03-25T08:00+07:00).")
 @click.option("--interval", default=5.0, show_default=True, help="Seconds between polls.")
 def worker(once: bool, now_text: str | None, interval: float) -> None:
-    """Run due jobs (timers, resumptions) until stopped."""
-    runtime = _migrated_runtime()
+    """Run due jobs (timers, resumptions) until stopped; a lost database is waited for."""
+    runtime = _migrated_runtime() if once else _runtime()
     services = runtime.services
     if now_text:
         moment = datetime.fromisoformat(now_text)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=ZoneInfo(runtime.settings.timezone))
         services = replace(services, clock=ManualClock(moment))
-    while True:
-        report = run_due_jobs(runtime.sessions, services)
-        if report.done or report.failed:
-            click.echo(f"jobs done: {len(report.done)}, failed: {len(report.failed)}")
-            for job_id, error in report.failed:
-                click.echo(f"  job {job_id}: {error}", err=True)
-        if once:
-            return
-        time.sleep(interval)
+    if once:
+        _echo_report(run_due_jobs(runtime.sessions, services))
+        return
+    configure_logging()
+    checked = False
+
+    def one_pass() -> WorkerReport:
+        nonlocal checked
+        if not checked:
+            # Inside the loop: a database not up yet is waited for like one lost later.
+            _migrated_runtime()
+            checked = True
+        return run_due_jobs(runtime.sessions, services)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    try:
+        WorkerLoop(one_pass, log_report, stop.wait, interval=interval).run()
+    except KeyboardInterrupt:
+        return
+
+
+def _echo_report(report: WorkerReport) -> None:
+    if report.done or report.failed:
+        click.echo(f"jobs done: {len(report.done)}, failed: {len(report.failed)}")
+        for job_id, error in report.failed:
+            click.echo(f"  job {job_id}: {error}", err=True)
 
 
 @main.group("audit")

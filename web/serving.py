@@ -18,6 +18,10 @@ class GunicornApplication(BaseApplication):  # type: ignore[misc]
         super().__init__()
 
     def load_config(self) -> None:
+        # Gunicorn 25+ opens a control socket at one path per user by default: a second server on
+        # the machine (another installation, a test) would take it over. Nothing here uses it.
+        if "control_socket_disable" in self.cfg.settings:
+            self.cfg.set("control_socket_disable", True)
         for key, value in self.options.items():
             self.cfg.set(key, value)
 

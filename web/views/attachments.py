@@ -17,7 +17,7 @@ from engine.models import TaskRow
 from web.attachments import MAX_BYTES, Upload, UploadRefused, path_of, size_text, store, visible_attachment
 from web.auth import CurrentUser, me
 from web.case_access import CaseAccess, access_to, agency_code
-from web.day_input import parse_day
+from web.day_input import DayOutOfRange, out_of_range_message, parse_day
 from web.models import Attachment
 from web.requests import db, directory, engine, runtime
 
@@ -73,6 +73,8 @@ def upload(case_id: int) -> Response:
         day_text = (request.form.get("doc_date") or "").strip()
         try:
             doc_date = parse_day(day_text) if day_text else None
+        except DayOutOfRange:
+            raise UploadRefused(_("Ngày văn bản: %(problem)s", problem=out_of_range_message())) from None
         except ValueError:
             raise UploadRefused(_("Ngày văn bản không hợp lệ: nhập theo dạng dd/mm/yyyy.")) from None
         file = request.files.get("file")

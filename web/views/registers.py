@@ -18,7 +18,7 @@ from sqlalchemy.orm import InstrumentedAttribute
 from web.auth import CurrentUser, me
 from web.case_access import agency_code, oversees_agency
 from web.requests import db, runtime
-from workflows.calendar import LOCAL_TZ
+from workflows.calendar import FIRST_DAY, LAST_DAY, LOCAL_TZ
 from workflows.directive.queries import case_of
 from workflows.orgchart.models import Unit, User
 from workflows.registers.incoming import incoming_register
@@ -59,7 +59,8 @@ def _today() -> date:
 def _year(years: list[int]) -> int:
     """The year asked for; this year (or the latest with entries) when none or a bad one is asked."""
     asked = request.args.get("year", type=int)
-    if asked is not None and 1900 <= asked <= 9999:
+    # Only the years whose dates the product holds (workflows/calendar.py).
+    if asked is not None and FIRST_DAY.year <= asked <= LAST_DAY.year:
         return asked
     this_year = _today().year
     return this_year if this_year in years or not years else max(years)

@@ -16,7 +16,7 @@ from engine.text import fold
 from web.auth import me
 from web.case_access import visible_cases
 from web.case_listing import arrived_between, cases_with_arrival, page_of
-from web.day_input import parse_day
+from web.day_input import DayOutOfRange, out_of_range_message, parse_day
 from web.requests import db
 from workflows.registers.models import IncomingDocument
 
@@ -65,9 +65,11 @@ def _day(form: SearchForm, name: str) -> date | None:
         return None
     try:
         return parse_day(text)
+    except DayOutOfRange:
+        form.errors[name] = out_of_range_message()
     except ValueError:
         form.errors[name] = _("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 06/03/2023.")
-        return None
+    return None
 
 
 def read_form() -> SearchForm:

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import math
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, make_response, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import UserMixin, current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
-from sqlalchemy import func, select
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
@@ -20,10 +21,11 @@ from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.models import User
 
 from .extensions import login_manager
-from .i18n import _is_local
-from .models import LoginAttempt
+from .local_paths import local_or
 from .passwords import hash_password, needs_rehash, verify_password
-from .requests import db, keep_changes_on_error, runtime
+from .requests import db, runtime
+from .sign_in_sessions import SESSION_LIFETIME, end_session, open_session, session_user
+from .sign_in_throttle import judge_attempt, record_success
 
 bp = Blueprint("auth", __name__)
 
@@ -37,9 +39,13 @@ class CurrentUser(UserMixin):  # type: ignore[misc]
     position_title: str
     unit_code: str
     roles: frozenset[tuple[str, str]]
+    # The server-side session this user is signed in with (see sign_in_sessions).
+    session_token: str = field(default="", repr=False, compare=False)
 
     def get_id(self) -> str:
-        return self.username
+        # The session cookie names the session, not the person: a session ended on the server
+        # leaves a copied cookie naming nothing.
+        return self.session_token
 
     def holds(self, role: str, unit: str | None = None) -> bool:
         """Whether the user holds `role` (in `unit`, when given)."""
@@ -47,13 +53,17 @@ class CurrentUser(UserMixin):  # type: ignore[misc]
 
 
 @login_manager.user_loader  # type: ignore[untyped-decorator]
-def load_user(username: str) -> CurrentUser | None:
-    """The user of a session cookie, if still active."""
-    user = db().scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None:
-        return None
-    roles = OrgDirectory(db()).roles_of(username)
-    return CurrentUser(user.username, user.full_name, user.position_title, user.unit_code, frozenset(roles))
+def load_user(token: str) -> CurrentUser | None:
+    """The user of a session cookie, while its session lasts and the user is active."""
+    user = session_user(db(), token, _now())
+    return None if user is None else _current_user(user, token)
+
+
+def _current_user(user: User, token: str) -> CurrentUser:
+    roles = OrgDirectory(db()).roles_of(user.username)
+    return CurrentUser(
+        user.username, user.full_name, user.position_title, user.unit_code, frozenset(roles), session_token=token
+    )
 
 
 def me() -> CurrentUser:
@@ -79,27 +89,13 @@ def _now() -> datetime:
     return runtime().services.clock.now()
 
 
-def _recent_failures(username: str, address: str) -> tuple[int, int]:
-    since = _now() - timedelta(minutes=runtime().settings.login_window_minutes)
-
-    def count(*where: Any) -> int:
-        failed = LoginAttempt.at >= since, LoginAttempt.succeeded.is_(False)
-        return int(db().scalar(select(func.count()).select_from(LoginAttempt).where(*failed, *where)) or 0)
-
-    return count(LoginAttempt.username == username), count(LoginAttempt.address == address)
-
-
-def _record(username: str, address: str, succeeded: bool) -> None:
-    db().add(LoginAttempt(username=username[:100], address=address[:64], at=_now(), succeeded=succeeded))
-    # A refused sign-in answers with an error status, but must still be remembered.
-    keep_changes_on_error()
-
-
-def _throttled(username: str, address: str) -> bool:
-    allowed = runtime().settings.login_failures_allowed
-    by_user, by_address = _recent_failures(username, address)
-    # One address may try a few accounts (a shared office connection), but not endlessly.
-    return by_user >= allowed or by_address >= allowed * 4
+def _too_many_attempts(form: LoginForm, retry_at: datetime) -> Response:
+    seconds = max(1, math.ceil((retry_at - _now()).total_seconds()))
+    minutes = math.ceil(seconds / 60)
+    flash(_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút.", minutes=minutes), "error")
+    response = make_response(render_template("login.html", form=form), 429)
+    response.headers["Retry-After"] = str(seconds)
+    return response
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -108,32 +104,37 @@ def login() -> str | Response | tuple[str, int]:
     form = LoginForm()
     if form.validate_on_submit():
         username = form.username.data.strip()
-        address = request.remote_addr or "unknown"
-        if _throttled(username, address):
-            minutes = runtime().settings.login_window_minutes
-            flash(_("Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau %(minutes)d phút.", minutes=minutes), "error")
-            return render_template("login.html", form=form), 429
+        settings = runtime().settings
+        # Judged (and recorded) before the request's own transaction begins: see sign_in_throttle.
+        verdict = judge_attempt(
+            runtime().sessions,
+            username,
+            request.remote_addr or "unknown",
+            _now(),
+            allowed=settings.login_failures_allowed,
+            window=timedelta(minutes=settings.login_window_minutes),
+        )
+        if verdict.retry_at is not None:
+            return _too_many_attempts(form, verdict.retry_at)
         user = db().scalar(select(User).where(User.username == username, User.active.is_(True)))
         if not verify_password(user.password_hash if user else None, form.password.data):
-            _record(username, address, succeeded=False)
+            # The failed guess is already on record.
             flash(_("Tên đăng nhập hoặc mật khẩu không đúng."), "error")
             return render_template("login.html", form=form), 401
         assert user is not None and user.password_hash is not None
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(form.password.data)
-        _record(username, address, succeeded=True)
-        loaded = load_user(user.username)
-        assert loaded is not None
-        login_user(loaded)
-        target = request.args.get("next", "")
-        return redirect(target if _is_local(target) else url_for("inbox.index"))
+        record_success(db(), verdict.attempt_id)
+        login_user(_current_user(user, open_session(db(), user, _now())))
+        return redirect(local_or(request.args.get("next"), url_for("inbox.index")))
     return render_template("login.html", form=form)
 
 
 @bp.post("/logout")
 @login_required  # type: ignore[untyped-decorator]
 def logout() -> Response:
-    """Sign out."""
+    """Sign out: the session ends on the server, so no copy of its cookie works any more."""
+    end_session(db(), me().session_token, _now())
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))
@@ -154,7 +155,7 @@ def init_app_login(app: Any) -> None:
         REMEMBER_COOKIE_HTTPONLY=True,
         REMEMBER_COOKIE_SAMESITE="Lax",
         REMEMBER_COOKIE_SECURE=settings.cookie_secure,
-        PERMANENT_SESSION_LIFETIME=timedelta(hours=10),
+        PERMANENT_SESSION_LIFETIME=SESSION_LIFETIME,
     )
     app.register_blueprint(bp)
 

@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime
 from werkzeug.wrappers import Response
 
 from .extensions import babel
+from .local_paths import local_or
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
 DEFAULT_LANGUAGE = "vi"
@@ -27,13 +28,7 @@ def choose_language(code: str) -> Response:
     """Remember the chosen language for this session and go back to the page."""
     if code in LANGUAGES:
         session["lang"] = code
-    target = request.form.get("next") or ""
-    return redirect(target if _is_local(target) else url_for("inbox.index"))
-
-
-def _is_local(target: str) -> bool:
-    # Only paths of this site: never bounce a person to another host.
-    return target.startswith("/") and not target.startswith("//") and "\\" not in target
+    return redirect(local_or(request.form.get("next"), url_for("inbox.index")))
 
 
 def local_date(value: date | datetime | str | None) -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -25,6 +25,25 @@ class LoginAttempt(Base):
     address: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UtcDateTime)
     succeeded: Mapped[bool] = mapped_column(Boolean)
+    # Turned away by the throttle before any password was checked: kept, but not counted as a guess.
+    refused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+
+
+class SignInSession(Base):
+    """One signed-in browser session, kept on the server so that signing out really ends it."""
+
+    __tablename__ = "sign_in_session"
+    __table_args__ = (Index("ix_sign_in_session_username", "username"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # The SHA-256 of the token the session cookie carries; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    username: Mapped[str] = mapped_column(String(100))
+    # A digest of the password hash at sign-in: a changed password ends every earlier session.
+    password_stamp: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
 
 
 ATTACHMENT_KINDS = ("incoming_letter", "draft", "unit_report", "other")

@@ -51,6 +51,32 @@ class PermissionDenied(EngineError):
         self.target = target
 
 
+class NoOneToDoTask(EngineError):
+    """A step would become a task that nobody may do: no assignee, and nobody holds its role in its unit.
+
+    Raised before anything is stored, so the command that reached the step changes nothing.
+    """
+
+    def __init__(
+        self,
+        spec_name: str,
+        title: str,
+        *,
+        role: str | None,
+        unit: str | None,
+        assignee: str | None = None,
+        instance_id: int | None = None,
+    ) -> None:
+        who = f"assignee {assignee!r} as {role!r} in {unit!r}" if assignee else f"nobody holds {role!r} in {unit!r}"
+        super().__init__(f"task {spec_name!r} ({title}) could be done by no one: {who}")
+        self.spec_name = spec_name
+        self.title = title
+        self.role = role
+        self.unit = unit
+        self.assignee = assignee
+        self.instance_id = instance_id
+
+
 class InvalidTaskData(EngineError):
     """Form data refused before the engine looked at it; `errors` lists each bad field."""
 

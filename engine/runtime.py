@@ -420,6 +420,7 @@ class Engine:
                 instance_id=loaded.row.id,
             )
         new_tasks = task_rows.sync(self.session, loaded, now, self.services.business_timezone, self.services.priorities)
+        task_rows.require_someone(new_tasks, self.directory)
         if loaded.row.status == RUNNING:
             jobs.sync_timers(self.session, loaded, now)
         self._save(loaded)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 from uuid import UUID
@@ -11,8 +11,10 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .errors import NoOneToDoTask
 from .instances import LoadedInstance
 from .models import TaskRow
+from .ports import Directory
 
 READY, COMPLETED, CANCELLED = "ready", "completed", "cancelled"
 
@@ -101,3 +103,27 @@ def sync(
     created = [new_row(loaded, t, now, zone, priorities) for task_id, t in ready.items() if task_id not in known]
     session.add_all(created)
     return created
+
+
+def require_someone(rows: Iterable[TaskRow], directory: Directory) -> None:
+    """Refuse a new task nobody could see: NoOneToDoTask, so the command that reached it stores nothing.
+
+    A task is open to its assignee, or else to whoever holds its lane's role in its candidate unit
+    (``Engine.may_do``); a unit with no such person would leave the case stuck in no one's inbox.
+    """
+    for row in rows:
+        if row.role is None or row.candidate_unit is None:
+            someone = False
+        elif row.assignee:
+            someone = directory.may_act(row.assignee, row.role, row.candidate_unit)
+        else:
+            someone = directory.anyone_holds(row.role, row.candidate_unit)
+        if not someone:
+            raise NoOneToDoTask(
+                row.spec_name,
+                row.title,
+                role=row.role,
+                unit=row.candidate_unit,
+                assignee=row.assignee,
+                instance_id=row.instance_id,
+            )

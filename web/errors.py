@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
@@ -12,10 +12,13 @@ from werkzeug.exceptions import HTTPException
 from engine.errors import (
     ConcurrencyConflict,
     InstanceNotRunning,
+    NoOneToDoTask,
     NotFound,
     PermissionDenied,
     TaskNotActive,
 )
+from web.labels import role_label
+from workflows.orgchart.directory import OrgDirectory
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +57,25 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(InstanceNotRunning)
     def not_running(_exc: InstanceNotRunning) -> tuple[str, int]:
         return _page(409, _("Hồ sơ không hoạt động"), _("Hồ sơ đang tạm dừng, đã hủy hoặc đã hoàn thành."))
+
+    @app.errorhandler(NoOneToDoTask)
+    def no_one_to_do(exc: NoOneToDoTask) -> tuple[str, int]:
+        # The command ran up to the step nobody could do: drop all of it before reading the unit.
+        session = g.get("db")
+        if session is not None:
+            session.rollback()
+        unit = OrgDirectory(session).unit(exc.unit or "") if session is not None and exc.unit else None
+        return _page(
+            409,
+            _("Không có người thực hiện bước tiếp theo"),
+            _(
+                "Bước “%(step)s” không có ai thực hiện: %(unit)s không có %(role)s nào đang làm việc. "
+                "Không có gì được lưu; đề nghị quản trị viên bổ sung người vào sơ đồ tổ chức rồi thử lại.",
+                step=exc.title,
+                unit=unit.name if unit is not None else exc.unit or "",
+                role=role_label(exc.role).lower(),
+            ),
+        )
 
     @app.errorhandler(CSRFError)
     def csrf_failed(_exc: CSRFError) -> tuple[str, int]:

@@ -1,9 +1,10 @@
-"""Codes people read as words: decisions and urgencies, translated, in one place for every page."""
+"""Codes people read as words: decisions, urgencies and roles, translated, in one place for every page."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from workflows.orgchart.models import ROLES as ROLE_CODES
 from workflows.urgency import PRIORITY
 
 DECISIONS = {
@@ -21,6 +22,27 @@ URGENCIES = {
     "hoa_toc": _l("Hỏa tốc"),
 }
 assert set(URGENCIES) == set(PRIORITY), "every urgency of workflows.urgency needs a label here"
+
+
+#: The roles of the org chart (the lanes of the processes), as people name them.
+ROLES = {
+    "clerk": _l("Văn thư"),
+    "director": _l("Giám đốc"),
+    "leader": _l("Lãnh đạo"),
+    "division_head": _l("Trưởng phòng"),
+    "specialist": _l("Chuyên viên"),
+    "office": _l("Văn phòng (kiểm tra thể thức)"),
+    "unit_officer": _l("Cán bộ đơn vị"),
+    "supervisor": _l("Giám sát"),
+    "auditor": _l("Kiểm tra"),
+    "admin": _l("Quản trị"),
+}
+assert set(ROLES) == set(ROLE_CODES), "every role of workflows.orgchart needs a label here"
+
+
+def role_label(role: str | None) -> str:
+    """A role code in words (the code itself when unknown)."""
+    return str(ROLES.get(role or "", role or ""))
 
 
 def decision_label(decision: str | None) -> str:

@@ -49,6 +49,10 @@ class FakeDirectory:
         """Whether the user holds the role in the unit."""
         return (username, role, unit_code) in self.holders
 
+    def anyone_holds(self, role: str, unit_code: str) -> bool:
+        """Whether someone holds the role in the unit."""
+        return any((r, u) == (role, unit_code) for _, r, u in self.holders)
+
     def colleagues(self, username: str) -> list[str]:
         """Everyone sharing a unit with the user."""
         units = {unit for user, _, unit in self.holders if user == username}

@@ -23,8 +23,37 @@ def _is_division(session: Session, code: str, agency: str) -> bool:
     return unit is not None and unit.kind == "division" and unit.parent_code == agency
 
 
+#: Who does the lead division's steps (bpmn/README.md): the specialist drafts, consolidates and
+#: checks the units' reports; the division head checks the draft's content. Vietnamese, English.
+LEAD_DIVISION_ROLES = {"specialist": ("chuyên viên", "specialist"), "division_head": ("trưởng phòng", "division head")}
+
+
+def _unstaffed(session: Session, code: str) -> FieldError | None:
+    """An error naming the division and the roles nobody active holds there, if any.
+
+    Without it the draft would become a task no one sees, and the case would wait for ever.
+    """
+    directory = OrgDirectory(session)
+    missing = [words for role, words in LEAD_DIVISION_ROLES.items() if not directory.anyone_holds(role, code)]
+    if not missing:
+        return None
+    unit = directory.unit(code)
+    name = unit.name if unit is not None else code
+    vi = ", ".join(vi for vi, _ in missing)
+    en = " or ".join(en for _, en in missing)
+    return FieldError(
+        "lead_division",
+        "Đơn vị chủ trì",
+        "Lead division",
+        f"{name} chưa có {vi} để giao việc: chọn đơn vị khác, hoặc đề nghị quản trị viên bổ sung {vi} cho đơn vị.",
+        f"{name} has no {en} to do the work: choose another division, or ask the administrator to add one.",
+        "no_one_to_do",
+    )
+
+
 def check_instruct(session: Session, data: Mapping[str, Any]) -> list[FieldError]:
-    """The lead and supporting divisions belong to the agency; the signer may sign for it."""
+    """The lead division belongs to the agency and has people to do its steps; the supporting
+    divisions belong to the agency; the signer may sign for it."""
     agency = _agency(session)
     errors = []
     if not _is_division(session, data["lead_division"], agency):
@@ -38,6 +67,8 @@ def check_instruct(session: Session, data: Mapping[str, Any]) -> list[FieldError
                 "unknown_unit",
             )
         )
+    elif (unstaffed := _unstaffed(session, data["lead_division"])) is not None:
+        errors.append(unstaffed)
     for index, code in enumerate(data.get("supporting_divisions", [])):
         if not _is_division(session, code, agency):
             errors.append(

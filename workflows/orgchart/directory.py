@@ -27,6 +27,18 @@ class OrgDirectory:
         )
         return bool(self._session.scalar(query))
 
+    def anyone_holds(self, role: str, unit_code: str) -> bool:
+        """Whether some active user holds `role` in unit `unit_code`: a task there has someone to do it."""
+        query = select(
+            exists().where(
+                RoleAssignment.role == role,
+                RoleAssignment.unit_code == unit_code,
+                User.username == RoleAssignment.username,
+                User.active.is_(True),
+            )
+        )
+        return bool(self._session.scalar(query))
+
     def roles_of(self, username: str) -> set[tuple[str, str]]:
         """The (role, unit code) pairs an active user holds; none for inactive or unknown users."""
         query = _active_assignments().where(RoleAssignment.username == username)

@@ -224,10 +224,10 @@ class ServedApp:
     @contextmanager
     def reading(self) -> Iterator[Session]:
         """A read-only session on the served database (it takes no write lock on SQLite)."""
+        # Closing (not rolling back) ends the transaction and leaves what was read loaded.
         with Session(self.db) as session:
             session.connection(execution_options={READ_ONLY: True})
             yield session
-            session.rollback()
 
     def wait_until(self, condition: Callable[[], T | None], *, timeout: float, what: Callable[[], str]) -> T:
         """Poll `condition` while the server runs; fail with `what` and the server's log otherwise."""

@@ -19,7 +19,12 @@ log = logging.getLogger("directive_flow.worker")
 
 
 def connection_lost(exc: BaseException) -> bool:
-    """Whether a database error means the database cannot be reached, rather than a wrong statement."""
+    """Whether a database error is one of the database's state rather than of the statement sent.
+
+    Drivers raise OperationalError (and InterfaceError) for what goes wrong outside the statement:
+    a refused or dropped connection, a server shutting down or starting up, a locked SQLite file.
+    Waiting is the cure for all of them; a wrong statement (ProgrammingError, IntegrityError) is not.
+    """
     if isinstance(exc, OperationalError | InterfaceError):
         return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
@@ -67,7 +72,7 @@ class WorkerLoop:
                     raise
                 failures += 1
                 delay = self.retry_delay(failures)
-                log.warning("database unavailable (%s); retrying in %.0f s", reason(exc), delay)
+                log.warning("database unavailable (%s); retrying in %.1f s", reason(exc), delay)
                 if self.wait(delay):
                     return
                 continue

@@ -101,7 +101,7 @@ class Supervisor:
         ran = time.monotonic() - self._worker_started
         self._quick_exits = 0 if ran >= self.backoff.healthy_after else self._quick_exits + 1
         delay = self.backoff.delay(self._quick_exits)
-        log.warning("job worker exited with code %d; restarting in %.0f s", code, delay)
+        log.warning("job worker exited with code %d; restarting in %.1f s", code, delay)
         self._worker = None
         self._restart_at = time.monotonic() + delay
 

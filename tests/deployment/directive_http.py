@@ -102,11 +102,13 @@ class DirectiveOverHttp:
         assert opened is not None, "registering opened no case"
         self.case_id = opened
 
-    def to_issue(self) -> list[str]:
-        """Instruct, draft, approve, sign and issue; the units the directive went to."""
+    def to_issue(self, groups: list[str] | None = None) -> list[str]:
+        """Instruct, draft, approve, sign and issue (to `groups`, all three by default); the units it went to."""
         self.do(DIRECTOR, "instruct", {**case.INSTRUCTION, "handling_deadline": self.working_day(3)})
         draft = case.draft()
         draft["report_deadline"] = self.working_day(10)
+        if groups is not None:
+            draft["recipient_groups"] = groups
         self.do(SPECIALIST, "draft", draft_changes(draft))
         self.do(HEAD, "review_content", {"decision": "approve", "comment": ""})
         self.do(SIGNER, "sign", {"decision": "sign", "comment": ""})

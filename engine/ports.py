@@ -23,10 +23,13 @@ class Directory(Protocol):
 class FormValidator(Protocol):
     """Validates a user task's data before the engine sees it; raises with every bad field.
 
-    `now` is the engine's clock, for rules such as "not a date in the past".
+    `now` is the engine's clock, for rules such as "not a date in the past"; `task_data` is a copy
+    of the task's data before this submission, for rules that weigh it against the case so far.
     """
 
-    def validate(self, form_key: str, data: Mapping[str, Any], *, now: datetime) -> dict[str, Any]: ...
+    def validate(
+        self, form_key: str, data: Mapping[str, Any], *, now: datetime, task_data: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]: ...
 
 
 @dataclass(frozen=True)

@@ -233,13 +233,16 @@ class Engine:
         row = self._ready_task(task_id)
         if not self.may_do(actor, row):
             raise PermissionDenied(actor, "complete", f"task {task_id}")
-        cleaned = self.services.forms(self.session).validate(row.form_key or "", data, now=self.now())
         loaded = self._load(row.instance_id, actor)
         spiff_task = loaded.workflow.get_task_from_id(UUID(task_id))
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise TaskNotActive(
                 f"task {row.title!r} is no longer waiting", task_id=task_id, instance_id=row.instance_id
             )
+        # The task's data as it stands lets a form weigh the submission against the case so far.
+        cleaned = self.services.forms(self.session).validate(
+            row.form_key or "", data, now=self.now(), task_data=deepcopy(spiff_task.data)
+        )
         before = {key: deepcopy(spiff_task.data.get(key)) for key in cleaned}
         spiff_task.data.update(deepcopy(cleaned))
         now = self.now()

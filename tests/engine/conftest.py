@@ -62,7 +62,9 @@ class FakeDirectory:
 class PassThroughForms:
     """A form validator that accepts any data as it is."""
 
-    def validate(self, form_key: str, data: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
+    def validate(
+        self, form_key: str, data: Mapping[str, Any], *, now: datetime, task_data: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         """Return the data unchanged."""
         return dict(data)
 

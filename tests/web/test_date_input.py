@@ -117,6 +117,24 @@ def test_a_report_deadline_the_units_could_not_be_held_to_is_refused(
     assert task_row(runtime, task.id).state == "ready"
 
 
+def test_signing_a_draft_whose_report_deadline_has_passed_is_refused(
+    login: Login, r: Rehearsal, runtime: Runtime
+) -> None:
+    """The signer opens the draft after its report deadline: 422, the message names "Hạn báo cáo", nothing signed."""
+    scenario.register_and_instruct(r)
+    r.do(scenario.SPECIALIST, "draft", case.draft())
+    r.do(scenario.HEAD, "review_content", {"decision": "approve", "comment": ""})
+    r.at("2023-03-27 08:00")
+    task = ready(runtime, r.case_id or 0, "sign")
+    response = submit(login("pgd.hoa"), task.id, {"decision": "sign", "comment": ""})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Hạn báo cáo trong dự thảo (24/03/2023) đã trước ngày hôm nay (27/03/2023)" in page
+    assert '<a href="#f-decision">Quyết định: Hạn báo cáo trong dự thảo' in page
+    assert task_row(runtime, task.id).state == "ready"
+    assert "directive" not in r.data()
+
+
 def test_the_message_in_english(login: Login, r: Rehearsal, runtime: Runtime) -> None:
     """After choosing English the same refusal reads in English."""
     r.start("directive_lifecycle", scenario.CLERK)

@@ -27,7 +27,7 @@ from workflows.calendar import (
     reminder_time,
 )
 from workflows.directive import reference_case as case
-from workflows.directive.scenario import CLERK, DIRECTOR, SPECIALIST
+from workflows.directive.scenario import CLERK, DIRECTOR, HEAD, SIGNER, SPECIALIST
 from workflows.forms import FormInvalid, FormRegistry, FormSchema
 from workflows.forms.base import Day
 from workflows.registers.models import IncomingDocument
@@ -213,3 +213,32 @@ def test_a_resubmission_date_on_a_day_off_or_beyond_the_calendar_is_refused(
     assert {field: c for field, (c, _, _) in errors.items()} == {"resubmit_by": code}
     r.do(SPECIALIST, "review_report", {**more, "resubmit_by": "2023-03-20"}, unit=unit)
     assert len(r.pending("report", unit)) == 1
+
+
+def test_a_draft_whose_report_deadline_has_passed_cannot_go_forward(
+    runtime: Runtime, registered: CheckedRehearsal
+) -> None:
+    """Drafted on 07/03 with reports due 10/03, approved only on 13/03: the letter would be dated after its own
+    deadline. Approval and signature are refused at the decision, naming the report deadline; a return is not."""
+    registered.do(DIRECTOR, "instruct", case.INSTRUCTION)
+    registered.at("2023-03-07 09:00")
+    registered.do(SPECIALIST, "draft", {**case.draft(), "report_deadline": "2023-03-10"})
+    registered.at("2023-03-13 08:00")
+    errors = _refused(runtime, registered, HEAD, "review_content", {"decision": "approve", "comment": ""})
+    assert errors == {
+        "decision": (
+            "draft_deadline_passed",
+            "Hạn báo cáo trong dự thảo (10/03/2023) đã trước ngày hôm nay (13/03/2023), tức trước ngày của "
+            "công văn: trả lại dự thảo để sửa hạn báo cáo.",
+            "The draft's report deadline (10/03/2023) is before today (13/03/2023), so before the date the letter "
+            "will bear: return the draft for the report deadline to be changed.",
+        )
+    }
+    registered.do(HEAD, "review_content", {"decision": "return", "comment": "Sửa hạn báo cáo."})
+    registered.do(SPECIALIST, "draft", case.draft())
+    registered.do(HEAD, "review_content", {"decision": "approve", "comment": ""})
+    registered.at("2023-03-27 08:00")  # the signer comes back after the new deadline, 24/03
+    errors = _refused(runtime, registered, SIGNER, "sign", {"decision": "sign", "comment": ""})
+    assert [(field, code) for field, (code, _, _) in errors.items()] == [("decision", "draft_deadline_passed")]
+    registered.do(SIGNER, "sign", {"decision": "return", "comment": "Hạn báo cáo đã qua."})
+    assert [t.spec_name for t in registered.pending()] == ["draft"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import Any
 
 from marshmallow import ValidationError, validates_schema
@@ -188,7 +189,11 @@ class DraftForm(FormSchema):
 
 
 class _DecisionForm(FormSchema):
-    """A decision that needs a comment when it sends the work back."""
+    """A decision that needs a comment when it sends the work back.
+
+    With ``form_context["task_data"]`` (the case so far), a draft whose report deadline has passed
+    cannot go forward: the công văn would be dated after the deadline it sets.
+    """
 
     comment = _note("Ý kiến", "Comment")
 
@@ -197,6 +202,23 @@ class _DecisionForm(FormSchema):
         # A comment that failed its own check is absent from data and already reported.
         if data.get("decision") == "return" and data.get("comment") == "":
             raise ValidationError(msg.COMMENT_REQUIRED_TO_RETURN, field_name="comment")
+
+    @validates_schema(skip_on_field_errors=False)
+    def _draft_deadline_ahead(self, data: dict[str, Any], **kwargs: Any) -> None:
+        if data.get("decision") not in ("approve", "sign"):
+            return
+        case: Mapping[str, Any] = self.form_context.get("task_data") or {}
+        today = self.form_context.get("today")
+        # Once the directive is issued, the signature is the report upward's, dated after the deadline.
+        if case.get("directive") or not isinstance(today, dt.date):
+            return
+        try:
+            deadline = dt.date.fromisoformat(str(case.get("report_deadline")))
+        except ValueError:
+            return
+        if deadline < today:
+            message = msg.DRAFT_DEADLINE_PASSED.format(deadline=dmy(deadline), today=dmy(today))
+            raise ValidationError(message, field_name="decision")
 
 
 class ReviewForm(_DecisionForm):

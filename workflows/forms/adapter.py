@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy.orm import Session
@@ -43,10 +44,16 @@ class _BoundForms:
         self.forms = forms
         self.session = session
 
-    def validate(self, form_key: str, data: Mapping[str, Any], *, now: datetime) -> dict[str, Any]:
+    def validate(
+        self, form_key: str, data: Mapping[str, Any], *, now: datetime, task_data: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         """The cleaned data, or InvalidTaskData naming every bad field (nothing is stored)."""
         # Dates in forms are days in Vietnam: "today" is the local day of the engine's clock.
-        context = {"today": now.astimezone(LOCAL_TZ).date(), "calendar": self.forms.calendar}
+        context = {
+            "today": now.astimezone(LOCAL_TZ).date(),
+            "calendar": self.forms.calendar,
+            "task_data": MappingProxyType(dict(task_data or {})),
+        }
         try:
             cleaned = self.forms.registry.validate(form_key, data, context)
         except FormInvalid as exc:

@@ -140,6 +140,13 @@ DEADLINE_DAY_OFF = Message(
     "{day} is not a working day ({why_en}): choose a working day, e.g. {suggestion_en}.",
     "Ngày {day} là ngày nghỉ ({why_vi}): chọn một ngày làm việc, ví dụ {suggestion_vi}.",
 )
+DRAFT_DEADLINE_PASSED = Message(
+    "draft_deadline_passed",
+    "The draft's report deadline ({deadline}) is before today ({today}), so before the date the letter "
+    "will bear: return the draft for the report deadline to be changed.",
+    "Hạn báo cáo trong dự thảo ({deadline}) đã trước ngày hôm nay ({today}), tức trước ngày của công văn: "
+    "trả lại dự thảo để sửa hạn báo cáo.",
+)
 RESUBMIT_BY_PAST = Message(
     "resubmit_by_past",
     "The resubmission date may not be before today ({today}).",

@@ -54,9 +54,14 @@ def _director(app: Flask) -> FlaskClient:
 def test_a_division_with_no_specialist_is_refused_at_the_field(
     invented_app: Flask, invented: Runtime, r: Rehearsal
 ) -> None:
-    """Phòng Thủy lợi has a head but no specialist: 422, the message at "Đơn vị chủ trì", the task still open."""
+    """Phòng Thủy lợi has a head but no specialist: offered marked as such; chosen anyway, 422 with the
+    message at "Đơn vị chủ trì", the task still open."""
     task = ready(invented, r.case_id or 0, "instruct")
     client = _director(invented_app)
+    offered = client.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert f'<option value="{org.STAFFED}" >Phòng Trồng trọt</option>' in offered
+    assert f'<option value="{org.NO_SPECIALIST}" >Phòng Thủy lợi (chưa đủ người để giao chủ trì)</option>' in offered
+    assert f'<option value="{org.NO_HEAD}" >Phòng Chăn nuôi (chưa đủ người để giao chủ trì)</option>' in offered
     response = submit(client, task.id, {**org.INSTRUCTION, "lead_division": org.NO_SPECIALIST})
     assert response.status_code == 422
     page = response.get_data(as_text=True)

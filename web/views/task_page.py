@@ -29,6 +29,7 @@ from web.labels import DECISIONS, URGENCIES
 from web.requests import db, directory, engine, runtime
 from workflows.calendar import LOCAL_TZ
 from workflows.directive.case_documents import CaseDocument
+from workflows.directive.checks import may_lead
 from workflows.directive.forms import FiguresForm
 from workflows.orgchart.models import RecipientGroup, Setting, Unit, User
 
@@ -64,6 +65,10 @@ def _divisions() -> list[Choice]:
     return [Choice(unit.code, unit.name) for unit in db().scalars(query) if unit.is_valid_on(_today())]
 
 
+def _unstaffed_label(name: str) -> str:
+    return str(_("%(name)s (chưa đủ người để giao chủ trì)", name=name))
+
+
 def _leaders() -> list[Choice]:
     names = full_names(directory().holders("leader", agency_code()))
     return [Choice(username, label) for username, label in names.items()]
@@ -91,7 +96,12 @@ def form_options(schema_cls: type[Schema]) -> FormOptions:
     choices: dict[str, list[Choice]] = {}
     if keys & {"lead_division", "supporting_divisions"}:
         divisions = _divisions()
-        choices.update(lead_division=divisions, supporting_divisions=divisions)
+        # A division without the people to draft and check is offered, marked: choosing it is refused.
+        leads = [
+            choice if may_lead(db(), choice.value) else Choice(choice.value, _unstaffed_label(choice.label))
+            for choice in divisions
+        ]
+        choices.update(lead_division=leads, supporting_divisions=divisions)
     if "signer" in keys:
         choices["signer"] = _leaders()
     if "recipient_groups" in keys:

@@ -28,15 +28,25 @@ def _is_division(session: Session, code: str, agency: str) -> bool:
 LEAD_DIVISION_ROLES = {"specialist": ("chuyên viên", "specialist"), "division_head": ("trưởng phòng", "division head")}
 
 
+def _missing_roles(session: Session, code: str) -> list[tuple[str, str]]:
+    directory = OrgDirectory(session)
+    return [words for role, words in LEAD_DIVISION_ROLES.items() if not directory.anyone_holds(role, code)]
+
+
+def may_lead(session: Session, code: str) -> bool:
+    """Whether division `code` has, active, every role its steps as lead division need."""
+    return not _missing_roles(session, code)
+
+
 def _unstaffed(session: Session, code: str) -> FieldError | None:
     """An error naming the division and the roles nobody active holds there, if any.
 
     Without it the draft would become a task no one sees, and the case would wait for ever.
     """
-    directory = OrgDirectory(session)
-    missing = [words for role, words in LEAD_DIVISION_ROLES.items() if not directory.anyone_holds(role, code)]
+    missing = _missing_roles(session, code)
     if not missing:
         return None
+    directory = OrgDirectory(session)
     unit = directory.unit(code)
     name = unit.name if unit is not None else code
     vi = ", ".join(vi for vi, _ in missing)

@@ -85,12 +85,28 @@ def read_metadata(tree: Any, process_id: str) -> dict[str, Any]:
         }
     return {
         "name": process.get("name") or process_id,
+        "cancel_roles": _cancel_roles(process),
         "roles": roles,
         "user_tasks": user_tasks,
         "called_elements": sorted(
             {n.get("calledElement") for n in process.iterfind(".//bpmn:callActivity", NS) if n.get("calledElement")}
         ),
     }
+
+
+def _cancel_roles(process: Any) -> list[tuple[str, str]]:
+    """Who may cancel an instance: the process property `cancelRoles`, "role@unit-expression, …"."""
+    found = process.find(
+        "bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property[@name='cancelRoles']", NS
+    )
+    if found is None:
+        return []
+    rules = []
+    for item in (found.get("value") or "").split(","):
+        role, _, expression = item.strip().partition("@")
+        if role.strip() and expression.strip():
+            rules.append((role.strip(), expression.strip()))
+    return rules
 
 
 def _problems(metadata: dict[str, Any], spec: Any) -> list[str]:

@@ -51,6 +51,10 @@ class PermissionDenied(EngineError):
         self.target = target
 
 
+class JobCannotRun(EngineError):
+    """A job that cannot do what it is for; trying again would not help, so it becomes an incident."""
+
+
 class NoOneToDoTask(EngineError):
     """A step would become a task that nobody may do: no assignee, and nobody holds its role in its unit.
 

@@ -20,14 +20,15 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, jobs, task_rows
-from .calls import call_inputs, call_outputs, current_data, text_or_none
+from . import audit, handback, jobs, task_rows
+from .calls import call_inputs, current_data, text_or_none
 from .definitions import deploy as deploy_definition
 from .definitions import latest_definition
 from .errors import (
     ConcurrencyConflict,
     EngineError,
     InstanceNotRunning,
+    JobCannotRun,
     NotFound,
     PermissionDenied,
     TaskNotActive,
@@ -276,16 +277,45 @@ class Engine:
 
     @conflicts_translated
     def cancel(self, instance_id: int, actor: str, reason: str) -> None:
-        """Stop an instance and every child instance below it; open tasks are cancelled."""
+        """Stop an instance and every child instance below it; open tasks are cancelled.
+
+        Only a holder of a role the process names for it may cancel (see `may_cancel`), with a
+        reason. A cancelled child hands nothing back: its parent goes on without it.
+        """
+        if not reason.strip():
+            raise PermissionDenied(actor, "cancel without a reason", f"instance {instance_id}")
         loaded = self._load(instance_id, actor, require_running=False)
         if loaded.row.status in (COMPLETED, CANCELLED):
             raise InstanceNotRunning(instance_id, loaded.row.status)
+        if not self.may_cancel(actor, loaded):
+            raise PermissionDenied(actor, "cancel", f"instance {instance_id}")
+        self._cancel(loaded, actor, reason)
+        parent_id = loaded.row.parent_id
+        if parent_id is not None and self.instance(parent_id).status in (RUNNING, SUSPENDED):
+            jobs.queue_resume(self.session, parent_id, instance_id, self.now())
+
+    def may_cancel(self, actor: str, loaded: LoadedInstance) -> bool:
+        """Whether `actor` holds one of the roles the process (or, when it names none, its case's
+        process) allows to cancel it, in the unit its expression names."""
+        rules, source = loaded.metadata.get("cancel_roles") or [], loaded
+        if not rules and loaded.row.case_id not in (None, loaded.row.id):
+            source = self._load(loaded.row.case_id or 0, actor, require_running=False)
+            rules = source.metadata.get("cancel_roles") or []
+        data = current_data(source.workflow)
+        environment = source.workflow.script_engine.environment
+        for role, expression in rules:
+            if self.directory.may_act(actor, role, _unit_named(environment, expression, data)):
+                return True
+        return False
+
+    def _cancel(self, loaded: LoadedInstance, actor: str, reason: str) -> None:
+        instance_id = loaded.row.id
         for child in self.session.scalars(
             select(ProcessInstance).where(
                 ProcessInstance.parent_id == instance_id, ProcessInstance.status.in_((RUNNING, SUSPENDED))
             )
         ).all():
-            self.cancel(child.id, actor, reason)
+            self._cancel(self._load(child.id, actor, require_running=False), actor, reason)
         loaded.workflow.cancel()
         loaded.row.status, loaded.row.ended_at = CANCELLED, self.now()
         task_rows.sync(self.session, loaded, self.now(), self.services.business_timezone, self.services.priorities)
@@ -365,20 +395,34 @@ class Engine:
         self._advance(loaded, "system")
 
     def _resume_parent(self, job: Job) -> None:
-        # Children of one multi-instance often end together: resume the parent once for all of
-        # them instead of loading (and rewriting) it once per child.
+        child = self.instance(int(job.target))
+        handback.check_ended(child, job.instance_id)
+        # Only the parent's definition: its row holds a state as large as its number of children.
+        definition = self.session.scalar(
+            select(ProcessDefinition)
+            .join(ProcessInstance, ProcessInstance.definition_id == ProcessDefinition.id)
+            .where(ProcessInstance.id == job.instance_id)
+        )
+        if definition is None:
+            raise NotFound("process instance", job.instance_id)
+        if handback.waits_for_siblings(self.session, self.services.spec_cache.get(definition), child):
+            # Nothing in the parent can move yet; the last sibling's job hands this result back too.
+            return
         parent = self._load(job.instance_id, "system")
-        batch = [job, *jobs.pending_resumptions(self.session, job.instance_id, exclude=job.id)]
-        for item in batch:
-            child = self._load(int(item.target), "system", require_running=False)
-            call = parent.workflow.get_task_from_id(UUID(child.row.parent_task_id or ""))
-            if call is not None and call.state == TaskState.STARTED:
-                call.data.update(call_outputs(child))
-                try:
-                    call.complete()
-                except SpiffWorkflowException as exc:
-                    raise workflow_error(exc) from exc
-            if item is not job:
+        call = handback.call_of(parent, child)
+        ended = handback.ended_children(self.session, parent)
+        if call.state == TaskState.STARTED and child.id not in ended:
+            raise JobCannotRun(f"call {call.task_spec.bpmn_id!r} does not wait for child instance {child.id}")
+        if not ended:
+            return  # an earlier job already handed this child back
+        handback.hand_back(
+            [(waiting, self._load(child_id, "system", require_running=False)) for child_id, waiting in ended.items()]
+        )
+        if call.state != TaskState.COMPLETED:
+            raise JobCannotRun(f"call {call.task_spec.bpmn_id!r} is {call.state.name} after child {child.id} ended")
+        # Jobs queued for the children just handed back have nothing left to do.
+        for item in jobs.pending_resumptions(self.session, job.instance_id, exclude=job.id):
+            if int(item.target) in ended:
                 item.status, item.finished_at = jobs.DONE, self.now()
                 item.attempts += 1
         self._advance(parent, "system")
@@ -476,3 +520,12 @@ class Engine:
             after={"task": row.spec_name, "title": row.title, **(after or {})},
             comment=comment,
         )
+
+
+def _unit_named(environment: Any, expression: str, data: Mapping[str, Any]) -> str:
+    """The unit a rule's expression names in the instance's data ("" when it names none)."""
+    try:
+        unit = environment.evaluate(expression, dict(data))
+    except Exception:  # noqa: BLE001 - a rule that cannot name a unit grants nothing
+        return ""
+    return str(unit) if unit else ""

@@ -22,6 +22,8 @@ from SpiffWorkflow.spiff.specs.defaults import CallActivity, ParallelMultiInstan
 from SpiffWorkflow.util.task import TaskState
 
 CHILD_INSTANCE_KEY = "child_instance_id"
+# Set on a call whose child instance was cancelled: the call completes and hands back nothing.
+RELEASED_KEY = "child_released"
 
 
 class ExternalCallActivity(CallActivity):  # type: ignore[misc]
@@ -52,20 +54,33 @@ class OrderedParallelMultiInstance(ParallelMultiInstanceTask):  # type: ignore[m
         my_task = child.parent
         index = child.internal_data.get("key_or_index")
         output = self.data_output.get(my_task) if self.data_output is not None else None
-        if not (isinstance(output, list) and isinstance(index, int) and self.output_item is not None):
+        if child.internal_data.get(RELEASED_KEY):
+            # A cancelled instance contributes nothing; the others go on without it.
+            my_task.internal_data["merged"].append(str(child.id))
+        elif isinstance(output, list) and isinstance(index, int) and self.output_item is not None:
+            if not self.output_item.exists(child):
+                self.raise_data_exception("Expected an output item", child)
+            output.extend([None] * (index + 1 - len(output)))
+            output[index] = self.output_item.get(child)
+            my_task.internal_data["merged"].append(str(child.id))
+        else:
             super().merge_child(workflow, child)
             return
-        if not self.output_item.exists(child):
-            self.raise_data_exception("Expected an output item", child)
-        output.extend([None] * (index + 1 - len(output)))
-        output[index] = self.output_item.get(child)
         # What SpiffWorkflow's parallel multi-instance does once a child's output is merged.
         if self.check_completion_condition(my_task):
             for instance in self._instances(my_task):
                 instance.cancel()
+            self._close_gaps(output)
             my_task._set_state(TaskState.READY)
         elif self.children_complete(my_task):
+            self._close_gaps(output)
             my_task._set_state(TaskState.READY)
+
+    @staticmethod
+    def _close_gaps(output: Any) -> None:
+        # Places kept for released instances are dropped once every instance has ended.
+        if isinstance(output, list):
+            output[:] = [item for item in output if item is not None]
 
 
 def is_waiting_call(task: Any) -> bool:

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from . import audit, jobs
-from .errors import EngineError
+from .errors import EngineError, JobCannotRun
 from .models import Job
 from .runtime import Engine
 from .services import EngineServices
@@ -47,13 +47,20 @@ def run_due_jobs(
             except Exception as exc:  # noqa: BLE001
                 session.rollback()
                 error = f"{type(exc).__name__}: {exc}"
-        _record_failure(session_factory, services, job_id, error, now)
+                hopeless = isinstance(exc, JobCannotRun)
+        _record_failure(session_factory, services, job_id, error, now, hopeless=hopeless)
         report.failed.append((job_id, error))
     return report
 
 
 def _record_failure(
-    session_factory: Callable[[], Session], services: EngineServices, job_id: int, error: str, now: datetime
+    session_factory: Callable[[], Session],
+    services: EngineServices,
+    job_id: int,
+    error: str,
+    now: datetime,
+    *,
+    hopeless: bool,
 ) -> None:
     with session_factory() as session:
         job = session.get(Job, job_id)
@@ -61,7 +68,8 @@ def _record_failure(
             return
         job.attempts += 1
         job.last_error = error
-        if job.attempts >= services.max_job_attempts:
+        # A job that cannot do what it is for becomes an incident at once: retrying changes nothing.
+        if hopeless or job.attempts >= services.max_job_attempts:
             job.status = jobs.INCIDENT
             audit.append(
                 session,

@@ -24,7 +24,7 @@ from .extensions import login_manager
 from .local_paths import local_or
 from .passwords import hash_password, needs_rehash, verify_password
 from .requests import db, runtime
-from .sign_in_sessions import SESSION_LIFETIME, end_session, open_session, session_user
+from .sign_in_sessions import SESSION_LIFETIME, end_session, open_session, session_now, session_user
 from .sign_in_throttle import judge_attempt, record_success
 
 bp = Blueprint("auth", __name__)
@@ -55,7 +55,7 @@ class CurrentUser(UserMixin):  # type: ignore[misc]
 @login_manager.user_loader  # type: ignore[untyped-decorator]
 def load_user(token: str) -> CurrentUser | None:
     """The user of a session cookie, while its session lasts and the user is active."""
-    user = session_user(db(), token, _now())
+    user = session_user(db(), token, session_now())
     return None if user is None else _current_user(user, token)
 
 
@@ -125,7 +125,7 @@ def login() -> str | Response | tuple[str, int]:
         if needs_rehash(user.password_hash):
             user.password_hash = hash_password(form.password.data)
         record_success(db(), verdict.attempt_id)
-        login_user(_current_user(user, open_session(db(), user, _now())))
+        login_user(_current_user(user, open_session(db(), user, session_now())))
         return redirect(local_or(request.args.get("next"), url_for("inbox.index")))
     return render_template("login.html", form=form)
 
@@ -134,7 +134,7 @@ def login() -> str | Response | tuple[str, int]:
 @login_required  # type: ignore[untyped-decorator]
 def logout() -> Response:
     """Sign out: the session ends on the server, so no copy of its cookie works any more."""
-    end_session(db(), me().session_token, _now())
+    end_session(db(), me().session_token, session_now())
     logout_user()
     flash(_("Bạn đã đăng xuất."), "info")
     return redirect(url_for("auth.login"))

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import auth, errors, i18n, requests
+from . import auth, errors, health, i18n, requests, security_headers
 from .composition import Runtime, build_runtime
 from .extensions import csrf
 from .settings import Settings
@@ -31,6 +31,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     i18n.init_app(app, settings.timezone)
     auth.init_app_login(app)
     errors.init_app(app)
+    security_headers.init_app(app)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(search.bp)

@@ -12,6 +12,7 @@ from web.auth import me
 from web.case_access import access_to
 from web.document_access import document_for
 from web.requests import db, engine, runtime
+from web.security_headers import policy_for_standalone_page
 from workflows.directive.case_documents import DIRECTIVE, CaseDocument
 from workflows.directive.exchange import DOCX_TYPE, directive_package
 from workflows.directive.rendering import render_html
@@ -45,7 +46,10 @@ def _private(response: Response) -> Response:
 def printable(case_id: int, slug: str) -> Response:
     """The document as an A4 page to read on screen and print."""
     found, _data = _document(case_id, slug)
-    return _private(Response(render_html(found.document), mimetype="text/html"))
+    page = render_html(found.document)
+    response = Response(page, mimetype="text/html")
+    response.headers["Content-Security-Policy"] = policy_for_standalone_page(page)
+    return _private(response)
 
 
 @bp.get("/cases/<int:case_id>/documents/<slug>.docx")

@@ -10,10 +10,12 @@ from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.wrappers import Response
 
+from engine.errors import NotFound
 from engine.inbox import SORTS, InboxQuery, inbox, steps_open_to
 from web.auth import me
 from web.labels import URGENCIES, urgency_by_priority
 from web.requests import db, engine, runtime
+from web.task_access import task_for_me
 from workflows.calendar import LOCAL_TZ, WorkingCalendar
 from workflows.orgchart.models import Unit
 from workflows.urgency import PRIORITY
@@ -82,6 +84,8 @@ def _unit_names(codes: set[str]) -> dict[str, str]:
 @login_required  # type: ignore[untyped-decorator]
 def claim(task_id: str) -> Response:
     """Take a task so that colleagues see it is being handled."""
+    # Outside the task's group the answer is the one for an id that does not exist.
+    task_for_me(task_id, acting=True)
     row = engine().claim(task_id, me().username)
     flash(_("Bạn đã nhận việc “%(title)s”.", title=row.title), "info")
     return redirect(url_for("inbox.index"))
@@ -91,6 +95,9 @@ def claim(task_id: str) -> Response:
 @login_required  # type: ignore[untyped-decorator]
 def release(task_id: str) -> Response:
     """Give a claimed task back to the group."""
+    if task_for_me(task_id, acting=True).assignee != me().username:
+        # Only a task I hold can be given back; any other answers as an id that does not exist.
+        raise NotFound("task", task_id)
     row = engine().release(task_id, me().username)
     flash(_("Việc “%(title)s” đã được trả lại cho nhóm.", title=row.title), "info")
     return redirect(url_for("inbox.index"))

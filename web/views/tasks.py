@@ -10,12 +10,13 @@ from flask_babel import gettext as _
 from flask_login import login_required
 from werkzeug.wrappers import Response
 
-from engine.errors import ConcurrencyConflict, InvalidTaskData, NotFound, TaskNotActive
+from engine.errors import InvalidTaskData
 from engine.models import TaskRow
 from web.auth import me
 from web.form_fields import FormOptions, SummaryItem, collect, describe
 from web.pending_packages import PendingPackage, attach, pending
 from web.requests import directory, engine, runtime
+from web.task_access import task_for_me
 from web.views.task_page import (
     case_page,
     figure_labels,
@@ -28,7 +29,6 @@ from web.views.task_page import (
 from workflows.forms.base import FieldError, FormSchema
 
 bp = Blueprint("tasks", __name__)
-READY = "ready"
 REASON_MAX = 1000
 
 
@@ -40,26 +40,6 @@ def _schema_for(form_key: str) -> type[FormSchema]:
 
 def _schema(row: TaskRow) -> type[FormSchema]:
     return _schema_for(row.form_key or "")
-
-
-def _task(task_id: str, *, acting: bool = False) -> TaskRow:
-    """The task if I may do it now; otherwise a refusal that reveals nothing outside my group.
-
-    Someone who holds the task's role in its unit learns that it was done (or taken) meanwhile;
-    anyone else is told it does not exist, as if they had guessed an id.
-    """
-    user = me()
-    row = engine().task(task_id)
-    if row.state == READY and engine().may_do(user.username, row):
-        return row
-    mine = row.completed_by == user.username or (
-        row.role is not None and row.candidate_unit is not None and user.holds(row.role, row.candidate_unit)
-    )
-    if mine and row.state != READY:
-        raise TaskNotActive(f"task {row.title!r} is {row.state}", task_id=task_id, instance_id=row.instance_id)
-    if mine and acting and row.assignee:
-        raise ConcurrencyConflict(f"task {row.title!r} was taken by {row.assignee}", task_id=task_id)
-    raise NotFound("task", task_id)
 
 
 def _colleagues(row: TaskRow) -> dict[str, str]:
@@ -106,14 +86,14 @@ def _render(
 @login_required  # type: ignore[untyped-decorator]
 def show(task_id: str) -> str:
     """The task page: the case, its documents, earlier comments, and the form of this step."""
-    return _render(_task(task_id))
+    return _render(task_for_me(task_id))
 
 
 @bp.post("/tasks/<task_id>")
 @login_required  # type: ignore[untyped-decorator]
 def complete(task_id: str) -> Response | tuple[str, int]:
     """Do the step with the posted form; bad data comes back with every error at its field."""
-    row = _task(task_id, acting=True)
+    row = task_for_me(task_id, acting=True)
     schema = _schema(row)
     options = form_options(schema)
     data = collect(schema, request.form, options)
@@ -142,7 +122,7 @@ def _flash_numbers(row: TaskRow) -> None:
 @login_required  # type: ignore[untyped-decorator]
 def handover(task_id: str) -> Response | tuple[str, int]:
     """Hand the task to a colleague of the same role and unit, with a reason that is recorded."""
-    row = _task(task_id, acting=True)
+    row = task_for_me(task_id, acting=True)
     to_user = request.form.get("to_user", "").strip()
     reason = request.form.get("reason", "").strip()
     colleagues = _colleagues(row)

@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from engine import audit
+from engine.models import TaskRow
+from engine.task_rows import COMPLETED
 
 from .case_access import CaseAccess, access_to
 from .models import ATTACHMENT_KINDS, Attachment
@@ -218,12 +220,40 @@ def store(session: Session, upload: Upload, actor: str, now: datetime, limit: in
     return attachment
 
 
-def visible_attachment(access: CaseAccess, attachment: Attachment) -> bool:
-    """Whether the person may see (and download) this attachment of a case they may see."""
+#: The step at which the clerk numbers the directive and sends it to the units.
+ISSUING_STEP = "issue"
+#: The kind of file that is the outgoing document itself ("Dự thảo, văn bản đi").
+OUTGOING_KIND = "draft"
+
+
+def _issuing_steps(session: Session, case_id: int) -> set[str]:
+    """The case's completed issuing steps: the outgoing files given for them went out with the directive."""
+    query = select(TaskRow.id).where(
+        TaskRow.instance_id == case_id, TaskRow.spec_name == ISSUING_STEP, TaskRow.state == COMPLETED
+    )
+    return set(session.scalars(query))
+
+
+def _visible(access: CaseAccess, attachment: Attachment, issuing_steps: set[str]) -> bool:
     if access.full or attachment.instance_id in access.instances:
         return True
-    # A unit sees its own part's files and the directive itself, never another unit's report.
-    return attachment.kind == "draft" and attachment.instance_id in (None, access.case.id)
+    # A unit sees its own part's files and the directive as it was sent out; never the Sở's drafts
+    # (the same kind of file, given at an earlier step), its other files, or another unit's report.
+    return (
+        attachment.kind == OUTGOING_KIND
+        and attachment.instance_id == access.case.id
+        and attachment.task_id in issuing_steps
+    )
+
+
+def _issuing_steps_for(session: Session, access: CaseAccess) -> set[str]:
+    # Only a person who sees part of the case needs them.
+    return set() if access.full else _issuing_steps(session, access.case.id)
+
+
+def visible_attachment(session: Session, access: CaseAccess, attachment: Attachment) -> bool:
+    """Whether the person may see (and download) this attachment of a case they may see."""
+    return _visible(access, attachment, _issuing_steps_for(session, access))
 
 
 def for_case(case_id: int) -> list[Attachment]:
@@ -234,4 +264,5 @@ def for_case(case_id: int) -> list[Attachment]:
     if access is None:
         return []
     query = select(Attachment).where(Attachment.case_id == case_id).order_by(Attachment.uploaded_at, Attachment.id)
-    return [a for a in db().scalars(query) if visible_attachment(access, a)]
+    issuing_steps = _issuing_steps_for(db(), access)
+    return [a for a in db().scalars(query) if _visible(access, a, issuing_steps)]

@@ -24,7 +24,12 @@ from web.requests import db, directory, engine, runtime
 bp = Blueprint("attachments", __name__)
 
 # The kind of file a step usually produces, offered first in the upload form.
-KIND_OF_STEP = {"register_incoming": "incoming_letter", "draft": "draft", "unit_report": "unit_report"}
+KIND_OF_STEP = {
+    "register_incoming": "incoming_letter",
+    "draft": "draft",
+    "issue": "draft",
+    "unit_report": "unit_report",
+}
 
 
 def my_open_tasks(access: CaseAccess, user: CurrentUser) -> list[TaskRow]:
@@ -148,7 +153,7 @@ def download(attachment_id: int) -> Response:
     if attachment is None:
         abort(404)
     access = access_to(db(), me(), attachment.case_id)
-    if access is None or not visible_attachment(access, attachment):
+    if access is None or not visible_attachment(db(), access, attachment):
         abort(404)
     path = path_of(attachment)
     if not path.is_file():

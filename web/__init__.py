@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import auth, errors, health, i18n, requests, security_headers
+from . import auth, errors, i18n, requests, security_headers
 from .composition import Runtime, build_runtime
 from .extensions import csrf
 from .settings import Settings

@@ -270,9 +270,14 @@ def run_setup(tmp_path: Path, database: Mapping[str, str]) -> None:
 
 
 @contextmanager
-def served_database(tmp_path: Path) -> Iterator[tuple[dict[str, str], Engine]]:
-    """A fresh database: the environment that points the commands at it, and an engine to read it."""
-    if not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"):
+def served_database(tmp_path: Path, *, postgresql: bool | None = None) -> Iterator[tuple[dict[str, str], Engine]]:
+    """A fresh database: the environment that points the commands at it, and an engine to read it.
+
+    PostgreSQL when TEST_DATABASE_URL names it (or `postgresql` says so), an SQLite file otherwise.
+    """
+    if postgresql is None:
+        postgresql = os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql")
+    if not postgresql:
         url = f"sqlite:///{tmp_path / 'served.sqlite'}"
         engine = make_engine(url)
         try:

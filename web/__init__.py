@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import auth, errors, i18n, requests, security_headers
+from . import auth, errors, health, i18n, requests, security_headers
 from .composition import Runtime, build_runtime
 from .extensions import csrf
 from .settings import Settings
@@ -40,11 +40,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(documents.bp)
     app.register_blueprint(exchange.bp)
     app.register_blueprint(registers.bp)
-
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
+    app.register_blueprint(health.bp)
     return app
 
 

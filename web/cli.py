@@ -148,6 +148,7 @@ def serve(host: str, workers: int, worker_interval: float) -> None:
 @click.option("--workers", default=2, show_default=True, help="Web worker processes.")
 def web(host: str, workers: int) -> None:
     """The web application alone under gunicorn on PORT (`serve` runs it beside the job worker)."""
+    configure_logging()
     settings = _runtime().settings
     GunicornApplication(create_app, {"bind": f"{host}:{settings.port}", "workers": workers}).run()
 

@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 # Execution option marking a unit of work that will not write (see `_configure_sqlite`).
@@ -15,10 +16,33 @@ READ_ONLY = "directive_flow_read_only"
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the connection settings the product relies on."""
+    if not url.startswith("sqlite"):
+        # A database server restarts or a network drops: test each pooled connection before use,
+        # so that the first request after the database is back does not fail on a dead one.
+        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
     return engine
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether a database error is one of the database's state rather than of the statement sent.
+
+    Drivers raise OperationalError (and InterfaceError) for what goes wrong outside the statement:
+    a refused or dropped connection, a server shutting down or starting up, a locked SQLite file.
+    Waiting is the cure for all of them; a wrong statement (ProgrammingError, IntegrityError) is not.
+    """
+    if isinstance(exc, OperationalError | InterfaceError):
+        return True
+    return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+def error_reason(exc: BaseException) -> str:
+    """The driver's first line about what went wrong, without SQLAlchemy's statement and links."""
+    original = getattr(exc, "orig", None) or exc
+    lines = str(original).strip().splitlines()
+    return lines[0] if lines else type(original).__name__
 
 
 def _configure_sqlite(engine: Engine) -> None:

@@ -11,30 +11,13 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError
 
 from engine.worker import WorkerReport
 
+from .db import connection_lost, error_reason
+
 log = logging.getLogger("directive_flow.worker")
-
-
-def connection_lost(exc: BaseException) -> bool:
-    """Whether a database error is one of the database's state rather than of the statement sent.
-
-    Drivers raise OperationalError (and InterfaceError) for what goes wrong outside the statement:
-    a refused or dropped connection, a server shutting down or starting up, a locked SQLite file.
-    Waiting is the cure for all of them; a wrong statement (ProgrammingError, IntegrityError) is not.
-    """
-    if isinstance(exc, OperationalError | InterfaceError):
-        return True
-    return isinstance(exc, DBAPIError) and exc.connection_invalidated
-
-
-def reason(exc: BaseException) -> str:
-    """The driver's first line about what went wrong, without SQLAlchemy's statement and links."""
-    original = getattr(exc, "orig", None) or exc
-    lines = str(original).strip().splitlines()
-    return lines[0] if lines else type(original).__name__
 
 
 def log_report(report: WorkerReport) -> None:
@@ -72,7 +55,7 @@ class WorkerLoop:
                     raise
                 failures += 1
                 delay = self.retry_delay(failures)
-                log.warning("database unavailable (%s); retrying in %.1f s", reason(exc), delay)
+                log.warning("database unavailable (%s); retrying in %.1f s", error_reason(exc), delay)
                 if self.wait(delay):
                     return
                 continue

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import suppress
+
 from flask import Flask, Response, current_app, g, request
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from engine.runtime import Engine
@@ -54,16 +58,30 @@ def init_app(app: Flask) -> None:
     @app.after_request
     def _commit(response: Response) -> Response:
         session = g.get("db")
-        if session is not None:
-            if response.status_code < 400 or g.get("keep_changes"):
+        if session is None:
+            return response
+        if response.status_code < 400 or g.get("keep_changes"):
+            try:
                 session.commit()
-            else:
-                session.rollback()
+            except SQLAlchemyError as exc:
+                g.pop("keep_changes", None)
+                # Nothing was saved after all: the person gets the page of what went wrong (the
+                # database gone: 503), not the page of a success, and it passes the other hooks too.
+                failed = current_app.make_response(current_app.handle_user_exception(exc))
+                return current_app.process_response(failed)
+        else:
+            _quietly(session.rollback)
         return response
 
     @app.teardown_request
     def _close(_exc: BaseException | None) -> None:
         session = g.pop("db", None)
         if session is not None:
-            session.rollback()
-            session.close()
+            _quietly(session.rollback)
+            _quietly(session.close)
+
+
+def _quietly(step: Callable[[], object]) -> None:
+    # Undoing work on a connection that is gone (the database restarted) has nothing left to undo.
+    with suppress(SQLAlchemyError):
+        step()

@@ -287,16 +287,21 @@ class Engine:
         loaded = self._load(instance_id, actor, require_running=False)
         if loaded.row.status in (COMPLETED, CANCELLED):
             raise InstanceNotRunning(instance_id, loaded.row.status)
-        if not self.may_cancel(actor, loaded):
+        if not self._may_cancel(actor, loaded):
             raise PermissionDenied(actor, "cancel", f"instance {instance_id}")
         self._cancel(loaded, actor, reason)
         parent_id = loaded.row.parent_id
         if parent_id is not None and self.instance(parent_id).status in (RUNNING, SUSPENDED):
             jobs.queue_resume(self.session, parent_id, instance_id, self.now())
 
-    def may_cancel(self, actor: str, loaded: LoadedInstance) -> bool:
-        """Whether `actor` holds one of the roles the process (or, when it names none, its case's
-        process) allows to cancel it, in the unit its expression names."""
+    def may_cancel(self, actor: str, instance_id: int) -> bool:
+        """Whether `actor` may cancel the instance now (for a page to offer it; `cancel` checks again)."""
+        loaded = self._load(instance_id, actor, require_running=False)
+        return loaded.row.status in (RUNNING, SUSPENDED) and self._may_cancel(actor, loaded)
+
+    def _may_cancel(self, actor: str, loaded: LoadedInstance) -> bool:
+        # A holder of one of the roles the process (or, when it names none, its case's process)
+        # allows to cancel it, in the unit the role's expression names in the instance's data.
         rules, source = loaded.metadata.get("cancel_roles") or [], loaded
         if not rules and loaded.row.case_id not in (None, loaded.row.id):
             source = self._load(loaded.row.case_id or 0, actor, require_running=False)

@@ -73,7 +73,7 @@ def _describe(
         labels = {
             "started": _("Bắt đầu hồ sơ") if whole else _("Gửi đến đơn vị: %(unit)s", unit=unit),
             "completed": _("Hoàn thành hồ sơ") if whole else _("Đơn vị hoàn thành: %(unit)s", unit=unit),
-            "cancelled": _("Hủy hồ sơ"),
+            "cancelled": _("Hủy hồ sơ") if whole else _("Dừng thực hiện tại đơn vị: %(unit)s", unit=unit),
             "suspended": _("Tạm dừng hồ sơ"),
             "resumed": _("Tiếp tục hồ sơ"),
         }

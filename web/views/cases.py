@@ -2,8 +2,21 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request, send_from_directory
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_from_directory,
+    url_for,
+)
+from flask_babel import gettext as _
 from flask_login import login_required
+from werkzeug.wrappers import Response as BaseResponse
 
 from engine.models import ProcessDefinition, ProcessInstance
 from web.attachments import TYPES
@@ -72,7 +85,36 @@ def show(case_id: int) -> str:
         kinds=[k for k in ATTACHMENT_KINDS if access.full or k != "draft"],
         default_kind=default_kind,
         accept=",".join(f".{ext}" for ext in TYPES),
+        may_release=bool(
+            page.shown_unit
+            and page.shown_unit.status in ("running", "suspended")
+            and engine().may_cancel(user.username, page.shown_unit.instance_id)
+        ),
     )
+
+
+@bp.post("/cases/<int:case_id>/units/<int:instance_id>/release")
+@login_required  # type: ignore[untyped-decorator]
+def release_unit(case_id: int, instance_id: int) -> BaseResponse:
+    """Stop one unit's part of the directive (a unit abolished, or released from reporting), with a reason.
+
+    The engine decides who may; the directive goes on without the unit and the trail says why.
+    """
+    access = _access(case_id)
+    if not access.full:
+        abort(404)
+    unit = _instance(access, instance_id)
+    back = url_for("cases.show", case_id=case_id, instance=unit.id, _anchor="unit-report")
+    reason = (request.form.get("reason") or "").strip()
+    if not reason:
+        flash(_("Lý do: hãy ghi lý do dừng thực hiện tại đơn vị. Không có gì được lưu."), "error")
+        return redirect(back, code=303)
+    if len(reason) > 1000:
+        flash(_("Lý do: tối đa 1000 ký tự. Không có gì được lưu."), "error")
+        return redirect(back, code=303)
+    engine().cancel(unit.id, me().username, reason)
+    flash(_("Đã dừng thực hiện tại đơn vị; công văn tiếp tục với các đơn vị còn lại."), "info")
+    return redirect(back, code=303)
 
 
 @bp.get("/cases/<int:case_id>/diagram.xml")

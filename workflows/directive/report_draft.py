@@ -68,8 +68,9 @@ def report_body(
     totals: Mapping[str, Any],
     unit_names: Mapping[str, str],
     recipients: int,
+    stopped: Sequence[str] = (),
 ) -> str:
-    """The report's text, one paragraph per line."""
+    """The report's text, one paragraph per line; `stopped` names the units whose part was stopped."""
     late = [unit_names.get(str(r["unit"]), str(r["unit"])) for r in unit_reports if not r.get("on_time", True)]
     lines = [
         f"Thực hiện Công văn số {incoming.number} ngày {short_date(incoming.on)} của {incoming.issuer} "
@@ -78,7 +79,8 @@ def report_body(
         f"thực hiện. {agency_name} báo cáo kết quả như sau:",
         "I. KẾT QUẢ THỰC HIỆN",
         f"1. Tình hình báo cáo: {len(unit_reports)}/{recipients} đơn vị đã gửi báo cáo"
-        + (f"; {len(late)} đơn vị báo cáo sau thời hạn ({', '.join(late)})." if late else ", đúng thời hạn."),
+        + (f"; {len(late)} đơn vị báo cáo sau thời hạn ({', '.join(late)})" if late else ", đúng thời hạn")
+        + (f"; {len(stopped)} đơn vị dừng thực hiện ({', '.join(stopped)})." if stopped else "."),
         f"2. Số liệu tổng hợp: {figures_sentence(totals)}.",
         "3. Kết quả của từng đơn vị:",
     ]

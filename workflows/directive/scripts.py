@@ -218,7 +218,8 @@ class _Bound:
             subject=str(incoming_letter["subject"]),
         )
         codes = {str(r["unit"]) for r in unit_reports}
-        names = {code: unit.short_name for code in codes if (unit := directory.unit(code)) is not None}
+        stopped = [str(code) for code in recipients if str(code) not in codes]
+        names = {code: unit.short_name for code in {*codes, *stopped} if (unit := directory.unit(code)) is not None}
         body = report_body(
             agency_name=agency.short_name if agency is not None else self._agency(),
             incoming=letter,
@@ -228,6 +229,7 @@ class _Bound:
             totals=totals,
             unit_names=names,
             recipients=len(recipients),
+            stopped=[names.get(code, code) for code in stopped],
         )
         return {"subject": report_subject(letter), "body": body}
 

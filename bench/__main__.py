@@ -2,6 +2,8 @@
 
 1. The demo (the reference case, ~30 units, every step) completes in under 2 s.
 2. Completing one unit's task costs the same with 30 or 300 units (within 20 %).
+3. A child's result reaches the parent at a cost linear in the units: issue, all resumptions and
+   the parent's state at 300 units within 11× of 30 (issue 9; `bench.resume`).
 
 Medians, because the machine is shared and noisy; both sizes are measured interleaved so that
 noise hits them alike.
@@ -23,6 +25,7 @@ from workflows.directive.rehearsal import Rehearsal
 from workflows.directive.scenario import SPECIALIST, draft_and_approve, issue, register_and_instruct
 from workflows.orgchart.directory import OrgDirectory
 
+from . import resume
 from .setup import bench_runtime
 
 STEPS = ("acknowledge", "report", "accept")
@@ -102,6 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--demo-runs", type=int, default=5)
     parser.add_argument("--samples", type=int, default=29, help="unit tasks measured per size (≤ 29)")
+    parser.add_argument("--resume-runs", type=int, default=3, help="runs of the 30/300-unit resumption figures")
     args = parser.parse_args()
 
     demo = bench_demo(args.demo_runs)
@@ -121,6 +125,9 @@ def main() -> None:
             f"(median of {len(small)}); ratio {ratio:.2f}; target within 20 %: "
             f"{'OK' if abs(ratio - 1) <= 0.20 else 'MISSED'}"
         )
+
+    for line in resume.report(resume.measure(args.resume_runs)):
+        print(line)
 
 
 if __name__ == "__main__":

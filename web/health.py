@@ -14,7 +14,7 @@ from flask import Blueprint
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from .db import error_reason
+from .db import READ_ONLY, error_reason
 from .requests import runtime
 
 log = logging.getLogger(__name__)
@@ -26,7 +26,8 @@ def database_state() -> str:
     """ "ok" when a statement reaches the database, "unavailable" otherwise (logged with the reason)."""
     try:
         # Its own connection, outside the request's unit of work: nothing to commit or roll back.
-        with runtime().db.connect() as connection:
+        # Read-only: on SQLite a probe must not queue for (or hold) the write lock.
+        with runtime().db.connect().execution_options(**{READ_ONLY: True}) as connection:
             connection.execute(text("SELECT 1"))
     except SQLAlchemyError as exc:
         log.warning("database unavailable: %s", error_reason(exc))

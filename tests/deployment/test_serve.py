@@ -7,7 +7,9 @@ from tests.served import ServedApp
 
 def test_serve_answers_and_signs_people_in(served: ServedApp) -> None:
     """The served application is alive, a clerk signs in through the form, and a job worker was started."""
-    assert served.anonymous().get("/healthz").status == 200
+    for check in ("/healthz", "/readyz"):
+        answer = served.anonymous().get(check)
+        assert answer.status == 200 and '"database":"ok"' in answer.text.replace(" ", ""), answer.text
     clerk = served.client("vanthu")
     inbox = clerk.get("/")
     assert inbox.status == 200

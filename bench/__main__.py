@@ -105,7 +105,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench")
     parser.add_argument("--demo-runs", type=int, default=5)
     parser.add_argument("--samples", type=int, default=29, help="unit tasks measured per size (≤ 29)")
-    parser.add_argument("--resume-runs", type=int, default=3, help="runs of the 30/300-unit resumption figures")
+    parser.add_argument("--resume-runs", type=int, default=5, help="runs of the 30/300-unit resumption figures")
     args = parser.parse_args()
 
     demo = bench_demo(args.demo_runs)

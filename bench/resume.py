@@ -131,7 +131,7 @@ def report(results: dict[str, Figures]) -> list[str]:
 def main() -> None:
     """Measure and print."""
     parser = argparse.ArgumentParser(prog="python -m bench.resume")
-    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
     for line in report(measure(args.runs)):
         print(line)

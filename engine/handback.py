@@ -20,7 +20,7 @@ from uuid import UUID
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, ParallelMultiInstanceTask
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from .calls import call_outputs
@@ -46,16 +46,13 @@ def waits_for_siblings(session: Session, parsed: ParsedProcess, child: ProcessIn
     """Whether the parent cannot move for this child alone: siblings of the same group still run."""
     if not _grouped_without_condition(parsed, child.process_key):
         return False
-    running = session.scalar(
-        select(func.count())
-        .select_from(ProcessInstance)
-        .where(
-            ProcessInstance.parent_id == child.parent_id,
-            ProcessInstance.process_key == child.process_key,
-            ProcessInstance.status.in_((RUNNING, SUSPENDED)),
-        )
+    # EXISTS, not COUNT: the answer is known at the first sibling still at work.
+    still_running = select(ProcessInstance.id).where(
+        ProcessInstance.parent_id == child.parent_id,
+        ProcessInstance.status.in_((RUNNING, SUSPENDED)),
+        ProcessInstance.process_key == child.process_key,
     )
-    return bool(running)
+    return bool(session.scalar(select(still_running.exists())))
 
 
 def _grouped_without_condition(parsed: ParsedProcess, process_key: str) -> bool:
@@ -75,8 +72,8 @@ def _grouped_without_condition(parsed: ParsedProcess, process_key: str) -> bool:
     return len(loops) == 1 and isinstance(loops[0], ParallelMultiInstanceTask) and loops[0].condition is None
 
 
-def ended_children(session: Session, parent: LoadedInstance) -> dict[int, Any]:
-    """The waiting calls of the parent whose child instance has ended, by child instance id."""
+def ended_children(session: Session, parent: LoadedInstance) -> dict[int, tuple[Any, ProcessInstance]]:
+    """The waiting calls of the parent whose child instance has ended, with the child's row, by its id."""
     waiting = {
         int(task.internal_data[CHILD_INSTANCE_KEY]): task
         for task in parent.workflow.get_tasks(state=TaskState.STARTED)
@@ -84,10 +81,12 @@ def ended_children(session: Session, parent: LoadedInstance) -> dict[int, Any]:
     }
     if not waiting:
         return {}
+    # Whole rows in one query, kept referenced (the session's identity map holds rows weakly), so
+    # that loading each child next finds its row in the session instead of asking the database.
     ended = session.scalars(
-        select(ProcessInstance.id).where(ProcessInstance.id.in_(waiting), ProcessInstance.status.in_(ENDED))
+        select(ProcessInstance).where(ProcessInstance.id.in_(waiting), ProcessInstance.status.in_(ENDED))
     )
-    return {child_id: waiting[child_id] for child_id in sorted(ended)}
+    return {child.id: (waiting[child.id], child) for child in sorted(ended, key=lambda row: row.id)}
 
 
 def hand_back(calls: list[tuple[Any, LoadedInstance]]) -> None:
@@ -123,7 +122,9 @@ def _check_taken(call: Any, child_id: int) -> None:
     if call.state != TaskState.COMPLETED:
         raise JobCannotRun(f"call {call.task_spec.bpmn_id!r} did not complete for child instance {child_id}")
     loop = call.parent
-    if isinstance(loop.task_spec, LoopTask) and str(call.id) not in loop.internal_data.get("merged", []):
+    merged = loop.internal_data.get("merged", []) if isinstance(loop.task_spec, LoopTask) else None
+    # The call was merged just now, so it is the last merged: no search through all of them.
+    if merged is not None and (not merged or merged[-1] != str(call.id)):
         raise JobCannotRun(
             f"multi-instance {loop.task_spec.bpmn_id!r} did not take the output of child instance {child_id}"
         )

@@ -18,7 +18,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from . import audit, handback, jobs, task_rows
 from .calls import call_inputs, current_data, text_or_none
@@ -400,7 +400,12 @@ class Engine:
         self._advance(loaded, "system")
 
     def _resume_parent(self, job: Job) -> None:
-        child = self.instance(int(job.target))
+        # The child's row without its state: most resumptions end at the next check.
+        child = self.session.scalar(
+            select(ProcessInstance).options(defer(ProcessInstance.state)).where(ProcessInstance.id == int(job.target))
+        )
+        if child is None:
+            raise JobCannotRun(f"child instance {job.target} does not exist")
         handback.check_ended(child, job.instance_id)
         # Only the parent's definition: its row holds a state as large as its number of children.
         definition = self.session.scalar(
@@ -420,9 +425,21 @@ class Engine:
             raise JobCannotRun(f"call {call.task_spec.bpmn_id!r} does not wait for child instance {child.id}")
         if not ended:
             return  # an earlier job already handed this child back
-        handback.hand_back(
-            [(waiting, self._load(child_id, "system", require_running=False)) for child_id, waiting in ended.items()]
+        # Their definitions stay referenced too, for the same reason as the rows (see ended_children).
+        definitions = list(
+            self.session.scalars(
+                select(ProcessDefinition).where(
+                    ProcessDefinition.id.in_({row.definition_id for _, row in ended.values()})
+                )
+            )
         )
+        handback.hand_back(
+            [
+                (waiting, self._load(child_id, "system", require_running=False))
+                for child_id, (waiting, _) in ended.items()
+            ]
+        )
+        del definitions
         if call.state != TaskState.COMPLETED:
             raise JobCannotRun(f"call {call.task_spec.bpmn_id!r} is {call.state.name} after child {child.id} ended")
         # Jobs queued for the children just handed back have nothing left to do.

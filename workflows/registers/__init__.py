@@ -55,4 +55,17 @@ class ArrivalClosed(RegisterError):
         self.reply_notation = reply_notation
 
 
-__all__ = ["ArrivalClosed", "ArrivalNotFound", "NumberAlreadyIssued", "RegisterError"]
+class StartingNumberRefused(RegisterError):
+    """A year's starting number can no longer be set: it was set already, or numbers were given."""
+
+    def __init__(self, agency_code: str, sequence_key: str, year: int, last_given: int, *, numbers_given: bool) -> None:
+        reason = f"numbers up to {last_given} already given" if numbers_given else "the starting number is already set"
+        super().__init__(f"starting number of sequence {sequence_key!r} of {agency_code!r} in {year}: {reason}")
+        self.agency_code = agency_code
+        self.sequence_key = sequence_key
+        self.year = year
+        self.last_given = last_given
+        self.numbers_given = numbers_given
+
+
+__all__ = ["ArrivalClosed", "ArrivalNotFound", "NumberAlreadyIssued", "RegisterError", "StartingNumberRefused"]

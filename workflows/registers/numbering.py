@@ -9,14 +9,15 @@ line of defence. Nothing here commits: the caller's unit of work does.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Final
 
-from sqlalchemy import update
+from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from workflows.registers import NumberAlreadyIssued, RegisterError
+from engine import audit
+from workflows.registers import NumberAlreadyIssued, RegisterError, StartingNumberRefused
 from workflows.registers.models import (
     SUBJECT_MAX,
     IssuedNumber,
@@ -28,6 +29,8 @@ from workflows.registers.models import (
 SEQUENCE_OUTGOING: Final = "outgoing"
 #: Arrival numbers (số đến) of incoming documents: one yearly sequence, paper and electronic.
 SEQUENCE_ARRIVAL: Final = "arrival"
+#: The highest starting number accepted: a paper register of one year never reaches it.
+STARTING_NUMBER_MAX: Final = 1_000_000
 #: Copies (sao y, sao lục, trích sao).
 SEQUENCE_COPY: Final = "copy"
 #: Secret documents (văn bản mật).
@@ -129,3 +132,75 @@ def issue_number(
     except IntegrityError as exc:
         raise NumberAlreadyIssued(agency_code, sequence_key, issued_on.year, number) from exc
     return row
+
+
+def set_starting_number(
+    session: Session,
+    *,
+    agency_code: str,
+    sequence_key: str,
+    year: int,
+    first_number: int,
+    actor: str,
+    at: datetime,
+) -> None:
+    """Make a year's numbering start at ``first_number`` (once, before any number of that year).
+
+    An agency that starts using the product in the middle of a year continues its paper
+    register's numbering. The setting is the counter row itself, created at ``first_number - 1``;
+    its unique key makes a second setting, or one racing the first issue of the year, fail
+    instead of renumbering anything. Recorded in the audit trail; flushes, never commits.
+    """
+    if not agency_code or not sequence_key:
+        raise ValueError("agency_code and sequence_key must not be empty")
+    if not 1 <= year <= 9999:
+        raise ValueError(f"not a calendar year: {year}")
+    if not 1 <= first_number <= STARTING_NUMBER_MAX:
+        raise ValueError(f"a starting number is between 1 and {STARTING_NUMBER_MAX}, got {first_number}")
+    try:
+        with session.begin_nested():
+            session.add(
+                NumberCounter(
+                    agency_code=agency_code,
+                    sequence_key=sequence_key,
+                    year=year,
+                    last_value=first_number - 1,
+                )
+            )
+    except IntegrityError:
+        raise _refusal(session, agency_code, sequence_key, year) from None
+    audit.append(
+        session,
+        "workflows:register:starting_number_set",
+        actor=actor,
+        at=at,
+        after={"agency": agency_code, "sequence": sequence_key, "year": year, "first_number": first_number},
+    )
+
+
+def _refusal(session: Session, agency_code: str, sequence_key: str, year: int) -> StartingNumberRefused:
+    """Why a year's counter row already exists: numbers were given, or the start was set."""
+    last_given = session.scalar(
+        select(func.max(IssuedNumber.number)).where(
+            IssuedNumber.agency_code == agency_code,
+            IssuedNumber.sequence_key == sequence_key,
+            IssuedNumber.year == year,
+        )
+    )
+    return StartingNumberRefused(
+        agency_code, sequence_key, year, int(last_given or 0), numbers_given=last_given is not None
+    )
+
+
+def starting_number_open(session: Session, agency_code: str, sequence_key: str, year: int) -> bool:
+    """Whether a year's starting number may still be set (no number given, none set)."""
+    return (
+        session.scalar(
+            select(NumberCounter.id).where(
+                NumberCounter.agency_code == agency_code,
+                NumberCounter.sequence_key == sequence_key,
+                NumberCounter.year == year,
+            )
+        )
+        is None
+    )

@@ -10,10 +10,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute
+from werkzeug.wrappers import Response
 
 from web.auth import CurrentUser, me
 from web.case_access import agency_code, oversees_agency
@@ -21,8 +23,16 @@ from web.requests import db, runtime
 from workflows.calendar import FIRST_DAY, LAST_DAY, LOCAL_TZ
 from workflows.directive.queries import case_of
 from workflows.orgchart.models import Unit, User
+from workflows.registers import StartingNumberRefused
 from workflows.registers.incoming import incoming_register
 from workflows.registers.models import STATUS_CLOSED, IncomingDocument, OutgoingDocument
+from workflows.registers.numbering import (
+    SEQUENCE_ARRIVAL,
+    SEQUENCE_OUTGOING,
+    STARTING_NUMBER_MAX,
+    set_starting_number,
+    starting_number_open,
+)
 from workflows.registers.outgoing import outgoing_register
 
 bp = Blueprint("registers", __name__)
@@ -32,9 +42,9 @@ TYPE_NAMES = {"CV": "Công văn", "BC": "Báo cáo"}
 
 
 def may_read_registers(user: CurrentUser) -> bool:
-    """The clerk keeps the registers; the agency's leaders, supervisors and auditors read them."""
+    """The clerk keeps the registers, an administrator sets them up; leaders, supervisors, auditors read them."""
     agency = agency_code(db())
-    return agency is not None and (user.holds("clerk", agency) or oversees_agency(user, agency))
+    return agency is not None and (may_set_starting_numbers(user, agency) or oversees_agency(user, agency))
 
 
 @bp.app_context_processor
@@ -73,6 +83,111 @@ def _book_year(column: InstrumentedAttribute[int]) -> tuple[int, list[int]]:
     return year, sorted({*years, year}, reverse=True)
 
 
+#: The registers whose yearly numbering can start above 01, with the form field of each.
+STARTING_FIELDS = {SEQUENCE_OUTGOING: "first_outgoing", SEQUENCE_ARRIVAL: "first_arrival"}
+
+
+def may_set_starting_numbers(user: CurrentUser, agency: str) -> bool:
+    """The clerk keeps the registers; an administrator may set them up too."""
+    return user.holds("clerk", agency) or user.holds("admin", agency)
+
+
+def _starting_numbers_open(agency: str, year: int) -> dict[str, bool]:
+    """For the registers' setters: which sequences of the year may still be given a start."""
+    if not may_set_starting_numbers(me(), agency):
+        return {}
+    return {sequence: starting_number_open(db(), agency, sequence, year) for sequence in STARTING_FIELDS}
+
+
+def _starting_values() -> dict[str, int] | None:
+    """The starting numbers typed in, by sequence; None when one is not a number in range."""
+    values: dict[str, int] = {}
+    for sequence, field in STARTING_FIELDS.items():
+        text = request.form.get(field, "").strip()
+        if not text:
+            continue
+        if not text.isdigit() or not 1 <= int(text) <= STARTING_NUMBER_MAX:
+            return None
+        values[sequence] = int(text)
+    return values
+
+
+@bp.post("/registers/starting-numbers")
+@login_required  # type: ignore[untyped-decorator]
+def starting_numbers() -> Response:
+    """Set the year's first outgoing and arrival numbers, once, before any number of that year."""
+    agency = _agency_or_403()
+    user = me()
+    if not may_set_starting_numbers(user, agency):
+        abort(403)
+    year = request.form.get("year", type=int)
+    if year is None or not FIRST_DAY.year <= year <= LAST_DAY.year:
+        abort(400)
+    book = "registers.outgoing" if request.form.get("back") == "outgoing" else "registers.incoming"
+    back = url_for(book, year=year)
+    values = _starting_values()
+    if values is None:
+        flash(_("Số bắt đầu phải là số nguyên từ 1 đến %(max)d.", max=STARTING_NUMBER_MAX), "error")
+        return redirect(back)
+    if not values:
+        flash(_("Hãy nhập số bắt đầu của ít nhất một sổ."), "error")
+        return redirect(back)
+    now = runtime().services.clock.now()
+    try:
+        for sequence, first in values.items():
+            set_starting_number(
+                db(),
+                agency_code=agency,
+                sequence_key=sequence,
+                year=year,
+                first_number=first,
+                actor=user.username,
+                at=now,
+            )
+    except StartingNumberRefused as refused:
+        # Both registers or neither: the one set before the refusal is undone too.
+        db().rollback()
+        flash(_refusal_message(refused), "error")
+        return redirect(back)
+    for sequence, first in values.items():
+        flash(_started_message(sequence, year, first), "info")
+    return redirect(back)
+
+
+def _register_name(sequence: str) -> str:
+    return str(_("Sổ văn bản đi") if sequence == SEQUENCE_OUTGOING else _("Sổ văn bản đến"))
+
+
+def _started_message(sequence: str, year: int, first: int) -> str:
+    return str(
+        _(
+            "%(register)s năm %(year)d bắt đầu từ số %(first)d.",
+            register=_register_name(sequence),
+            year=year,
+            first=first,
+        )
+    )
+
+
+def _refusal_message(refused: StartingNumberRefused) -> str:
+    if refused.numbers_given:
+        return str(
+            _(
+                "Không thể đặt số bắt đầu của %(register)s năm %(year)d: đã cấp số đến số %(last)d trong năm.",
+                register=_register_name(refused.sequence_key),
+                year=refused.year,
+                last=refused.last_given,
+            )
+        )
+    return str(
+        _(
+            "Số bắt đầu của %(register)s năm %(year)d đã được đặt; chỉ đặt được một lần.",
+            register=_register_name(refused.sequence_key),
+            year=refused.year,
+        )
+    )
+
+
 @dataclass(frozen=True)
 class Tracking:
     """Where the handling of an incoming letter stands."""
@@ -105,6 +220,7 @@ def incoming() -> str:
         units=units,
         tracking=tracking,
         case_ids={row.id: case_of(row.reference) for row in rows},
+        starting_open=_starting_numbers_open(agency, year),
     )
 
 
@@ -127,4 +243,5 @@ def outgoing() -> str:
         signers=signers,
         type_names=TYPE_NAMES,
         case_ids={row.id: case_of(row.reference) for row in rows},
+        starting_open=_starting_numbers_open(agency, year),
     )

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import auth, errors, health, i18n, requests, security_headers
+from . import auth, errors, health, i18n, organisation, requests, security_headers
 from .composition import Runtime, build_runtime
 from .extensions import csrf
 from .settings import Settings
@@ -32,6 +32,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     auth.init_app_login(app)
     errors.init_app(app)
     security_headers.init_app(app)
+    organisation.init_app(app)
     app.register_blueprint(inbox.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(search.bp)

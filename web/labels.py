@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from workflows.orgchart.models import ROLES as ROLE_CODES
 from workflows.urgency import PRIORITY
+
+from .organisation import declared_role, page_in_english
 
 DECISIONS = {
     "approve": _l("Đồng ý"),
@@ -24,7 +25,7 @@ URGENCIES = {
 assert set(URGENCIES) == set(PRIORITY), "every urgency of workflows.urgency needs a label here"
 
 
-#: The roles of the org chart (the lanes of the processes), as people name them.
+#: Words for the roles the shipped processes and pages name (their lanes), when the chart gives none.
 ROLES = {
     "clerk": _l("Văn thư"),
     "director": _l("Giám đốc"),
@@ -37,12 +38,18 @@ ROLES = {
     "auditor": _l("Kiểm tra"),
     "admin": _l("Quản trị"),
 }
-assert set(ROLES) == set(ROLE_CODES), "every role of workflows.orgchart needs a label here"
 
 
 def role_label(role: str | None) -> str:
-    """A role code in words (the code itself when unknown)."""
-    return str(ROLES.get(role or "", role or ""))
+    """A role in words: the chart's name for it in the page's language, else the word above, else the code."""
+    code = role or ""
+    built_in = str(ROLES[code]) if code in ROLES else None
+    declared = declared_role(code)
+    if declared is None:
+        return built_in or code
+    if page_in_english():
+        return declared.name_en or built_in or declared.name
+    return declared.name
 
 
 def decision_label(decision: str | None) -> str:

@@ -8,6 +8,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from workflows.orgchart.loader import DEFAULT_CHART
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -42,9 +44,8 @@ class Settings:
             secret_key=env.get("SECRET_KEY") or None,
             port=int(env.get("PORT", "5000")),
             bpmn_dir=Path(env.get("BPMN_DIR", PROJECT_ROOT / "bpmn")),
-            org_chart_file=Path(
-                env.get("ORG_CHART_FILE", PROJECT_ROOT / "workflows" / "orgchart" / "data" / "lang_son_2023.json")
-            ),
+            # The chart shipped as sample data; a deployment names its own in ORG_CHART_FILE.
+            org_chart_file=Path(env.get("ORG_CHART_FILE", DEFAULT_CHART)),
             cookie_secure=env.get("COOKIE_SECURE", "true").lower() not in ("0", "false", "no"),
         )
         return replace(settings, **overrides)

@@ -73,6 +73,29 @@ CHART: dict[str, Any] = {
         "place_name": "Tân Mỹ",
         "website": "Cổng TTĐT Sở",
     },
+    "unit_kinds": [
+        {"code": kind, "name": name}
+        for kind, name in (
+            ("province", "Tỉnh"),
+            ("agency", "Sở"),
+            ("division", "Phòng thuộc Sở"),
+            ("public_unit", "Đơn vị thuộc Sở"),
+            ("district", "Huyện"),
+            ("district_culture_office", "Phòng Nông nghiệp huyện"),
+        )
+    ],
+    "roles": [
+        {"code": role, "name": name}
+        for role, name in (
+            ("clerk", "Văn thư"),
+            ("director", "Giám đốc"),
+            ("leader", "Lãnh đạo Sở"),
+            ("admin", "Quản trị"),
+            ("division_head", "Trưởng phòng"),
+            ("specialist", "Chuyên viên"),
+            ("unit_officer", "Cán bộ đơn vị"),
+        )
+    ],
     "units": [
         _unit("UBND_TM", "Ủy ban nhân dân tỉnh Tân Mỹ", "province", None, header_name="UBND TỈNH TÂN MỸ"),
         _unit(

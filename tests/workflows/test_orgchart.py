@@ -17,6 +17,7 @@ from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.groups import addressee_lines, resolve_recipients
 from workflows.orgchart.loader import DEFAULT_CHART, LoadSummary, load_org_chart
 from workflows.orgchart.models import RecipientGroup, RoleAssignment, Setting, Unit, User
+from workflows.orgchart.validation import OrgChartInvalid
 
 SEED_GROUPS = ["don_vi_truc_thuoc_so", "phong_vhtt", "trung_tam_vhtt"]
 SEED_DAY = date(2023, 3, 8)
@@ -52,7 +53,9 @@ def unit_entry(data: dict[str, Any], code: str) -> dict[str, Any]:
 
 
 def test_first_load_creates_the_seed_chart(db_session: Session, org_chart: LoadSummary) -> None:
-    assert org_chart.created == {"unit": 49, "group": 3, "user": 40, "role": 41, "setting": 6}
+    assert org_chart.created == {
+        "unit_kind": 8, "role_definition": 10, "unit": 49, "group": 3, "user": 40, "role": 41, "setting": 6,
+    }  # fmt: skip
     qlvhgd = db_session.scalars(select(Unit).where(Unit.code == "QLVHGD")).one()
     assert (qlvhgd.notation, qlvhgd.display_code, qlvhgd.parent_code) == (
         "QLVHGĐ",
@@ -99,32 +102,32 @@ def test_reload_keeps_a_password_set_later(db_session: Session, org_chart: LoadS
 
 
 @pytest.mark.parametrize(
-    ("edit", "entry", "problem"),
+    ("edit", "where", "problem"),
     [
         (lambda d: unit_entry(d, "PVHTT_VANLANG").update(parent_code="UBND_NOWHERE"),
-         "unit PVHTT_VANLANG", "UBND_NOWHERE"),
-        (lambda d: d["users"][0].update(unit_code="NO_SUCH_UNIT"), "user vanthu", "NO_SUCH_UNIT"),
-        (lambda d: d["users"][0].update(roles=["clerk@NOWHERE"]), "user vanthu", "NOWHERE"),
-        (lambda d: d["users"][0].update(roles=["janitor@SVHTTDL"]), "user vanthu", "janitor"),
-        (lambda d: d["users"][0].update(signs_as="KY THAY"), "user vanthu", "KY THAY"),
+         "units[22] (PVHTT_VANLANG) parent_code", "UBND_NOWHERE"),
+        (lambda d: d["users"][0].update(unit_code="NO_SUCH_UNIT"), "users[0] (vanthu) unit_code", "NO_SUCH_UNIT"),
+        (lambda d: d["users"][0].update(roles=["clerk@NOWHERE"]), "users[0] (vanthu) roles[0]", "NOWHERE"),
+        (lambda d: d["users"][0].update(roles=["janitor@SVHTTDL"]), "users[0] (vanthu) roles[0]", "janitor"),
+        (lambda d: d["users"][0].update(signs_as="KY THAY"), "users[0] (vanthu) signs_as", "KY THAY"),
         (lambda d: d["recipient_groups"][0]["selector"].update(parent="SO_KHAC"),
-         "recipient group don_vi_truc_thuoc_so", "SO_KHAC"),
-        (lambda d: d["settings"].update(office_unit="VP2"), "setting office_unit", "VP2"),
-        (lambda d: unit_entry(d, "VP").update(kind="department"), "unit VP", "department"),
+         "recipient_groups[0] (don_vi_truc_thuoc_so) selector.parent", "SO_KHAC"),
+        (lambda d: d["settings"].update(office_unit="VP2"), "settings office_unit", "VP2"),
+        (lambda d: unit_entry(d, "VP").update(kind="department"), "units[2] (VP) kind", "department"),
     ],
 )  # fmt: skip
-def test_bad_reference_is_refused_naming_the_entry(
+def test_bad_reference_is_refused_naming_the_row_and_field(
     db_session: Session,
     tmp_path: Path,
     edit: Callable[[dict[str, Any]], object],
-    entry: str,
+    where: str,
     problem: str,
 ) -> None:
     data = chart_data()
     edit(data)
-    with pytest.raises(OrgChartError) as raised:
+    with pytest.raises(OrgChartInvalid) as raised:
         load_org_chart(db_session, write_chart(tmp_path, data))
-    assert raised.value.entry == entry
+    assert [str(p) for p in raised.value.problems if str(p).startswith(where)], raised.value.problems
     assert problem in str(raised.value)
     # Validation runs before any write: nothing of the bad file reaches the database.
     assert row_counts(db_session)["org_unit"] == 0
@@ -133,7 +136,7 @@ def test_bad_reference_is_refused_naming_the_entry(
 def test_parent_cycle_is_refused(db_session: Session, tmp_path: Path) -> None:
     data = chart_data()
     unit_entry(data, "UBND_LS")["parent_code"] = "VP"
-    with pytest.raises(OrgChartError, match="cycle"):
+    with pytest.raises(OrgChartInvalid, match="cycle"):
         load_org_chart(db_session, write_chart(tmp_path, data))
 
 

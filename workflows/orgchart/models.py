@@ -7,7 +7,6 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    CheckConstraint,
     Date,
     ForeignKey,
     Index,
@@ -20,33 +19,32 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
 
-UNIT_KINDS = (
-    "province",
-    "agency",
-    "division",
-    "public_unit",
-    "district",
-    "district_culture_office",
-    "district_culture_centre",
-    "external",
-)
-
-# The lane ids of the BPMN processes plus the roles of the web application.
-ROLES = (
-    "clerk",
-    "director",
-    "leader",
-    "division_head",
-    "specialist",
-    "office",
-    "unit_officer",
-    "supervisor",
-    "auditor",
-    "admin",
-)
-
 # JSONB on PostgreSQL so that selectors and settings can be indexed or queried later.
 JsonValue = JSON().with_variant(JSONB(), "postgresql")
+
+
+class UnitKind(Base):
+    """A kind of unit the chart declares (an agency, a division, a commune…): selectors name kinds."""
+
+    __tablename__ = "org_unit_kind"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class Role(Base):
+    """A role the chart declares: a lane of the processes names one, and users hold them in units."""
+
+    __tablename__ = "org_role"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    #: What people call it (Vietnamese), and in English when the chart says.
+    name: Mapped[str] = mapped_column(String(255))
+    name_en: Mapped[str | None] = mapped_column(String(255))
+    position: Mapped[int] = mapped_column(default=0)
 
 
 class Unit(Base):
@@ -63,6 +61,7 @@ class Unit(Base):
     header_name: Mapped[str | None] = mapped_column(String(255))
     notation: Mapped[str] = mapped_column(String(32))
     display_code: Mapped[str] = mapped_column(String(32))
+    # One of the chart's unit kinds (org_unit_kind), checked when the chart is loaded.
     kind: Mapped[str] = mapped_column(String(32))
     parent_code: Mapped[str | None] = mapped_column(ForeignKey("org_unit.code"), index=True)
     email: Mapped[str | None] = mapped_column(String(255))
@@ -118,14 +117,13 @@ class RoleAssignment(Base):
     __tablename__ = "role_assignment"
     __table_args__ = (
         UniqueConstraint("username", "role", "unit_code"),
-        # A misspelt role would silently grant nothing or the wrong thing: the database refuses it.
-        CheckConstraint(f"role IN ({', '.join(repr(r) for r in ROLES)})", name="role"),
         Index("ix_role_assignment_role_unit", "role", "unit_code"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     username: Mapped[str] = mapped_column(ForeignKey("app_user.username"))
-    role: Mapped[str] = mapped_column(String(32))
+    # A misspelt role would silently grant nothing or the wrong thing: only a declared role is stored.
+    role: Mapped[str] = mapped_column(ForeignKey("org_role.code"))
     unit_code: Mapped[str] = mapped_column(ForeignKey("org_unit.code"))
 
 

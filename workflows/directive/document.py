@@ -41,6 +41,7 @@ class Document:
     title "BÁO CÁO" with the subject under it, in the middle of the page.
     """
 
+    #: The cơ quan chủ quản line; empty when the agency has none and heads the block alone (ND30 Phụ lục I).
     parent_body: str
     issuing_body: str
     number_line: str
@@ -62,7 +63,7 @@ class Document:
         mark = [self.urgency_mark] if self.urgency_mark else []
         middle = [*mark, self.title, self.subject_line] if self.title else [self.subject_line, *mark]
         return [
-            self.parent_body,
+            *([self.parent_body] if self.parent_body else []),
             self.issuing_body,
             self.national_name,
             self.motto,
@@ -187,7 +188,7 @@ class _Parties:
     """Who and what a case's documents name, read from the org chart and the settings."""
 
     place: str
-    parent: Unit
+    parent: Unit | None
     agency: Unit
     division: Unit
     drafter: User
@@ -200,9 +201,14 @@ class _Parties:
         """Whom the signer signs for: the head's title, or the collective body itself for TM."""
         return self.agency.short_name if self.capacity == "TM." else self.head.position_title
 
+    @property
+    def parent_header(self) -> str:
+        """The cơ quan chủ quản line, or "" when the chart names no parent body."""
+        return _header(self.parent) if self.parent is not None else ""
+
     def compose_kwargs(self) -> dict[str, Any]:
         return {
-            "parent_body": _header(self.parent),
+            "parent_body": self.parent_header,
             "issuing_body": _header(self.agency),
             "agency_notation": self.agency.notation,
             "division_notation": self.division.notation,
@@ -228,7 +234,7 @@ def _parties(
         raise LookupError(f"no director of {agency.code}: the signature block needs the head's title")
     return _Parties(
         place=str(settings.get("place_name", "")),
-        parent=_unit(directory, str(settings["parent_body"])),
+        parent=_unit(directory, str(settings["parent_body"])) if settings.get("parent_body") else None,
         agency=agency,
         division=_unit(directory, str(case_data["lead_division"])),
         drafter=_user(directory, drafter_username),
@@ -303,7 +309,7 @@ def compose_report_for_case(
     issuer = str(case_data.get("incoming_issuer") or "")
     blank_number = f"Số: /{REPORT_TYPE}-{parties.agency.notation}"
     document = Document(
-        parent_body=_header(parties.parent),
+        parent_body=parties.parent_header,
         issuing_body=_header(parties.agency),
         number_line=blank_number,
         date_line=date_line(parties.place, issued_on, drafted_on),

@@ -110,7 +110,8 @@ def _header(word: WordFile, document: Document) -> None:
     rows = 3 if not document.title or document.urgency_mark else 2
     table = _layout_table(word, rows, HEADER_COLUMNS)
     body, nation = table.cell(0, 0), table.cell(0, 1)
-    _add(body, document.parent_body, 13)
+    if document.parent_body:
+        _add(body, document.parent_body, 13)
     _add(body, document.issuing_body, 13, bold=True)
     _rule(body, Mm(25), HEADER_COLUMNS[0])
     _add(nation, document.national_name, 13, bold=True)

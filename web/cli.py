@@ -20,6 +20,7 @@ from engine.errors import DeploymentError
 from engine.runtime import Engine
 from engine.worker import WorkerReport, run_due_jobs
 from workflows.orgchart.loader import load_org_chart
+from workflows.orgchart.validation import OrgChartInvalid
 
 from . import create_app, migrate, runtime_of
 from .composition import Runtime
@@ -90,7 +91,10 @@ def seed(path: Path | None, demo_passwords: bool) -> None:
     """Load the org chart (units, groups, users, roles, settings); running it twice changes nothing."""
     runtime = _migrated_runtime()
     with unit_of_work(runtime.sessions) as session:
-        summary = load_org_chart(session, path or runtime.settings.org_chart_file)
+        try:
+            summary = load_org_chart(session, path or runtime.settings.org_chart_file)
+        except OrgChartInvalid as exc:
+            raise click.ClickException(f"{exc}\nnothing was loaded") from exc
         if demo_passwords:
             given = give_demo_passwords(session)
             if given:

@@ -41,6 +41,15 @@ def _export(app: Flask, case_id: int | None) -> bytes:
     return response.data
 
 
+def _from_elsewhere(data: bytes) -> bytes:
+    """The package as another organisation would send it: only the sender's identifier differs."""
+    start, end = data.index(b"<edXML:From>"), data.index(b"</edXML:From>")
+    sender = re.sub(
+        rb"<edXML:OrganId>[^<]*</edXML:OrganId>", b"<edXML:OrganId>000.00.99.H99</edXML:OrganId>", data[start:end]
+    )
+    return data[:start] + sender + data[end:]
+
+
 def _send(client: FlaskClient, data: bytes, filename: str = "01_SVHTTDL-QLVHGD.edxml") -> tuple[int, str, str]:
     token = csrf_token(client.get("/incoming/new").get_data(as_text=True))
     response = client.post(
@@ -88,7 +97,7 @@ def test_a_package_that_arrives_fills_the_registration_and_brings_its_files(
     """The exported directive, received by a clerk: the form comes filled, no case opens until it is
     registered, and then the Word file is attached with the letter's number, date and issuer."""
     draft_returned_then_issued(r)
-    exported = _export(app, r.case_id)
+    exported = _from_elsewhere(_export(app, r.case_id))
     clerk = signed_in(app, "vanthu")
     before = _counts(runtime)
 
@@ -128,8 +137,9 @@ def test_a_package_that_arrives_fills_the_registration_and_brings_its_files(
 def test_a_package_of_another_session_is_not_taken(app: Flask, r: Rehearsal, runtime: Runtime) -> None:
     """The hidden token of one clerk's package means nothing in another session."""
     draft_returned_then_issued(r)
-    _, _, page = _send(signed_in(app, "vanthu"), _export(app, r.case_id))
+    _, _, page = _send(signed_in(app, "vanthu"), _from_elsewhere(_export(app, r.case_id)))
     values = fill(form_values(page), {"incoming_received_date": "2023-03-09"})
+    assert values["package_token"]
     other = signed_in(app, "vanthu")
     values["csrf_token"] = csrf_token(other.get("/incoming/new").get_data(as_text=True))
     before = _counts(runtime)
@@ -166,6 +176,30 @@ def test_a_malformed_package_is_refused_with_the_reason_and_changes_nothing(
     assert _counts(runtime) == before
 
 
+@pytest.mark.parametrize("organ_id", [None, "000.00.37.H37"], ids=["by-code", "by-organ-id"])
+def test_a_package_the_agency_itself_sent_is_refused_and_changes_nothing(
+    app: Flask, r: Rehearsal, runtime: Runtime, organ_id: str | None
+) -> None:
+    """The agency's own directive handed in as an incoming letter: refused with the reason, nothing kept."""
+    if organ_id:
+        with session_of(runtime) as session:
+            agency = session.scalar(select(Unit).where(Unit.code == "SVHTTDL"))
+            assert agency is not None
+            agency.organ_id = organ_id
+    draft_returned_then_issued(r)
+    own = _export(app, r.case_id)
+    assert (organ_id or "SVHTTDL").encode() in own
+    clerk = signed_in(app, "vanthu")
+    before = _counts(runtime)
+
+    status, _, page = _send(clerk, own)
+
+    assert status == 422
+    assert "do chính cơ quan mình gửi đi" in page
+    assert "package_token" not in page
+    assert _counts(runtime) == before
+
+
 def test_a_package_without_its_subject_names_the_missing_element(app: Flask, r: Rehearsal, runtime: Runtime) -> None:
     draft_returned_then_issued(r)
     exported = _export(app, r.case_id)
@@ -193,3 +227,41 @@ def test_a_draft_and_the_report_have_no_package(app: Flask, r: Rehearsal) -> Non
 
     assert client.get(f"/cases/{r.case_id}/documents/cong-van.edxml").status_code == 404
     assert client.get(f"/cases/{r.case_id}/documents/bao-cao.edxml").status_code == 404
+
+
+def _register(client: FlaskClient, changes: dict[str, str] | None = None) -> tuple[int, str]:
+    page = client.get("/incoming/new").get_data(as_text=True)
+    response = client.post("/incoming/new", data=fill(form_values(page), {**case.INCOMING, **(changes or {})}))
+    return response.status_code, response.get_data(as_text=True)
+
+
+def _arrivals(runtime: Runtime) -> list[int]:
+    with session_of(runtime) as session:
+        return list(session.scalars(select(IncomingDocument.arrival_number).order_by(IncomingDocument.id)))
+
+
+def test_a_letter_already_registered_is_warned_about_and_the_clerk_may_confirm(app: Flask, runtime: Runtime) -> None:
+    clerk = signed_in(app, "vanthu")
+    assert _register(clerk)[0] == 302
+    before = _counts(runtime)
+
+    status, page = _register(clerk)
+
+    assert status == 409
+    assert "Văn bản này có thể đã được vào sổ." in page
+    assert "Số đến 1 ngày 06/03/2023" in page
+    assert 'name="confirm_duplicate"' in page
+    assert _counts(runtime) == before and _arrivals(runtime) == [1]
+    values = form_values(page)
+    values["confirm_duplicate"] = "1"
+    assert clerk.post("/incoming/new", data=values).status_code == 302
+    assert _arrivals(runtime) == [1, 2]
+
+
+def test_another_number_or_sender_is_no_duplicate(app: Flask, runtime: Runtime) -> None:
+    clerk = signed_in(app, "vanthu")
+    assert _register(clerk)[0] == 302
+
+    assert _register(clerk, {"incoming_number": "17/XYZ"})[0] == 302
+    assert _register(clerk, {"incoming_issuer": "Một cơ quan khác"})[0] == 302
+    assert _arrivals(runtime) == [1, 2, 3]

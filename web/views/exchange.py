@@ -11,8 +11,9 @@ from flask_login import login_required
 from web.attachments import UploadRefused, check_upload
 from web.auth import me
 from web.pending_packages import as_upload, keep
+from web.requests import db
 from web.views.tasks import incoming_page, incoming_values
-from workflows.directive.exchange import incoming_fields
+from workflows.directive.exchange import incoming_fields, sent_by_agency
 from workflows.exchange import PackageInvalid
 from workflows.exchange.edxml import read_package
 
@@ -39,6 +40,13 @@ def import_package() -> str | tuple[str, int]:
     except PackageInvalid as invalid:
         reason = invalid.reason_en if str(get_locale()) == "en" else invalid.reason_vi
         return _refused(_("Gói tin không hợp lệ: %(reason)s", reason=reason))
+    if sent_by_agency(db(), package):
+        return _refused(
+            _(
+                "Gói tin này do chính cơ quan mình gửi đi (%(sender)s), không phải văn bản đến: không vào sổ.",
+                sender=package.header.from_organ.organ_name,
+            )
+        )
     try:
         # Every file is checked now, so that the registration cannot fail on one of them later.
         for packed in package.attachments:

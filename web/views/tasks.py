@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
@@ -13,9 +14,10 @@ from werkzeug.wrappers import Response
 from engine.errors import InvalidTaskData
 from engine.models import TaskRow
 from web.auth import me
+from web.case_access import agency_code
 from web.form_fields import FormOptions, SummaryItem, collect, describe
 from web.pending_packages import PendingPackage, attach, pending
-from web.requests import directory, engine, runtime
+from web.requests import db, directory, engine, runtime
 from web.task_access import task_for_me
 from web.views.task_page import (
     case_page,
@@ -27,6 +29,8 @@ from web.views.task_page import (
     urgency_label,
 )
 from workflows.forms.base import FieldError, FormSchema
+from workflows.registers.incoming import find_duplicates
+from workflows.registers.models import IncomingDocument
 
 bp = Blueprint("tasks", __name__)
 REASON_MAX = 1000
@@ -155,13 +159,42 @@ def incoming_page(
     errors: Sequence[FieldError] = (),
     package_error: str | None = None,
     kept: PendingPackage | None = None,
+    duplicates: Sequence[IncomingDocument] = (),
 ) -> str:
     """The page where a clerk enters a letter that arrived (or hands in its edXML package)."""
     schema = _schema_for(REGISTER_FORM)
     fields, summary = describe(schema, incoming_values() if values is None else values, form_options(schema), errors)
     return render_template(
-        "tasks/new_incoming.html", fields=fields, summary=summary, package_error=package_error, kept=kept
+        "tasks/new_incoming.html",
+        fields=fields,
+        summary=summary,
+        package_error=package_error,
+        kept=kept,
+        duplicates=duplicates,
     )
+
+
+def _already_registered(data: Mapping[str, Any]) -> list[IncomingDocument]:
+    """Letters already in the incoming register with the typed sender and number, that year.
+
+    ND30 (Phụ lục VI) asks for a warning, not a refusal: the same letter may rightly arrive twice
+    (on paper and electronically), and only the clerk can tell. Nothing is checked while the
+    fields themselves are not valid yet; the form's own errors come first.
+    """
+    agency = agency_code(db())
+    issuer, number, day = (
+        str(data.get(k) or "").strip() for k in ("incoming_issuer", "incoming_number", "incoming_date")
+    )
+    if agency is None or not issuer or not number:
+        return []
+    try:
+        doc_date = date.fromisoformat(day)
+    except ValueError:
+        return []
+    try:
+        return find_duplicates(db(), agency, issuer, number, doc_date)
+    except ValueError:  # over-long text: the form's validation names the field
+        return []
 
 
 @bp.route("/incoming/new", methods=["GET", "POST"])
@@ -185,6 +218,11 @@ def new_incoming() -> str | Response | tuple[str, int]:
     if token and kept is None:
         message = _("Gói tin không còn được giữ (đã vào sổ hoặc quá một ngày): vui lòng chọn lại tệp gói tin.")
         return incoming_page(values=data, package_error=message), 422
+    if not request.form.get("confirm_duplicate"):
+        duplicates = _already_registered(data)
+        if duplicates:
+            # Shown again with the letters found; the clerk confirms past the warning or stops.
+            return incoming_page(values=data, kept=kept, duplicates=duplicates), 409
     result = engine().start("directive_lifecycle", user.username)
     first = next((t for t in result.new_tasks if engine().may_do(user.username, t)), None)
     if first is None:

@@ -56,6 +56,23 @@ def incoming_fields(package: Package) -> dict[str, str]:
     }
 
 
+def sent_by_agency(session: Session, package: Package) -> bool:
+    """Whether the package comes from the agency itself (its electronic identifier, or its code).
+
+    A letter the agency sent comes back to it when it is among its own recipients or when a
+    package is mistaken for an incoming one; registering it would open a case for the agency's
+    own letter and give it an arrival number.
+    """
+    agency = session.scalar(select(Setting.value).where(Setting.key == "agency"))
+    if not agency:
+        return False
+    own = {str(agency).casefold()}
+    for organ_id in session.scalars(select(Unit.organ_id).where(Unit.code == str(agency))):
+        if organ_id:
+            own.add(organ_id.casefold())
+    return package.header.from_organ.organ_id.strip().casefold() in own
+
+
 def outgoing_header(
     *,
     organ_id: str,

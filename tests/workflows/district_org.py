@@ -15,6 +15,8 @@ import json
 from pathlib import Path
 from typing import Any, Final
 
+from workflows.directive import reference_case
+
 CHART_FILE: Final = Path(__file__).resolve().parent.parent / "data" / "charts" / "dong_xuyen.json"
 CHART: Final[dict[str, Any]] = json.loads(CHART_FILE.read_text(encoding="utf-8"))
 
@@ -58,8 +60,13 @@ INSTRUCTION: Final = {
 
 
 def draft(*groups: str) -> dict[str, Any]:
-    """The Committee's letter to the given recipient groups; reports due Friday 24/03/2023."""
+    """The Committee's letter to the given recipient groups; reports due Friday 24/03/2023.
+
+    The texts are its own; what else the draft step asks for (the report's figures) is the
+    reference draft's, so that this letter follows the form as it grows.
+    """
     return {
+        **reference_case.draft(),
         "draft_subject": "Chủ động ứng phó mưa lũ sớm năm 2023",
         "draft_urgency": "khan",
         "draft_basis": "Thực hiện Công văn số 12/BCĐ-PCTT ngày 01/3/2023 của Ban Chỉ đạo phòng, chống thiên tai huyện.",

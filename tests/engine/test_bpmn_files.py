@@ -178,6 +178,10 @@ def test_lifecycle_calls_unit_execution_once_per_recipient() -> None:
         "directive_subject",
         "report_deadline",
         "urgency",
+        "report_required",
+        "report_figures",
+        "report_questions",
+        "close_by",
     ]
     assert [d.bpmn_id for d in child.data_outputs] == ["unit_report"]
 

@@ -122,4 +122,9 @@ def check_draft(session: Session, data: Mapping[str, Any]) -> list[FieldError]:
     ]
 
 
-DOMAIN_CHECKS: dict[str, DomainCheck] = {"instruct": check_instruct, "draft": check_draft}
+DOMAIN_CHECKS: dict[str, DomainCheck] = {
+    "instruct": check_instruct,
+    # A directive of the agency's own initiative names its division and signer as an instruction does.
+    "own_initiative": check_instruct,
+    "draft": check_draft,
+}

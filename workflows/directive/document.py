@@ -15,10 +15,10 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from workflows.directive.addressing import addressee_lines_for
 from workflows.directive.dates import nd30_month
 from workflows.directive.scripts import signer_capacity
 from workflows.orgchart.directory import OrgDirectory
-from workflows.orgchart.groups import addressee_lines
 from workflows.orgchart.models import Setting, Unit, User
 from workflows.registers.models import OutgoingDocument
 
@@ -273,7 +273,12 @@ def compose_for_case(
         issued_on=issued.issued_date if issued is not None else None,
         drafted_on=drafted_on,
         subject=str(case_data["draft_subject"]),
-        addressees=addressee_lines(session, list(case_data["recipient_groups"])),
+        addressees=addressee_lines_for(
+            session,
+            list(case_data["recipient_groups"]),
+            set(case_data.get("named_groups") or []),
+            issued.issued_date if issued is not None else drafted_on,
+        ),
         basis=str(case_data.get("draft_basis", "")),
         intro=str(case_data.get("draft_intro", "")),
         tasks=[str(task) for task in case_data.get("draft_tasks", [])],

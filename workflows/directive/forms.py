@@ -6,9 +6,10 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import Any
 
-from marshmallow import ValidationError, validates_schema
+from marshmallow import ValidationError, post_load, validates_schema
 
 from workflows.calendar import OutsideCalendar, WorkingCalendar
+from workflows.directive.report_definition import ReportDefinition, default_template, definition_of, templates
 from workflows.forms import messages as msg
 from workflows.forms.base import (
     Count,
@@ -32,7 +33,8 @@ from workflows.forms.messages import Message
 URGENCIES = ("thuong", "khan", "thuong_khan", "hoa_toc")
 #: Purpose tags after a "Nơi nhận" line; custom usage, not defined by ND30 (see DOMAIN §1.4).
 CC_TAGS = ("B/c", "T/h", "đ/b", "p/h", "")
-FIGURES = ("articles", "banners", "sessions", "participants", "online_posts")
+#: The figures of the default report template (see report_definition.py).
+FIGURES = tuple(f.name for f in default_template().definition.figures)
 
 # Number, then "-" or "/", then code segments joined by "-" or "/": 2104-CV/BTGTU,
 # 57/SVHTTDL-QLVHGĐ, 30/2020/NĐ-CP. Letters include Vietnamese ones (Đ); "." and "&" occur in codes.
@@ -150,6 +152,25 @@ class InstructForm(FormSchema):
         _refuse_bad_deadline(self, data, "handling_deadline")
 
 
+class OwnInitiativeForm(FormSchema):
+    """Soạn công văn mới: a directive of the agency's own initiative, started in a division.
+
+    What the director's instruction gives a letter that arrived, the person who starts it gives
+    here: the subject, its urgency, the leader who will sign and the drafting deadline.
+    """
+
+    draft_subject = Text("Trích yếu", "Subject", required=True, validate=nonblank(500))
+    urgency = Text("Độ khẩn", "Urgency", load_default="thuong", validate=one_of(URGENCIES))
+    lead_division = _unit("Đơn vị chủ trì", "Lead division", required=True)
+    signer = Text("Lãnh đạo ký", "Signer", required=True, validate=nonblank(150))
+    handling_deadline = Day("Hạn trình ký", "Drafting deadline", required=True)
+    instruction = _note("Ghi chú giao soạn thảo", "Note to the drafter")
+
+    @validates_schema(skip_on_field_errors=False)
+    def _deadline_ahead(self, data: dict[str, Any], **kwargs: Any) -> None:
+        _refuse_bad_deadline(self, data, "handling_deadline")
+
+
 class CcForm(FormSchema):
     """One further line of "Nơi nhận", e.g. ``{"name": "Ban TG Tỉnh ủy LS", "tag": "B/c"}``."""
 
@@ -157,8 +178,55 @@ class CcForm(FormSchema):
     tag = Text("Mục đích gửi", "Purpose", load_default="", validate=one_of(CC_TAGS))
 
 
+#: A figure's or question's key in the units' reports: short, plain and stable.
+NAME = r"[a-z][a-z0-9_]{0,39}"
+YES_NO = ("yes", "no")
+
+
+class FigureDefinitionForm(FormSchema):
+    """One figure units report, e.g. ``{"label": "Số buổi tập huấn", "unit": "buổi"}``; the name is optional."""
+
+    label = Text("Tên số liệu", "Figure", required=True, validate=nonblank(200))
+    unit = Text("Đơn vị tính", "Unit of measure", required=True, validate=nonblank(100))
+    name = Text("Mã số liệu", "Key", load_default="", validate=[at_most(40), matches(f"(?:{NAME})?", msg.BAD_NAME)])
+
+
+class QuestionDefinitionForm(FormSchema):
+    """One question units answer in words; required unless told otherwise."""
+
+    text = Text("Câu hỏi", "Question", required=True, validate=nonblank(1000))
+    required = Text("Bắt buộc trả lời", "Answer required", load_default="yes", validate=one_of(YES_NO))
+    name = Text("Mã câu hỏi", "Key", load_default="", validate=[at_most(40), matches(f"(?:{NAME})?", msg.BAD_NAME)])
+
+
+def _named(items: list[dict[str, Any]], prefix: str, taken: set[str]) -> list[dict[str, Any]]:
+    """Give every item without a name the next free ``prefix_N``."""
+    named = []
+    for index, item in enumerate(items, start=1):
+        name = str(item.get("name") or "")
+        if not name:
+            counter = index
+            while f"{prefix}_{counter}" in taken:
+                counter += 1
+            name = f"{prefix}_{counter}"
+        taken.add(name)
+        named.append({**item, "name": name})
+    return named
+
+
+def _template_choices() -> tuple[str, ...]:
+    return ("", *templates())
+
+
 class DraftForm(FormSchema):
-    """Dự thảo công văn: the parts of the outgoing letter."""
+    """Dự thảo công văn: the parts of the outgoing letter, and what the units must report.
+
+    With ``report_required`` "yes" the units report by ``report_deadline`` the figures and
+    questions defined here, or those of the template ``report_template`` (the agency's default
+    template when neither is given). With "no" they only acknowledge; the directive closes when all
+    have, or on ``close_by`` if the drafter sets it. ``named_groups`` lists the recipient groups
+    whose units the Kính gửi lines name one by one instead of naming the group.
+    """
 
     draft_subject = Text("Trích yếu", "Subject", required=True, validate=nonblank(500))
     # ND30 Đ10.2: the drafter sets the outgoing letter's own urgency (it opens as the incoming one's).
@@ -180,12 +248,85 @@ class DraftForm(FormSchema):
         required=True,
         validate=at_least_items(1),
     )
-    report_deadline = Day("Hạn báo cáo", "Report deadline", required=True)
+    named_groups = Items(
+        "Nhóm ghi tên từng đơn vị",
+        "Groups whose units are named one by one",
+        _unit("Nhóm ghi tên từng đơn vị", "Group named unit by unit"),
+        load_default=list,
+    )
+    report_required = Text("Yêu cầu đơn vị báo cáo", "Units must report", load_default="yes", validate=one_of(YES_NO))
+    report_deadline = Day("Hạn báo cáo", "Report deadline", load_default=None)
+    report_template = Text("Mẫu báo cáo", "Report template", load_default="", validate=at_most(64))
+    report_figures = Items(
+        "Số liệu đơn vị báo cáo",
+        "Figures units report",
+        Group("Số liệu", "Figure", FigureDefinitionForm),
+        load_default=list,
+    )
+    report_questions = Items(
+        "Câu hỏi đơn vị trả lời",
+        "Questions units answer",
+        Group("Câu hỏi", "Question", QuestionDefinitionForm),
+        load_default=list,
+    )
+    close_by = Day("Ngày kết thúc theo dõi (khi không yêu cầu báo cáo)", "Close on (when no report)", load_default=None)
     cc = Items("Nơi nhận khác", "Copies to", Group("Nơi nhận", "Recipient", CcForm), load_default=list)
 
     @validates_schema(skip_on_field_errors=False)
     def _deadline_ahead(self, data: dict[str, Any], **kwargs: Any) -> None:
-        _refuse_bad_deadline(self, data, "report_deadline")
+        if data.get("report_required", "yes") == "yes":
+            if "report_deadline" in data and data["report_deadline"] is None:
+                raise ValidationError(msg.REPORT_DEADLINE_REQUIRED, field_name="report_deadline")
+            _refuse_bad_deadline(self, data, "report_deadline")
+        else:
+            _refuse_bad_deadline(self, data, "close_by")
+
+    @validates_schema(skip_on_field_errors=False)
+    def _known_template(self, data: dict[str, Any], **kwargs: Any) -> None:
+        code = data.get("report_template")
+        if code and code not in templates():
+            choices = ", ".join(f'"{c}"' for c in _template_choices())
+            raise ValidationError(msg.NOT_ALLOWED.format(input=code, labels=choices), field_name="report_template")
+
+    @validates_schema(skip_on_field_errors=False)
+    def _names_once(self, data: dict[str, Any], **kwargs: Any) -> None:
+        seen: set[str] = set()
+        problems: dict[str, list[str]] = {}
+        for key in ("report_figures", "report_questions"):
+            for index, item in enumerate(data.get(key) or []):
+                name = str(item.get("name") or "")
+                if name and name in seen:
+                    problems[f"{key}.{index}.name"] = [msg.DUPLICATE_NAME.format(name=name)]
+                seen.add(name)
+        if problems:
+            raise ValidationError(problems)
+
+    @validates_schema(skip_on_field_errors=False)
+    def _named_groups_chosen(self, data: dict[str, Any], **kwargs: Any) -> None:
+        chosen = set(data.get("recipient_groups") or [])
+        for index, code in enumerate(data.get("named_groups") or []):
+            if "recipient_groups" in data and code not in chosen:
+                raise ValidationError(msg.NAMED_GROUP_NOT_CHOSEN, field_name=f"named_groups.{index}")
+
+    @post_load
+    def _resolve_report(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
+        # The case keeps the report as units will see it: a template picked (or none defined)
+        # becomes the directive's own definition, and every figure and question gets its key.
+        if data.get("report_required", "yes") != "yes":
+            return {**data, "report_deadline": None, "report_figures": [], "report_questions": []}
+        figures, questions = data.get("report_figures") or [], data.get("report_questions") or []
+        if not figures and not questions:
+            code = data.get("report_template") or ""
+            chosen: ReportDefinition = (templates()[code] if code else default_template()).definition
+            resolved = chosen.as_data()
+            figures, questions = resolved["report_figures"], resolved["report_questions"]
+        taken = {str(item.get("name")) for item in [*figures, *questions] if item.get("name")}
+        return {
+            **data,
+            "close_by": None,
+            "report_figures": _named(figures, "figure", taken),
+            "report_questions": _named(questions, "question", taken),
+        }
 
 
 class _DecisionForm(FormSchema):
@@ -257,27 +398,63 @@ def _figure(label_vi: str, label_en: str) -> Count:
     return Count(label_vi, label_en, load_default=0, validate=non_negative())
 
 
-class FiguresForm(FormSchema):
-    """What a unit did, in numbers."""
-
-    articles = _figure("Số tin, bài", "Articles")
-    banners = _figure("Số băng rôn, khẩu hiệu", "Banners and slogans")
-    sessions = _figure("Số buổi tuyên truyền", "Sessions held")
-    participants = _figure("Số lượt người tham dự", "Participants")
-    online_posts = _figure("Số bài đăng trên mạng", "Online posts")
+def figures_form(definition: ReportDefinition) -> type[FormSchema]:
+    """The figures of a report as a form: each a whole number of zero or more, none other accepted."""
+    fields: dict[str, Any] = {f.name: _figure(f.label, f.label_en or f.label) for f in definition.figures}
+    return FormSchema.from_dict(fields, name="FiguresForm")  # type: ignore[return-value]
 
 
-def _no_figures() -> dict[str, int]:
-    return dict.fromkeys(FIGURES, 0)
+def answers_form(definition: ReportDefinition) -> type[FormSchema]:
+    """The questions of a report as a form: an answer in words to each, required ones not blank."""
+    fields: dict[str, Any] = {
+        q.name: (
+            Text(q.text, q.text, required=True, validate=nonblank(5000))
+            if q.required
+            else Text(q.text, q.text, load_default="", validate=at_most(5000))
+        )
+        for q in definition.questions
+    }
+    return FormSchema.from_dict(fields, name="AnswersForm")  # type: ignore[return-value]
+
+
+#: The figures of the agency's default template: those of a unit report whose case defines none.
+FiguresForm = figures_form(default_template().definition)
 
 
 class UnitReportForm(FormSchema):
-    """Triển khai và báo cáo: a recipient unit's report."""
+    """Triển khai và báo cáo: a recipient unit's report, with the figures and questions its directive defines."""
 
     report_number = Text("Số ký hiệu báo cáo", "Report number", load_default="", validate=at_most(50))
     report_date = Day("Ngày báo cáo", "Report date", required=True)
-    figures = Group("Số liệu", "Figures", FiguresForm, load_default=_no_figures)
+    figures = Group("Số liệu", "Figures", FiguresForm, load_default=lambda: dict.fromkeys(FIGURES, 0))
     narrative = Text("Nội dung báo cáo", "Narrative", required=True, validate=nonblank(5000))
+
+    @classmethod
+    def for_task(cls, task_data: Mapping[str, Any] | None) -> type[FormSchema]:
+        """The report form of the unit's directive: its own figures and questions."""
+        return unit_report_form(definition_of(task_data))
+
+
+def unit_report_form(definition: ReportDefinition) -> type[FormSchema]:
+    """A unit report form for a definition: figures (if any), answers (if any questions), narrative."""
+    names = [f.name for f in definition.figures]
+    fields: dict[str, Any] = {
+        "report_number": Text("Số ký hiệu báo cáo", "Report number", load_default="", validate=at_most(50)),
+        "report_date": Day("Ngày báo cáo", "Report date", required=True),
+    }
+    if definition.figures:
+        fields["figures"] = Group(
+            "Số liệu", "Figures", figures_form(definition), load_default=lambda: dict.fromkeys(names, 0)
+        )
+    if definition.questions:
+        must_answer = any(q.required for q in definition.questions)
+        fields["answers"] = (
+            Group("Trả lời câu hỏi", "Answers", answers_form(definition), required=True)
+            if must_answer
+            else Group("Trả lời câu hỏi", "Answers", answers_form(definition), load_default=dict)
+        )
+    fields["narrative"] = Text("Nội dung báo cáo", "Narrative", required=True, validate=nonblank(5000))
+    return FormSchema.from_dict(fields, name="UnitReportForm")  # type: ignore[return-value]
 
 
 class ReviewReportForm(FormSchema):
@@ -309,6 +486,7 @@ class ReviewReportForm(FormSchema):
 DIRECTIVE_FORMS: dict[str, type[FormSchema]] = {
     "register_incoming": RegisterIncomingForm,
     "instruct": InstructForm,
+    "own_initiative": OwnInitiativeForm,
     "draft": DraftForm,
     "review": ReviewForm,
     "sign": SignForm,

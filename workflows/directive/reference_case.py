@@ -90,6 +90,19 @@ INSTRUCTION: dict[str, Any] = {
 
 REPORT_DEADLINE = "2023-03-24"
 
+#: What the units report: the propaganda figures of the letter, each a count with its unit of measure.
+REPORT_FIGURES: list[dict[str, str]] = [
+    {"name": "articles", "label": "Số tin, bài", "unit": "tin, bài"},
+    {"name": "banners", "label": "Số băng rôn, khẩu hiệu", "unit": "băng rôn, khẩu hiệu"},
+    {"name": "sessions", "label": "Số buổi tuyên truyền", "unit": "buổi tuyên truyền"},
+    {"name": "participants", "label": "Số lượt người tham dự", "unit": "lượt người tham dự"},
+    {
+        "name": "online_posts",
+        "label": "Số bài đăng trên mạng",
+        "unit": "bài đăng trên mạng xã hội, trang thông tin điện tử",
+    },
+]
+
 
 def draft(*, tasks: list[str] | None = None) -> dict[str, Any]:
     """The draft directive as the specialist enters it (all tasks unless told otherwise)."""
@@ -100,7 +113,10 @@ def draft(*, tasks: list[str] | None = None) -> dict[str, Any]:
         "draft_tasks": list(TASKS if tasks is None else tasks),
         "draft_closing": CLOSING,
         "recipient_groups": list(RECIPIENT_GROUPS),
+        "report_required": "yes",
         "report_deadline": REPORT_DEADLINE,
+        "report_figures": [dict(item) for item in REPORT_FIGURES],
+        "report_questions": [],
         "cc": [dict(item) for item in CC],
     }
 

@@ -18,16 +18,17 @@ from engine.models import ProcessInstance
 from engine.ports import ScriptContext
 from engine.text import extend
 from workflows.calendar import WorkingCalendar, escalation_time, reminder_time
+from workflows.directive.addressing import addressee_lines_for
 from workflows.directive.queries import case_reference
+from workflows.directive.report_definition import definition_from, definition_of
 from workflows.directive.report_draft import Letter, report_body, report_subject
 from workflows.notifications import Notification, queue_notification
 from workflows.orgchart.directory import OrgDirectory
-from workflows.orgchart.groups import addressee_lines, resolve_recipients
+from workflows.orgchart.groups import resolve_recipients
 from workflows.orgchart.models import Setting
 from workflows.registers import incoming, outgoing
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
-FIGURES = ("articles", "banners", "sessions", "participants", "online_posts")
 
 
 class DirectiveScripts:
@@ -59,11 +60,16 @@ class DirectiveScripts:
         }
 
 
-def sum_figures(reports: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Totals of the unit reports' figures, with how many reported and how many were late."""
-    totals: dict[str, Any] = dict.fromkeys(FIGURES, 0)
+def sum_figures(
+    reports: Sequence[Mapping[str, Any]], figures: Sequence[Mapping[str, Any]] | None = None
+) -> dict[str, Any]:
+    """Totals of the figures the directive defines (`figures`, its ``report_figures``; the default
+    template's when None), with how many units reported and how many were late."""
+    definition = definition_of(None) if figures is None else definition_from(figures, [])
+    names = [f.name for f in definition.figures]
+    totals: dict[str, Any] = dict.fromkeys(names, 0)
     for report in reports:
-        for name in FIGURES:
+        for name in names:
             totals[name] += int((report.get("figures") or {}).get(name, 0))
     totals["units_reported"] = len(reports)
     totals["units_late"] = sum(1 for r in reports if not r.get("on_time", True))
@@ -153,9 +159,9 @@ class _Bound:
         doc = incoming.arrival(self.session, self._agency(), date.fromisoformat(arrival_date).year, int(arrival_number))
         incoming.assign_handling(self.session, doc, lead_division, date.fromisoformat(deadline))
 
-    def addressees(self, group_codes: Sequence[str]) -> list[str]:
-        """The Kính gửi lines of the recipient groups, as the letter prints them."""
-        return addressee_lines(self.session, list(group_codes))
+    def addressees(self, group_codes: Sequence[str], named_groups: Sequence[str] = ()) -> list[str]:
+        """The Kính gửi lines of the recipient groups, as the letter prints them (on today's chart)."""
+        return addressee_lines_for(self.session, list(group_codes), set(named_groups), self._today())
 
     def issue_outgoing(
         self, document_type: str, subject: str, division: str, signer: str, to: Sequence[str] = ()
@@ -202,27 +208,43 @@ class _Bound:
 
     def draft_report(
         self,
-        incoming_letter: Mapping[str, str],
+        incoming_letter: Mapping[str, str] | None,
         directive: Mapping[str, Any],
         recipients: Sequence[str],
         unit_reports: Sequence[Mapping[str, Any]],
         totals: Mapping[str, Any],
+        report: Mapping[str, Any] | None = None,
     ) -> dict[str, str]:
-        """The first draft of the report upward (subject and text) from the units' reports."""
+        """The first draft of the report upward (subject and text) from the units' reports.
+
+        `incoming_letter` is None for a directive of the agency's own initiative: the draft is then
+        the summary of the units' results. `report` holds the directive's report definition
+        (``report_figures``, ``report_questions``, and ``draft_subject``).
+        """
         directory = OrgDirectory(self.session)
         agency = directory.unit(self._agency())
-        letter = Letter(
-            number=str(incoming_letter["number"]),
-            on=date.fromisoformat(str(incoming_letter["date"])),
-            issuer=str(incoming_letter["issuer"]),
-            subject=str(incoming_letter["subject"]),
+        agency_name = agency.short_name if agency is not None else self._agency()
+        report = report or {}
+        incoming = (
+            Letter(
+                number=str(incoming_letter["number"]),
+                on=date.fromisoformat(str(incoming_letter["date"])),
+                issuer=str(incoming_letter["issuer"]),
+                subject=str(incoming_letter["subject"]),
+            )
+            if incoming_letter is not None
+            else None
+        )
+        subject = str(report.get("draft_subject") or "")
+        letter = incoming or Letter(
+            str(directive["notation"]), date.fromisoformat(str(directive["date"])), agency_name, subject
         )
         codes = {str(r["unit"]) for r in unit_reports}
         stopped = [str(code) for code in recipients if str(code) not in codes]
         names = {code: unit.short_name for code in {*codes, *stopped} if (unit := directory.unit(code)) is not None}
         body = report_body(
-            agency_name=agency.short_name if agency is not None else self._agency(),
-            incoming=letter,
+            agency_name=agency_name,
+            incoming=incoming,
             directive_number=str(directive["notation"]),
             directive_date=date.fromisoformat(str(directive["date"])),
             unit_reports=unit_reports,
@@ -230,6 +252,8 @@ class _Bound:
             unit_names=names,
             recipients=len(recipients),
             stopped=[names.get(code, code) for code in stopped],
+            directive_subject=subject,
+            definition=definition_of(report) if report else None,
         )
         return {"subject": report_subject(letter), "body": body}
 

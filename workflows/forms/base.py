@@ -184,6 +184,15 @@ class FormSchema(Schema):
         # marshmallow's ``context``, which version 4 removed; nested schemas do not see it.
         self.form_context: Mapping[str, Any] = MappingProxyType(dict(form_context or {}))
 
+    @classmethod
+    def for_task(cls, task_data: Mapping[str, Any] | None) -> type[FormSchema]:
+        """The form as it stands for one task: itself, unless its fields depend on the case.
+
+        A form whose fields are defined by the case (a unit's report, whose figures and questions
+        the directive defines) returns a schema built for that task's data.
+        """
+        return cls
+
     @post_load
     def _as_task_data(self, data: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
         # Validators above still see ``date`` objects; the workflow gets ISO strings.
@@ -367,7 +376,8 @@ class FormRegistry:
 
         ``context`` is handed to the schema as ``form_context`` for rules that need outside facts.
         """
-        schema = self.schema_for(form_key)(form_context=context)
+        task_data = (context or {}).get("task_data")
+        schema = self.schema_for(form_key).for_task(task_data)(form_context=context)
         try:
             cleaned: dict[str, Any] = schema.load(data)
         except ValidationError as error:

@@ -153,6 +153,32 @@ RESUBMIT_BY_PAST = Message(
     "Hạn nộp lại không được trước ngày hôm nay ({today}).",
 )
 
+REPORT_DEADLINE_REQUIRED = Message(
+    "report_deadline_required",
+    "A report deadline is required when units must report.",
+    "Cần nhập hạn báo cáo khi yêu cầu đơn vị báo cáo.",
+)
+BAD_NAME = Message(
+    "bad_name",
+    "Use lower-case letters without diacritics, digits and _ , starting with a letter (e.g. so_buoi).",
+    "Chỉ dùng chữ thường không dấu, chữ số và dấu _, bắt đầu bằng chữ (ví dụ: so_buoi).",
+)
+DUPLICATE_NAME = Message(
+    "duplicate_name",
+    'The name "{name}" is used twice: each figure and question needs its own.',
+    'Tên "{name}" bị trùng: mỗi số liệu, câu hỏi cần một tên riêng.',
+)
+NAMED_GROUP_NOT_CHOSEN = Message(
+    "named_group_not_chosen",
+    "Only a recipient group the directive goes to can have its units named one by one.",
+    "Chỉ ghi tên từng đơn vị cho nhóm nơi nhận đã chọn.",
+)
+NOT_OWN_DIVISION = Message(
+    "not_own_division",
+    "You can start a directive only for a division where you are its head or specialist.",
+    "Chỉ được soạn công văn mới cho phòng mà mình là trưởng phòng hoặc chuyên viên.",
+)
+
 
 # --- marshmallow's own templates --------------------------------------------------------------
 

@@ -242,8 +242,16 @@ class _Checker:
         if not isinstance(agency, str) or not agency:
             self.problem("settings", "agency", "is missing: the code of the unit that issues the documents")
         place = settings.get("place_name", stored.get("place_name"))
-        if not isinstance(place, str) or not place.strip():
+        if place is None or (isinstance(place, str) and not place.strip()):
             self.problem("settings", "place_name", "is missing: the place name written before the date")
+        format_check = settings.get("format_check_required", stored.get("format_check_required", False))
+        if not isinstance(format_check, bool):
+            self.problem("settings", "format_check_required", "must be true or false")
+        elif format_check and not settings.get("office_unit", stored.get("office_unit")):
+            self.problem("settings", "office_unit", "is missing: format checks are required and the office does them")
+        for key in ("place_name", "website"):
+            if key in settings and not isinstance(settings[key], str):
+                self.problem("settings", key, "must be text")
         if isinstance(agency, str) and agency in self.units and not self._has_head(agency):
             self.problem(
                 "settings",

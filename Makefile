@@ -31,8 +31,8 @@ run: setup
 	$(BIN)/directive-flow samples --if-empty
 	$(BIN)/directive-flow serve
 
-# The reference case through every step, printed as a trail.
-demo: setup
+# The reference case through every step in a temporary database of its own, printed as a trail.
+demo: install
 	$(BIN)/directive-flow demo
 
 test: setup

@@ -19,13 +19,14 @@ from engine.clock import ManualClock
 from engine.errors import DeploymentError
 from engine.runtime import Engine
 from engine.worker import WorkerReport, run_due_jobs
+from workflows.directive.samples import SamplesRefused
 from workflows.orgchart.loader import load_org_chart
 from workflows.orgchart.validation import OrgChartInvalid
 
 from . import create_app, migrate, runtime_of
 from .composition import Runtime
 from .db import unit_of_work
-from .demo import create_sample_cases, has_cases, rehearse, trail_lines
+from .demo import create_sample_cases, demo_runtime, has_cases, prepare_demo, rehearse, trail_lines
 from .job_worker import WorkerLoop, log_report
 from .serving import GunicornApplication
 from .supervise import Supervisor, configure_logging
@@ -107,7 +108,7 @@ def seed(path: Path | None, demo_passwords: bool) -> None:
 
 @main.command("deploy")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--actor", default="quantri", show_default=True)
+@click.option("--actor", default="setup", show_default=True, help="Who the deployment is recorded as.")
 def deploy(files: tuple[Path, ...], actor: str) -> None:
     """Deploy BPMN FILES (default: every file in bpmn/); unchanged files make no new version."""
     runtime = _migrated_runtime()
@@ -158,14 +159,19 @@ def web(host: str, workers: int) -> None:
 
 
 @main.command("demo")
-@click.pass_context
-def demo(ctx: click.Context) -> None:
-    """Set up the database if needed, run the reference case (2104-CV/BTGTU) through every step, print its trail."""
-    ctx.invoke(setup)
-    runtime = _runtime()
-    result = rehearse(runtime)
-    for line in trail_lines(runtime, result.outcome.case_id):
-        click.echo(line)
+@click.option(
+    "--database",
+    "database_url",
+    metavar="URL",
+    help="Play in this database (it receives the reference organisation and case) instead of a temporary one.",
+)
+def demo(database_url: str | None) -> None:
+    """Run the reference case through every step in a database of its own and print its trail."""
+    with demo_runtime(_runtime().settings, database_url) as runtime:
+        prepare_demo(runtime)
+        result = rehearse(runtime)
+        for line in trail_lines(runtime, result.outcome.case_id):
+            click.echo(line)
     click.echo(
         f"Hồ sơ #{result.outcome.case_id}: {result.status}; {len(result.outcome.units)} đơn vị nhận; "
         f"chậm báo cáo: {result.outcome.late_unit}; yêu cầu bổ sung: {result.outcome.more_unit}; "
@@ -183,7 +189,11 @@ def samples(if_empty: bool) -> None:
     if if_empty and has_cases(runtime):
         click.echo("cases exist already: no samples added")
         return
-    click.echo(f"sample cases created: {create_sample_cases(runtime)}")
+    try:
+        created = create_sample_cases(runtime)
+    except SamplesRefused as refused:
+        raise click.ClickException(f"no samples added: {refused.reason}") from refused
+    click.echo(f"sample cases created: {created}")
 
 
 @main.command("worker")

@@ -1,28 +1,42 @@
-"""`directive-flow demo`: the reference case through every step, on the configured database."""
+"""`directive-flow demo`: the reference case through every step, in a database of its own.
+
+The demo plays in a temporary SQLite database, thrown away afterwards, unless a database is named;
+it never adds to the users' data. `directive-flow samples` fills the loaded organisation instead.
+"""
 
 from __future__ import annotations
 
 import functools
+import tempfile
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
 from engine import audit
 from engine.clock import ManualClock
 from engine.models import ProcessInstance, TaskRow
+from engine.runtime import Engine
 from engine.worker import run_due_jobs
 from workflows.calendar import WorkingCalendar
 from workflows.directive.queries import arrival_of, issued_by
 from workflows.directive.rehearsal import LOCAL, Rehearsal
-from workflows.directive.samples import create_samples
+from workflows.directive.samples import cast_of, create_samples
 from workflows.directive.scenario import Outcome, run_reference_case
 from workflows.orgchart.directory import OrgDirectory
+from workflows.orgchart.loader import DEFAULT_CHART, load_org_chart
 
-from .composition import Runtime, engine_transactions
+from . import migrate
+from .composition import Runtime, build_runtime, engine_transactions
 from .db import unit_of_work
+from .settings import Settings
+
+#: Who deploys the processes into the demo's own database.
+DEMO_DEPLOYER = "demo"
 
 
 @dataclass
@@ -52,6 +66,37 @@ def _rehearsal(runtime: Runtime, clock: ManualClock) -> Rehearsal:
     """A rehearsal on `clock`: each step its own unit of work, jobs run by the real worker."""
     services = replace(runtime.services, clock=clock)
     return Rehearsal(engine_transactions(runtime, services), clock, lambda: run_due_jobs(runtime.sessions, services))
+
+
+@contextmanager
+def demo_runtime(settings: Settings, database_url: str | None = None) -> Iterator[Runtime]:
+    """A runtime on the demo's own database: a temporary one, removed afterwards, unless one is named."""
+    if database_url:
+        runtime = build_runtime(replace(settings, database_url=database_url))
+        try:
+            yield runtime
+        finally:
+            runtime.db.dispose()
+        return
+    with tempfile.TemporaryDirectory(prefix="directive-flow-demo-") as folder:
+        instance = Path(folder)
+        runtime = build_runtime(
+            replace(settings, database_url=f"sqlite:///{instance / 'demo.sqlite'}", instance_path=instance)
+        )
+        try:
+            yield runtime
+        finally:
+            runtime.db.dispose()
+
+
+def prepare_demo(runtime: Runtime) -> None:
+    """The schema, the reference organisation (the case is its letter) and the processes."""
+    migrate.upgrade(runtime.db)
+    with unit_of_work(runtime.sessions) as session:
+        load_org_chart(session, DEFAULT_CHART)
+        engine = Engine(session, runtime.services)
+        for bpmn in sorted(runtime.settings.bpmn_dir.glob("*.bpmn")):
+            engine.deploy(bpmn.read_bytes(), bpmn.name, DEMO_DEPLOYER)
 
 
 def rehearse(runtime: Runtime) -> DemoResult:
@@ -101,13 +146,19 @@ def trail_lines(runtime: Runtime, case_id: int) -> Iterator[str]:
 
 
 def create_sample_cases(runtime: Runtime) -> int:
-    """Sample cases at every stage, dated around today (see workflows.directive.samples)."""
+    """Sample cases at every stage of the loaded organisation, dated around today.
+
+    Raises ``SamplesRefused`` with the reason, before anything is stored, when the organisation
+    lacks someone a stage needs (see workflows.directive.samples).
+    """
     now = runtime.services.clock.now().astimezone(LOCAL)
     calendar = WorkingCalendar()
     # Steps are timed during office hours; before they start, "today" is the last working day.
     today = now.date() if now.hour >= 17 else calendar.previous_working_day(now.date())
+    with unit_of_work(runtime.sessions) as session:
+        cast = cast_of(session, today)
     clock = ManualClock(now)
-    return create_samples(lambda: _rehearsal(runtime, clock), _officers(runtime), today)
+    return create_samples(lambda: _rehearsal(runtime, clock), cast, today)
 
 
 def has_cases(runtime: Runtime) -> bool:

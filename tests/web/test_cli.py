@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import copy
+import json
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
 from flask import Flask
 from flask.cli import ScriptInfo
-from sqlalchemy import func, inspect, select, text
+from sqlalchemy import func, inspect, or_, select, text, tuple_
 
 from engine.clock import ManualClock
 from engine.models import Job, ProcessDefinition, ProcessInstance, TaskRow
 from engine.runtime import Engine
 from tests.databases import postgresql_schema, postgresql_url
+from tests.workflows import invented_org as invented
 from tests.workflows.lifecycle_helpers import (
     assert_roundtrip,
     notifications,
@@ -28,8 +32,10 @@ from tests.workflows.lifecycle_helpers import (
 )
 from web import create_app, migrate, runtime_of
 from web.cli import main
-from web.composition import build_runtime
+from web.composition import Runtime, build_runtime
 from web.settings import Settings
+from workflows.orgchart.directory import OrgDirectory
+from workflows.orgchart.models import RoleAssignment
 
 
 @dataclass
@@ -127,6 +133,38 @@ def test_demo_runs_the_reference_case_and_prints_its_trail(cli: Cli) -> None:
         assert expected in output
     assert "Số đến: 1 ngày 06/03/2023 (2104-CV/BTGTU); trả lời: 02/BC-SVHTTDL" in output
     assert "29 đơn vị nhận" in output
+    # It played in a database of its own: the configured one holds nothing, before or after setup.
+    runtime = build_runtime(Settings.from_env(cli.env))
+    try:
+        assert migrate.current(runtime.db) is None
+    finally:
+        runtime.db.dispose()
+    _ok(cli("setup"))
+    _ok(cli("demo"))
+    runtime = build_runtime(Settings.from_env(cli.env))
+    try:
+        with session_of(runtime) as session:
+            assert session.scalar(select(func.count()).select_from(ProcessInstance)) == 0
+    finally:
+        runtime.db.dispose()
+
+
+def test_demo_plays_in_a_database_it_is_given(cli: Cli, tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'demo-kept.sqlite'}"
+
+    assert "completed" in _ok(cli("demo", "--database", url))
+
+    runtime = build_runtime(Settings.from_env({**cli.env, "DATABASE_URL": url}))
+    try:
+        with session_of(runtime) as session:
+            assert (
+                session.scalar(
+                    select(func.count()).select_from(ProcessInstance).where(ProcessInstance.parent_id.is_(None))
+                )
+                == 1
+            )
+    finally:
+        runtime.db.dispose()
 
 
 def test_commands_refuse_a_database_without_the_schema(cli: Cli) -> None:
@@ -184,12 +222,48 @@ def test_audit_verify_finds_a_tampered_event(cli: Cli) -> None:
     assert "audit trail intact" not in result.output
 
 
+#: The roles of the processes' lanes that always have a step in the samples.
+WORKING_ROLES = ("clerk", "director", "leader", "division_head", "specialist", "unit_officer")
+
+
+def _waiting(runtime: Runtime) -> dict[str, int]:
+    """For each user holding a working role: how many ready tasks they may do (their group's or theirs)."""
+    with session_of(runtime) as session:
+        directory = OrgDirectory(session)
+        users = session.scalars(
+            select(RoleAssignment.username).where(RoleAssignment.role.in_(WORKING_ROLES)).distinct()
+        ).all()
+        counts = {}
+        for username in users:
+            pairs = sorted(directory.roles_of(username))
+            counts[username] = (
+                session.scalar(
+                    select(func.count())
+                    .select_from(TaskRow)
+                    .where(
+                        TaskRow.state == "ready",
+                        tuple_(TaskRow.role, TaskRow.candidate_unit).in_(pairs),
+                        or_(TaskRow.assignee.is_(None), TaskRow.assignee == username),
+                    )
+                )
+                or 0
+            )
+    return counts
+
+
+def _top_level_cases(runtime: Runtime) -> list[dict[str, Any]]:
+    with session_of(runtime) as session:
+        ids = session.scalars(select(ProcessInstance.id).where(ProcessInstance.parent_id.is_(None))).all()
+        engine = Engine(session, runtime.services)
+        return [engine.data(case_id) for case_id in ids]
+
+
 def test_samples_put_one_case_at_each_stage_an_officer_meets(cli: Cli) -> None:
-    """On a fresh database: five cases, waiting for the director, the specialist, the signer, the units
-    and the specialist's consolidation, whose report upward is already drafted from the units' reports."""
+    """On the reference chart: a case at every stage, each with its own letter and text, and work
+    waiting for every user of a working role (clerk, director, signers, head, specialists, units)."""
     _ok(cli("setup", "--demo-passwords"))
 
-    assert "sample cases created: 5" in _ok(cli("samples", "--if-empty"))
+    assert "sample cases created: 9" in _ok(cli("samples", "--if-empty"))
     assert "no samples added" in _ok(cli("samples", "--if-empty"))
 
     runtime = build_runtime(Settings.from_env(cli.env))
@@ -200,14 +274,88 @@ def test_samples_put_one_case_at_each_stage_an_officer_meets(cli: Cli) -> None:
             ).all()
             steps = {spec for _case, spec in ready}
             consolidating = next(case_id for case_id, spec in ready if spec == "consolidate")
-            cases = session.scalar(
-                select(func.count()).select_from(ProcessInstance).where(ProcessInstance.parent_id.is_(None))
-            )
-        assert cases == 5
-        assert {"instruct", "draft", "sign", "report", "consolidate"} <= steps
+        expected = {"instruct", "draft", "review_content", "sign", "issue", "acknowledge", "report"}
+        assert expected | {"review_report", "consolidate"} <= steps
+        cases = _top_level_cases(runtime)
+        assert len(cases) == 9
+        numbers = [c["incoming_number"] for c in cases]
+        assert len(set(numbers)) == 9
+        drafted = [c for c in cases if c.get("draft_intro")]
+        assert len({(c["draft_subject"], c["draft_intro"], tuple(c["draft_tasks"])) for c in drafted}) == len(drafted)
+        waiting = _waiting(runtime)
+        assert waiting and [user for user, count in waiting.items() if count == 0] == []
         with session_of(runtime) as session:
             data = Engine(session, runtime.services).data(consolidating)
-        assert data["report_subject"].startswith("Kết quả thực hiện Công văn số 2198-CV/BTGTU")
-        assert "Số liệu tổng hợp:" in data["report_body"]
+        assert data["report_subject"].startswith(f"Kết quả thực hiện Công văn số {data['incoming_number']}")
+    finally:
+        runtime.db.dispose()
+
+
+def _chart_file(tmp_path: Path, chart: dict[str, Any]) -> str:
+    path = tmp_path / "chart.json"
+    path.write_text(json.dumps(chart, ensure_ascii=False), encoding="utf-8")
+    return str(path)
+
+
+def test_samples_fill_an_invented_organisation(cli: Cli, tmp_path: Path) -> None:
+    """Another organisation entirely: its own clerk, leaders, staffed division and staffed groups only."""
+    env = {**cli.env, "ORG_CHART_FILE": _chart_file(tmp_path, invented.CHART)}
+    other = Cli(env)
+    _ok(other("setup"))
+
+    assert "sample cases created: 9" in _ok(other("samples"))
+
+    runtime = build_runtime(Settings.from_env(env))
+    try:
+        cases = _top_level_cases(runtime)
+        assert len(cases) == 9
+        instructed = [c for c in cases if c.get("lead_division")]
+        assert {c["lead_division"] for c in instructed} == {invented.STAFFED}
+        assert {c["signer"] for c in instructed} == {invented.DEPUTY}
+        issued = [c for c in cases if c.get("recipients")]
+        # The Sở's own units include one without an officer: only the district offices receive samples.
+        assert issued and all(c["recipient_groups"] == [invented.DISTRICT_OFFICES] for c in issued)
+        assert all(c["recipients"] == [invented.DISTRICT_OFFICE] for c in issued)
+        waiting = _waiting(runtime)
+        for user in (invented.CLERK, invented.DIRECTOR, invented.DEPUTY, invented.HEAD, invented.SPECIALIST):
+            assert waiting[user] > 0, user
+        assert waiting[invented.DISTRICT_OFFICER] > 0
+    finally:
+        runtime.db.dispose()
+
+
+def _without_signers(chart: dict[str, Any]) -> None:
+    """The director keeps the title (the signature block needs it) but no one may sign."""
+    users = chart["users"]
+    users[1]["roles"] = [role for role in users[1]["roles"] if not role.startswith("leader@")]
+    del users[2]
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (lambda c: c["users"].pop(0), "no one holds the role 'clerk'"),
+        (_without_signers, "no one holds the role 'leader'"),
+        (lambda c: c["users"].__delitem__(4), "has both an active 'division_head' and 'specialist'"),
+        (lambda c: c["users"].__delitem__(slice(8, 10)), "no recipient group"),
+    ],
+    ids=["no-clerk", "no-signer", "no-staffed-division", "no-staffed-group"],
+)
+def test_samples_refuse_an_organisation_that_lacks_someone(
+    cli: Cli, tmp_path: Path, change: Callable[[dict[str, Any]], object], reason: str
+) -> None:
+    chart = copy.deepcopy(invented.CHART)
+    change(chart)
+    env = {**cli.env, "ORG_CHART_FILE": _chart_file(tmp_path, chart)}
+    other = Cli(env)
+    _ok(other("setup"))
+
+    result = other("samples")
+
+    assert result.exit_code == 1
+    assert "no samples added: " in result.output and reason in result.output
+    runtime = build_runtime(Settings.from_env(env))
+    try:
+        assert _top_level_cases(runtime) == []
     finally:
         runtime.db.dispose()

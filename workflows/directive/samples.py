@@ -1,60 +1,149 @@
 """Sample cases at every stage, dated around today, so that a fresh installation has work to show.
 
-Each case goes through the engine's public API as the users whose role it is, exactly like the
-demo; only the letters differ (plausible propaganda and culture letters of a provincial Sở).
+Works on whatever organisation is loaded: the people come from the org chart by the roles the
+processes' lanes name (clerk, director, leader, division head, specialist, unit officer), never by
+name, and the letters from ``data/samples.json``. Each case goes through the engine's public API as
+the users whose role it is, exactly like the demo. When the chart lacks someone a stage needs, the
+samples are refused with the reason before anything is stored.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import json
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from workflows.calendar import WorkingCalendar
+from workflows.orgchart.directory import OrgDirectory
+from workflows.orgchart.groups import resolve_recipients
+from workflows.orgchart.models import RecipientGroup, Setting, Unit
 
-from . import reference_case as case
 from .rehearsal import Rehearsal
-from .scenario import CLERK, DIRECTOR, HEAD, SIGNER, SPECIALIST
+
+#: The sample letters: invented numbers, generic issuers, a different topic and text for each case.
+SAMPLES_FILE: Final = Path(__file__).parent / "data" / "samples.json"
+
+
+class SamplesRefused(Exception):
+    """The loaded organisation lacks someone (or something) a sample stage needs."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @dataclass(frozen=True)
 class Letter:
-    """An incoming letter that opens a sample case."""
+    """An incoming letter that opens a sample case, and the texts the case is written with."""
 
     issuer: str
     number: str
     subject: str
-    urgency: str = "thuong"
+    urgency: str
+    intro: str
+    tasks: tuple[str, ...]
+    closing: str
+    instruction: str
+    return_comment: str
+    narrative: str
 
 
-LETTERS = [
-    Letter(
-        "Ban Tuyên giáo Tỉnh ủy", "2290-CV/BTGTU", "Tuyên truyền kỷ niệm 95 năm Ngày thành lập Đảng Cộng sản Việt Nam"
-    ),
-    Letter(
-        "Ủy ban nhân dân tỉnh Lạng Sơn",
-        "1875/UBND-KGVX",
-        "Tăng cường công tác phòng cháy, chữa cháy tại các di tích",
-        "khan",
-    ),
-    Letter(
-        "Bộ Văn hóa, Thể thao và Du lịch",
-        "4120/BVHTTDL-VHCS",
-        "Báo cáo kết quả thực hiện phong trào Toàn dân đoàn kết xây dựng đời sống văn hóa",
-    ),
-    Letter(
-        "Ban Tuyên giáo Tỉnh ủy",
-        "2315-CV/BTGTU",
-        "Định hướng thông tin về công tác phòng, chống thiên tai mùa mưa bão",
-        "thuong_khan",
-    ),
-    Letter(
-        "Ban Tuyên giáo Tỉnh ủy",
-        "2198-CV/BTGTU",
-        "Tuyên truyền hưởng ứng Ngày Gia đình Việt Nam",
-    ),
-]
+def load_letters(path: Path = SAMPLES_FILE) -> list[Letter]:
+    """The sample letters of the data file, in order."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    return [Letter(**{**item, "tasks": tuple(item["tasks"])}) for item in data["letters"]]
+
+
+@dataclass(frozen=True)
+class Cast:
+    """Who plays each part, chosen from the loaded chart by role."""
+
+    agency_name: str
+    clerk: str
+    director: str
+    signers: tuple[str, ...]
+    division: str
+    division_name: str
+    head: str
+    specialist: str
+    groups: tuple[str, ...]
+    officers: Mapping[str, str]
+
+    def signer(self, index: int) -> str:
+        """The leaders take turns, so that each of them has a draft to sign."""
+        return self.signers[index % len(self.signers)]
+
+
+def _first(holders: list[str], missing: str) -> str:
+    if not holders:
+        raise SamplesRefused(missing)
+    return holders[0]
+
+
+def cast_of(session: Session, today: date) -> Cast:
+    """The people of the loaded organisation for the samples, or why there cannot be any."""
+    directory = OrgDirectory(session)
+    agency_code = session.scalar(select(Setting.value).where(Setting.key == "agency"))
+    agency = directory.unit(str(agency_code)) if agency_code else None
+    if agency is None:
+        raise SamplesRefused("no organisation is loaded (the org chart names no agency): run `directive-flow seed`")
+    code = agency.code
+    clerk = _first(directory.holders("clerk", code), f"no one holds the role 'clerk' in {agency.name}")
+    director = _first(directory.holders("director", code), f"no one holds the role 'director' in {agency.name}")
+    leaders = directory.holders("leader", code)
+    if not leaders:
+        raise SamplesRefused(f"no one holds the role 'leader' (who signs) in {agency.name}")
+    # Deputies sign most letters; the director signs only when there is no one else.
+    signers = tuple(u for u in leaders if u != director) or tuple(leaders)
+    division = _staffed_division(session, directory, code)
+    if division is None:
+        raise SamplesRefused(f"no division of {agency.name} has both an active 'division_head' and 'specialist'")
+    settings = {row.key: row.value for row in session.execute(select(Setting.key, Setting.value))}
+    office = str(settings.get("office_unit") or "")
+    if settings.get("format_check_required") is True and not directory.holders("office", office):
+        raise SamplesRefused(f"format checks are required but no one holds the role 'office' in {office or 'no unit'}")
+    groups, officers = _staffed_groups(session, directory, today)
+    if not groups:
+        raise SamplesRefused("no recipient group has units today that all have an active 'unit_officer'")
+    return Cast(
+        agency_name=agency.short_name,
+        clerk=clerk,
+        director=director,
+        signers=signers,
+        division=division.code,
+        division_name=division.short_name,
+        head=directory.holders("division_head", division.code)[0],
+        specialist=directory.holders("specialist", division.code)[0],
+        groups=groups,
+        officers=officers,
+    )
+
+
+def _staffed_division(session: Session, directory: OrgDirectory, agency: str) -> Unit | None:
+    """The agency's first internal unit (in chart order) with a division head and a specialist."""
+    for unit in session.scalars(select(Unit).where(Unit.parent_code == agency).order_by(Unit.position, Unit.code)):
+        if directory.holders("division_head", unit.code) and directory.holders("specialist", unit.code):
+            return unit
+    return None
+
+
+def _staffed_groups(session: Session, directory: OrgDirectory, today: date) -> tuple[tuple[str, ...], dict[str, str]]:
+    """The recipient groups whose every unit has an officer today, and each unit's officer."""
+    groups: list[str] = []
+    officers: dict[str, str] = {}
+    for group in session.scalars(select(RecipientGroup.code).order_by(RecipientGroup.position, RecipientGroup.code)):
+        units = resolve_recipients(session, [group], today)
+        holders = {unit: directory.holders("unit_officer", unit) for unit in units}
+        if units and all(holders.values()):
+            groups.append(group)
+            officers.update({unit: names[0] for unit, names in holders.items()})
+    return tuple(groups), officers
 
 
 def _iso(day: date) -> str:
@@ -72,12 +161,39 @@ def _incoming(letter: Letter, received: date) -> dict[str, Any]:
     }
 
 
-def _draft(letter: Letter, report_deadline: date) -> dict[str, Any]:
-    data = case.draft()
+def _fill(text: str, letter: Letter, cast: Cast) -> str:
+    return text.format(agency=cast.agency_name, division=cast.division_name, issuer=letter.issuer, number=letter.number)
+
+
+def _draft(letter: Letter, cast: Cast, report_deadline: date) -> dict[str, Any]:
     about = letter.subject[0].lower() + letter.subject[1:]
-    basis = f"Thực hiện Công văn số {letter.number} của {letter.issuer} về việc {about}."
-    data.update(draft_subject=letter.subject, draft_basis=basis, report_deadline=_iso(report_deadline))
-    return data
+    return {
+        "draft_subject": letter.subject,
+        "draft_urgency": letter.urgency,
+        "draft_basis": f"Thực hiện Công văn số {letter.number} của {letter.issuer} về việc {about}.",
+        "draft_intro": _fill(letter.intro, letter, cast),
+        "draft_tasks": [_fill(task, letter, cast) for task in letter.tasks],
+        "draft_closing": _fill(letter.closing, letter, cast),
+        "recipient_groups": list(cast.groups),
+        "report_deadline": _iso(report_deadline),
+        "cc": [{"name": letter.issuer, "tag": "B/c"}],
+    }
+
+
+def unit_report(letter: Letter, case_data: Mapping[str, Any], index: int, report_date: str) -> dict[str, Any]:
+    """A unit's report on the figures and questions its directive defines, differing per unit."""
+    report: dict[str, Any] = {
+        "report_number": f"{10 + index:02d}/BC",
+        "report_date": report_date,
+        "narrative": letter.narrative,
+    }
+    figures = [str(item["name"]) for item in case_data.get("report_figures") or [] if item.get("name")]
+    if figures:
+        report["figures"] = {name: 1 + (index + position) % 7 for position, name in enumerate(figures)}
+    questions = [item for item in case_data.get("report_questions") or [] if item.get("name")]
+    if questions:
+        report["answers"] = {str(item["name"]): letter.narrative for item in questions}
+    return report
 
 
 Step = tuple[str, Callable[[], object]]
@@ -88,7 +204,7 @@ class SampleMaker:
     """Plans the sample cases as timed steps; `create_samples` runs all of them in time order."""
 
     new_rehearsal: Callable[[], Rehearsal]
-    officer_of: Callable[[str], str]
+    cast: Cast
     today: date
     calendar: WorkingCalendar
 
@@ -96,109 +212,179 @@ class SampleMaker:
         return self.calendar.add_working_days(self.today, working_days).isoformat()
 
     def _opening(self, r: Rehearsal, letter: Letter, received: str) -> list[Step]:
+        clerk = self.cast.clerk
         return [
-            (f"{received} 08:00", lambda: r.start("directive_lifecycle", CLERK)),
+            (f"{received} 08:00", lambda: r.start("directive_lifecycle", clerk)),
             (
                 f"{received} 08:05",
-                lambda: r.do(CLERK, "register_incoming", _incoming(letter, date.fromisoformat(received))),
+                lambda: r.do(clerk, "register_incoming", _incoming(letter, date.fromisoformat(received))),
             ),
         ]
 
-    def _instruct(self, r: Rehearsal, day: str, deadline: str) -> Step:
-        return (f"{day} 09:30", lambda: r.do(DIRECTOR, "instruct", {**case.INSTRUCTION, "handling_deadline": deadline}))
+    def _instruct(self, r: Rehearsal, letter: Letter, day: str, deadline: str, signer: str) -> Step:
+        data = {
+            "lead_division": self.cast.division,
+            "supporting_divisions": [],
+            "signer": signer,
+            "handling_deadline": deadline,
+            "instruction": _fill(letter.instruction, letter, self.cast),
+        }
+        return (f"{day} 09:30", lambda: r.do(self.cast.director, "instruct", data))
 
-    def awaiting_instruction(self, letter: Letter) -> list[Step]:
+    def _drafted(self, r: Rehearsal, letter: Letter, start: int, report_in: int, signer: str) -> list[Step]:
+        """Registered ``start`` working days ago (negative), instructed, drafted the day after."""
+        draft = _draft(letter, self.cast, date.fromisoformat(self._day(report_in)))
+        return [
+            *self._opening(r, letter, self._day(start)),
+            self._instruct(r, letter, self._day(start + 1), self._day(start + 3), signer),
+            (f"{self._day(start + 2)} 10:00", lambda: r.do(self.cast.specialist, "draft", draft)),
+        ]
+
+    def _approved(self, r: Rehearsal, day: str) -> list[Step]:
+        """Content approved; the format check too, when the agency requires one."""
+
+        def approve() -> None:
+            r.do(self.cast.head, "review_content", {"decision": "approve", "comment": ""})
+            for task in r.pending("check_format"):
+                officer = self._office_holder(r, task.candidate_unit)
+                r.do(officer, "check_format", {"decision": "approve", "comment": ""})
+
+        return [(f"{day} 10:00", approve)]
+
+    def _office_holder(self, r: Rehearsal, unit: str | None) -> str:
+        with r.transaction() as engine:
+            holders = OrgDirectory(engine.session).holders("office", unit or "")
+        return _first(holders, f"no one holds the role 'office' in {unit}")
+
+    def _signed_and_issued(self, r: Rehearsal, signer: str, day: int) -> list[Step]:
+        return [
+            (f"{self._day(day)} 15:00", lambda: r.do(signer, "sign", {"decision": "sign", "comment": ""})),
+            (f"{self._day(day + 1)} 08:00", lambda: r.do(self.cast.clerk, "issue", {"issue_note": ""})),
+        ]
+
+    def _units(self, r: Rehearsal) -> list[str]:
+        return [str(unit) for unit in r.data()["recipients"]]
+
+    def awaiting_instruction(self, letter: Letter, _index: int) -> list[Step]:
         """Registered this morning; the director has yet to instruct."""
         return self._opening(self.new_rehearsal(), letter, self._day(0))
 
-    def drafting(self, letter: Letter) -> list[Step]:
+    def drafting(self, letter: Letter, index: int) -> list[Step]:
         """Instructed two working days ago; the specialist drafts, the deadline is close."""
         r = self.new_rehearsal()
-        return [*self._opening(r, letter, self._day(-3)), self._instruct(r, self._day(-2), self._day(1))]
-
-    def awaiting_signature(self, letter: Letter) -> list[Step]:
-        """Drafted, returned once, approved; waiting for the deputy director's signature."""
-        r = self.new_rehearsal()
-        draft = _draft(letter, date.fromisoformat(self._day(10)))
-        comment = "Bổ sung thời hạn báo cáo cụ thể."
+        signer = self.cast.signer(index)
         return [
-            *self._opening(r, letter, self._day(-6)),
-            self._instruct(r, self._day(-5), self._day(-1)),
-            (f"{self._day(-4)} 10:00", lambda: r.do(SPECIALIST, "draft", draft)),
-            (
-                f"{self._day(-3)} 14:00",
-                lambda: r.do(HEAD, "review_content", {"decision": "return", "comment": comment}),
-            ),
-            (f"{self._day(-2)} 09:00", lambda: r.do(SPECIALIST, "draft", draft)),
-            (f"{self._day(-1)} 15:00", lambda: r.do(HEAD, "review_content", {"decision": "approve", "comment": ""})),
+            *self._opening(r, letter, self._day(-3)),
+            self._instruct(r, letter, self._day(-2), self._day(1), signer),
         ]
 
-    def with_units(self, letter: Letter) -> list[Step]:
-        """Issued two weeks ago; some units reported, some have not, the deadline is in two days."""
+    def awaiting_review(self, letter: Letter, index: int) -> list[Step]:
+        """Drafted yesterday; the division head checks the content."""
+        return self._drafted(self.new_rehearsal(), letter, -3, 10, self.cast.signer(index))
+
+    def awaiting_signature(self, letter: Letter, index: int) -> list[Step]:
+        """Drafted, returned once, approved; waiting for a leader's signature."""
         r = self.new_rehearsal()
-        draft = _draft(letter, date.fromisoformat(self._day(2)))
+        draft = _draft(letter, self.cast, date.fromisoformat(self._day(10)))
+        returned = {"decision": "return", "comment": letter.return_comment}
+        return [
+            *self._drafted(r, letter, -6, 10, self.cast.signer(index)),
+            (f"{self._day(-3)} 14:00", lambda: r.do(self.cast.head, "review_content", returned)),
+            (f"{self._day(-2)} 09:00", lambda: r.do(self.cast.specialist, "draft", draft)),
+            *self._approved(r, self._day(-1)),
+        ]
+
+    def awaiting_issue(self, letter: Letter, index: int) -> list[Step]:
+        """Signed this morning; the clerk numbers and issues it."""
+        r = self.new_rehearsal()
+        signer = self.cast.signer(index)
+        return [
+            *self._drafted(r, letter, -5, 10, signer),
+            *self._approved(r, self._day(-1)),
+            (f"{self._day(0)} 08:30", lambda: r.do(signer, "sign", {"decision": "sign", "comment": ""})),
+        ]
+
+    def just_issued(self, letter: Letter, index: int) -> list[Step]:
+        """Issued yesterday: every unit has it to acknowledge."""
+        r = self.new_rehearsal()
+        signer = self.cast.signer(index)
+        return [
+            *self._drafted(r, letter, -6, 8, signer),
+            *self._approved(r, self._day(-3)),
+            *self._signed_and_issued(r, signer, -2),
+        ]
+
+    def with_units(self, letter: Letter, index: int) -> list[Step]:
+        """Issued two weeks ago, the deadline in two days: a third reported, a third at work, a third silent."""
+        r = self.new_rehearsal()
+        signer = self.cast.signer(index)
         report_day = self._day(-3)
 
         def acknowledge() -> None:
-            units = list(r.data()["recipients"])
-            for unit in units[: len(units) * 2 // 3]:
-                r.do(self.officer_of(unit), "acknowledge", {"acknowledge_note": ""}, unit=unit)
+            for position, unit in enumerate(self._units(r)):
+                if position % 3 != 2:
+                    r.do(self.cast.officers[unit], "acknowledge", {"acknowledge_note": ""}, unit=unit)
 
         def report() -> None:
-            units = list(r.data()["recipients"])
-            for index, unit in enumerate(units[: len(units) // 3]):
-                r.do(self.officer_of(unit), "report", case.unit_report(index, report_day), unit=unit)
+            data = r.data()
+            for position, unit in enumerate(self._units(r)):
+                if position % 3 == 0:
+                    r.do(self.cast.officers[unit], "report", unit_report(letter, data, position, report_day), unit=unit)
 
         return [
-            *self._opening(r, letter, self._day(-12)),
-            self._instruct(r, self._day(-11), self._day(-8)),
-            (f"{self._day(-10)} 10:00", lambda: r.do(SPECIALIST, "draft", draft)),
-            (f"{self._day(-9)} 10:00", lambda: r.do(HEAD, "review_content", {"decision": "approve", "comment": ""})),
-            (f"{self._day(-9)} 15:00", lambda: r.do(SIGNER, "sign", {"decision": "sign", "comment": ""})),
-            (f"{self._day(-8)} 08:00", lambda: r.do(CLERK, "issue", {"issue_note": ""})),
+            *self._drafted(r, letter, -12, 2, signer),
+            *self._approved(r, self._day(-9)),
+            *self._signed_and_issued(r, signer, -9),
             (f"{self._day(-7)} 09:00", acknowledge),
             (f"{report_day} 10:00", report),
         ]
 
-    def to_consolidate(self, letter: Letter) -> list[Step]:
+    def to_consolidate(self, letter: Letter, index: int) -> list[Step]:
         """Every unit reported and was accepted; the report upward waits, drafted, for the specialist."""
         r = self.new_rehearsal()
-        draft = _draft(letter, date.fromisoformat(self._day(-3)))
+        signer = self.cast.signer(index)
         report_day = self._day(-6)
 
         def all_report() -> None:
-            units = list(r.data()["recipients"])
-            for index, unit in enumerate(units):
-                r.do(self.officer_of(unit), "acknowledge", {"acknowledge_note": ""}, unit=unit)
-                r.do(self.officer_of(unit), "report", case.unit_report(index, report_day), unit=unit)
+            data = r.data()
+            for position, unit in enumerate(self._units(r)):
+                officer = self.cast.officers[unit]
+                r.do(officer, "acknowledge", {"acknowledge_note": ""}, unit=unit)
+                r.do(officer, "report", unit_report(letter, data, position, report_day), unit=unit)
 
         def all_accepted() -> None:
-            for unit in list(r.data()["recipients"]):
-                r.do(SPECIALIST, "review_report", {"decision": "accept", "comment": ""}, unit=unit)
+            for unit in self._units(r):
+                r.do(self.cast.specialist, "review_report", {"decision": "accept", "comment": ""}, unit=unit)
 
         return [
-            *self._opening(r, letter, self._day(-20)),
-            self._instruct(r, self._day(-19), self._day(-16)),
-            (f"{self._day(-18)} 10:00", lambda: r.do(SPECIALIST, "draft", draft)),
-            (f"{self._day(-17)} 10:00", lambda: r.do(HEAD, "review_content", {"decision": "approve", "comment": ""})),
-            (f"{self._day(-17)} 15:00", lambda: r.do(SIGNER, "sign", {"decision": "sign", "comment": ""})),
-            (f"{self._day(-16)} 08:00", lambda: r.do(CLERK, "issue", {"issue_note": ""})),
+            *self._drafted(r, letter, -20, -3, signer),
+            *self._approved(r, self._day(-17)),
+            *self._signed_and_issued(r, signer, -17),
             (f"{report_day} 10:00", all_report),
             (f"{self._day(-2)} 10:00", all_accepted),
         ]
 
 
-def create_samples(new_rehearsal: Callable[[], Rehearsal], officer_of: Callable[[str], str], today: date) -> int:
-    """Five cases, one at each stage an officer meets, played in time order; returns how many."""
-    maker = SampleMaker(new_rehearsal, officer_of, today, WorkingCalendar())
+def create_samples(
+    new_rehearsal: Callable[[], Rehearsal], cast: Cast, today: date, letters: list[Letter] | None = None
+) -> int:
+    """One case at each stage an officer meets (two awaiting signature), played in time order."""
+    maker = SampleMaker(new_rehearsal, cast, today, WorkingCalendar())
     plans = [
         maker.awaiting_instruction,
         maker.drafting,
+        maker.awaiting_review,
         maker.awaiting_signature,
+        maker.awaiting_signature,
+        maker.awaiting_issue,
+        maker.just_issued,
         maker.with_units,
         maker.to_consolidate,
     ]
-    steps = [step for plan, letter in zip(plans, LETTERS, strict=True) for step in plan(letter)]
+    letters = load_letters() if letters is None else letters
+    if len(letters) < len(plans):
+        raise SamplesRefused(f"{len(plans)} sample letters are needed, the data file has {len(letters)}")
+    steps = [step for index, plan in enumerate(plans) for step in plan(letters[index], index)]
     clock = new_rehearsal()
     # One timeline for all cases, so that the audit trail reads in the order things happened.
     for moment, action in sorted(steps, key=lambda step: step[0]):

@@ -30,7 +30,7 @@ from web.requests import db, directory, engine, runtime
 from workflows.calendar import LOCAL_TZ
 from workflows.directive.case_documents import CaseDocument
 from workflows.directive.checks import may_lead
-from workflows.directive.forms import FiguresForm
+from workflows.directive.report_definition import definition_of, templates
 from workflows.orgchart.models import RecipientGroup, Setting, Unit, User
 
 CC_TAGS = {
@@ -40,6 +40,7 @@ CC_TAGS = {
     "đ/b": _l("đ/b (để biết)"),
     "p/h": _l("p/h (để phối hợp)"),
 }
+YES_NO = {"yes": _l("Có"), "no": _l("Không")}
 #: What a person decides afresh at every round: never filled in from an earlier round.
 FRESH_FIELDS = frozenset({"decision", "comment", "resubmit_by", "issue_note"})
 
@@ -106,6 +107,13 @@ def form_options(schema_cls: type[Schema]) -> FormOptions:
         choices["signer"] = _leaders()
     if "recipient_groups" in keys:
         choices["recipient_groups"] = _groups()
+    if "named_groups" in keys:
+        choices["named_groups"] = _groups()
+    if "report_questions" in keys:
+        # Blank is "yes", so that the spare rows of the page stay blank.
+        choices["report_questions.required"] = [Choice("", str(_("Có"))), Choice("no", str(_("Không")))]
+    if "report_template" in keys:
+        choices["report_template"] = [Choice(code, template.name) for code, template in templates().items()]
     hints = {
         "incoming_number": _("Ví dụ: 2104-CV/BTGTU"),
         "draft_tasks": _("Mỗi nhiệm vụ một dòng; hệ thống tự đánh số khi phát hành."),
@@ -113,11 +121,26 @@ def form_options(schema_cls: type[Schema]) -> FormOptions:
         "cc": _("Các dòng để trống được bỏ qua."),
         "resubmit_by": _("Bắt buộc khi yêu cầu bổ sung."),
         "supporting_divisions": _("Không chọn lại đơn vị chủ trì."),
+        "named_groups": _(
+            "Nhóm được chọn ở đây được ghi tên từng đơn vị ở dòng Kính gửi; các nhóm khác ghi tên chung."
+        ),
+        "report_required": _("Chọn “Không” nếu các đơn vị chỉ cần tiếp nhận, không phải báo cáo."),
+        "report_template": _(
+            "Chọn một mẫu báo cáo của cơ quan, hoặc để trống và tự khai báo số liệu, câu hỏi bên dưới "
+            "(không khai báo gì thì dùng mẫu đầu tiên)."
+        ),
+        "report_figures": _(
+            "Mỗi dòng một số liệu (số nguyên, không âm) đơn vị phải báo cáo; các dòng để trống được bỏ qua."
+        ),
+        "report_questions": _("Mỗi dòng một câu hỏi đơn vị trả lời bằng lời; các dòng để trống được bỏ qua."),
+        "close_by": _(
+            "Chỉ dùng khi không yêu cầu báo cáo: hết ngày này, công văn kết thúc theo dõi dù còn đơn vị chưa tiếp nhận."
+        ),
     }
     comment_hint = _decision_hint(schema)
     if comment_hint:
         hints["comment"] = comment_hint
-    labels = {code: str(label) for code, label in {**DECISIONS, **URGENCIES, **CC_TAGS}.items()}
+    labels = {code: str(label) for code, label in {**DECISIONS, **URGENCIES, **CC_TAGS, **YES_NO}.items()}
     hints = {key: str(value) for key, value in hints.items()}
     return FormOptions(choices=choices, labels=labels, hints=hints, first=("decision",))
 
@@ -273,10 +296,15 @@ def case_page(row: TaskRow) -> CasePage:
     )
 
 
-def figure_labels() -> dict[str, str]:
-    """The figures of a unit report, labelled in the page's language."""
-    key = "label_en" if english() else "label_vi"
-    return {name: str(node.metadata[key]) for name, node in FiguresForm().fields.items()}
+def figure_labels(data: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The figures of the directive's report (in `data`, the case's or the unit's), labelled."""
+    figures = definition_of(data).figures
+    return {f.name: f.label_en if english() and f.label_en else f.label for f in figures}
+
+
+def question_labels(data: Mapping[str, Any] | None = None) -> dict[str, str]:
+    """The questions of the directive's report (in `data`), as asked."""
+    return {q.name: q.text for q in definition_of(data).questions}
 
 
 def urgency_label(code: str | None) -> str:

@@ -25,9 +25,11 @@ from web.views.task_page import (
     form_options,
     full_names,
     page_language,
+    question_labels,
     starting_values,
     urgency_label,
 )
+from workflows.forms import messages as msg
 from workflows.forms.base import FieldError, FormSchema
 from workflows.registers.incoming import find_duplicates
 from workflows.registers.models import IncomingDocument
@@ -43,7 +45,8 @@ def _schema_for(form_key: str) -> type[FormSchema]:
 
 
 def _schema(row: TaskRow) -> type[FormSchema]:
-    return _schema_for(row.form_key or "")
+    # A unit's report form is built from what its directive asks (its figures and questions).
+    return _schema_for(row.form_key or "").for_task(engine().data(row.instance_id))
 
 
 def _colleagues(row: TaskRow) -> dict[str, str]:
@@ -81,7 +84,8 @@ def _render(
         handover=handover or {},
         handover_errors=handover_errors or {},
         urgency_label=urgency_label,
-        figures=figure_labels(),
+        figures=figure_labels(page.unit_data if page.unit_data is not None else page.data),
+        questions=question_labels(page.unit_data if page.unit_data is not None else page.data),
         lang=page_language(),
     )
 
@@ -236,4 +240,74 @@ def new_incoming() -> str | Response | tuple[str, int]:
         attach(kept, result.instance_id, first.id, user.username, runtime().services.clock.now())
     flash(_("Đã hoàn thành: %(title)s", title=first.title), "info")
     _flash_numbers(first)
+    return redirect(url_for("inbox.index"))
+
+
+OWN_FORM = "own_initiative"
+#: Who may start a directive of the agency's own initiative: in their own division.
+STARTER_ROLES = ("specialist", "division_head")
+
+
+def own_divisions() -> list[str]:
+    """The divisions where the signed-in person may start a directive (head or specialist there)."""
+    return sorted({unit for role, unit in me().roles if role in STARTER_ROLES})
+
+
+def _own_options() -> FormOptions:
+    options = form_options(_schema_for(OWN_FORM))
+    mine = set(own_divisions())
+    choices = dict(options.choices)
+    choices["lead_division"] = [c for c in choices.get("lead_division", []) if c.value in mine]
+    return FormOptions(choices=choices, labels=options.labels, hints=options.hints, first=options.first)
+
+
+def own_directive_page(*, values: Mapping[str, Any] | None = None, errors: Sequence[FieldError] = ()) -> str:
+    """The page where a head of division or a specialist starts a directive without an incoming letter."""
+    schema = _schema_for(OWN_FORM)
+    divisions = own_divisions()
+    start = {"lead_division": divisions[0]} if len(divisions) == 1 else {}
+    shown = {**starting_values(schema, {}), **start} if values is None else values
+    fields, summary = describe(schema, shown, _own_options(), errors)
+    return render_template("tasks/new_directive.html", fields=fields, summary=summary)
+
+
+@bp.route("/directives/new", methods=["GET", "POST"])
+@login_required  # type: ignore[untyped-decorator]
+def new_directive() -> str | Response | tuple[str, int]:
+    """A head of division or a specialist starts a directive of the agency's own initiative.
+
+    As a letter's registration does, the case opens only when the form is valid (nothing is kept
+    otherwise); it starts at drafting in the chosen division, the starter's own. A specialist who
+    starts it is given the draft at once.
+    """
+    user = me()
+    if not own_divisions():
+        abort(403)
+    if request.method == "GET":
+        return own_directive_page()
+    schema = _schema_for(OWN_FORM)
+    data = collect(schema, request.form, _own_options())
+    now = runtime().services.clock.now()
+    try:
+        cleaned = runtime().services.forms(db()).validate(OWN_FORM, data, now=now)
+    except InvalidTaskData as exc:
+        return own_directive_page(values=data, errors=exc.errors), 422
+    if cleaned["lead_division"] not in own_divisions():
+        wrong = FieldError(
+            "lead_division",
+            "Đơn vị chủ trì",
+            "Lead division",
+            msg.NOT_OWN_DIVISION.vi,
+            msg.NOT_OWN_DIVISION.en,
+            msg.NOT_OWN_DIVISION.code,
+        )
+        return own_directive_page(values=data, errors=[wrong]), 422
+    start = {"origin": "own", "supporting_divisions": [], **cleaned}
+    result = engine().start("directive_lifecycle", user.username, start, title=cleaned["draft_subject"])
+    drafting = next((t for t in result.new_tasks if t.spec_name == "draft"), None)
+    if drafting is not None and engine().may_do(user.username, drafting):
+        engine().claim(drafting.id, user.username)
+        flash(_("Đã mở hồ sơ công văn mới; mời bạn soạn dự thảo."), "info")
+        return redirect(url_for("tasks.show", task_id=drafting.id))
+    flash(_("Đã mở hồ sơ công văn mới và giao chuyên viên của phòng soạn dự thảo."), "info")
     return redirect(url_for("inbox.index"))

@@ -189,13 +189,15 @@ class FigureDefinitionForm(FormSchema):
     label = Text("Tên số liệu", "Figure", required=True, validate=nonblank(200))
     unit = Text("Đơn vị tính", "Unit of measure", required=True, validate=nonblank(100))
     name = Text("Mã số liệu", "Key", load_default="", validate=[at_most(40), matches(f"(?:{NAME})?", msg.BAD_NAME)])
+    label_en = Text("Tên số liệu (tiếng Anh)", "Figure (English)", load_default="", validate=at_most(200))
 
 
 class QuestionDefinitionForm(FormSchema):
     """One question units answer in words; required unless told otherwise."""
 
     text = Text("Câu hỏi", "Question", required=True, validate=nonblank(1000))
-    required = Text("Bắt buộc trả lời", "Answer required", load_default="yes", validate=one_of(YES_NO))
+    # A blank choice is "yes": a page's spare rows then stay blank and are left out.
+    required = Text("Bắt buộc trả lời", "Answer required", load_default="yes", validate=one_of((*YES_NO, "")))
     name = Text("Mã câu hỏi", "Key", load_default="", validate=[at_most(40), matches(f"(?:{NAME})?", msg.BAD_NAME)])
 
 
@@ -320,6 +322,7 @@ class DraftForm(FormSchema):
             chosen: ReportDefinition = (templates()[code] if code else default_template()).definition
             resolved = chosen.as_data()
             figures, questions = resolved["report_figures"], resolved["report_questions"]
+        questions = [{**q, "required": q.get("required") or "yes"} for q in questions]
         taken = {str(item.get("name")) for item in [*figures, *questions] if item.get("name")}
         return {
             **data,

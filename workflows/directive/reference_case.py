@@ -92,14 +92,25 @@ REPORT_DEADLINE = "2023-03-24"
 
 #: What the units report: the propaganda figures of the letter, each a count with its unit of measure.
 REPORT_FIGURES: list[dict[str, str]] = [
-    {"name": "articles", "label": "Số tin, bài", "unit": "tin, bài"},
-    {"name": "banners", "label": "Số băng rôn, khẩu hiệu", "unit": "băng rôn, khẩu hiệu"},
-    {"name": "sessions", "label": "Số buổi tuyên truyền", "unit": "buổi tuyên truyền"},
-    {"name": "participants", "label": "Số lượt người tham dự", "unit": "lượt người tham dự"},
+    {"name": "articles", "label": "Số tin, bài", "unit": "tin, bài", "label_en": "Articles"},
+    {
+        "name": "banners",
+        "label": "Số băng rôn, khẩu hiệu",
+        "unit": "băng rôn, khẩu hiệu",
+        "label_en": "Banners and slogans",
+    },
+    {"name": "sessions", "label": "Số buổi tuyên truyền", "unit": "buổi tuyên truyền", "label_en": "Sessions held"},
+    {
+        "name": "participants",
+        "label": "Số lượt người tham dự",
+        "unit": "lượt người tham dự",
+        "label_en": "Participants",
+    },
     {
         "name": "online_posts",
         "label": "Số bài đăng trên mạng",
         "unit": "bài đăng trên mạng xã hội, trang thông tin điện tử",
+        "label_en": "Online posts",
     },
 ]
 

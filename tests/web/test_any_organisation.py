@@ -29,7 +29,6 @@ from web.composition import Runtime
 from web.db import unit_of_work
 from web.labels import role_label
 from web.users import give_demo_passwords
-from workflows.directive import reference_case
 from workflows.directive.rehearsal import Rehearsal
 
 
@@ -157,7 +156,7 @@ def test_the_district_runs_the_lifecycle_named_as_itself(runtime: Runtime, clock
     for unit in units:
         r.do(officer(unit), "acknowledge", {"acknowledge_note": ""}, unit=unit)
     for index, unit in enumerate(units):
-        r.do(officer(unit), "report", reference_case.unit_report(index, "2023-03-15"), unit=unit)
+        r.do(officer(unit), "report", district.unit_report(index, "2023-03-15"), unit=unit)
     unit_page = _page(signed_in(app, officer(units[0])), "/")
     assert f'<span class="org">{district.FULL_NAME}</span>' in unit_page
     r.at("2023-03-16 09:00")

@@ -59,6 +59,23 @@ INSTRUCTION: Final = {
 }
 
 
+#: What the district asks each unit to count: figures of its own, not the reference letter's.
+REPORT_FIGURES: Final = [
+    {"name": "risk_sites", "label": "Số điểm có nguy cơ sạt lở, ngập úng", "unit": "điểm"},
+    {"name": "standby_staff", "label": "Số người trực ứng phó", "unit": "người"},
+]
+
+
+def unit_report(index: int, report_date: str) -> dict[str, Any]:
+    """The index-th unit's report: its own counts and a short narrative."""
+    return {
+        "report_number": f"{index + 3:02d}/BC-UBND",
+        "report_date": report_date,
+        "figures": {"risk_sites": 1 + index % 4, "standby_staff": 12 + 3 * index},
+        "narrative": "Đã rà soát địa bàn, phân công lực lượng trực và thông báo tới các thôn, khu phố.",
+    }
+
+
 def draft(*groups: str) -> dict[str, Any]:
     """The Committee's letter to the given recipient groups; reports due Friday 24/03/2023.
 
@@ -78,6 +95,7 @@ def draft(*groups: str) -> dict[str, Any]:
         "draft_closing": "Yêu cầu các đơn vị nghiêm túc thực hiện.",
         "recipient_groups": list(groups or (COMMUNES, SCHOOLS)),
         "report_deadline": "2023-03-24",
+        "report_figures": [dict(figure) for figure in REPORT_FIGURES],
         "cc": [{"name": "Ban Chỉ đạo phòng, chống thiên tai huyện", "tag": "B/c"}],
     }
 

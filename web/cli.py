@@ -30,7 +30,7 @@ from .demo import create_sample_cases, demo_runtime, has_cases, prepare_demo, re
 from .job_worker import WorkerLoop, log_report
 from .serving import GunicornApplication
 from .supervise import Supervisor, configure_logging
-from .users import DEMO_PASSWORD, give_demo_passwords
+from .users import give_demo_passwords
 
 
 def _runtime() -> Runtime:
@@ -86,7 +86,7 @@ def db_current() -> None:
 @click.option(
     "--demo-passwords",
     is_flag=True,
-    help=f"Give every user without a password the demo password {DEMO_PASSWORD!r} (local use only).",
+    help="Give every user without a password the demo password (DEMO_PASSWORD; local use only).",
 )
 def seed(path: Path | None, demo_passwords: bool) -> None:
     """Load the org chart (units, groups, users, roles, settings); running it twice changes nothing."""
@@ -97,7 +97,7 @@ def seed(path: Path | None, demo_passwords: bool) -> None:
         except OrgChartInvalid as exc:
             raise click.ClickException(f"{exc}\nnothing was loaded") from exc
         if demo_passwords:
-            given = give_demo_passwords(session)
+            given = give_demo_passwords(session, runtime.settings.demo_password)
             if given:
                 click.echo(f"demo password set for {given} users (local use only)")
     click.echo(

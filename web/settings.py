@@ -11,6 +11,9 @@ from typing import Any
 from workflows.orgchart.loader import DEFAULT_CHART
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+#: The password `--demo-passwords` gives, printed in the README for trying the product locally;
+#: never used where real people sign in. DEMO_PASSWORD replaces it.
+DEFAULT_DEMO_PASSWORD = "demo2023"  # noqa: S105
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class Settings:
     # Session cookies carry the Secure flag unless told otherwise; browsers accept Secure cookies
     # from http://localhost, so only a plain-HTTP deployment elsewhere needs COOKIE_SECURE=false.
     cookie_secure: bool = True
+    demo_password: str = DEFAULT_DEMO_PASSWORD
     # Password attempts: after this many failures within the window, sign-in waits out the window.
     login_failures_allowed: int = 5
     login_window_minutes: int = 15
@@ -33,7 +37,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Read DATABASE_URL, SECRET_KEY, PORT, INSTANCE_PATH, BPMN_DIR, ORG_CHART_FILE and COOKIE_SECURE."""
+        """Read the environment: DATABASE_URL, SECRET_KEY, PORT, INSTANCE_PATH, BPMN_DIR, ORG_CHART_FILE, …"""
         env = os.environ if environ is None else environ
         instance = Path(env.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
         settings = cls(
@@ -47,5 +51,6 @@ class Settings:
             # The chart shipped as sample data; a deployment names its own in ORG_CHART_FILE.
             org_chart_file=Path(env.get("ORG_CHART_FILE", DEFAULT_CHART)),
             cookie_secure=env.get("COOKIE_SECURE", "true").lower() not in ("0", "false", "no"),
+            demo_password=env.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD,
         )
         return replace(settings, **overrides)

@@ -8,16 +8,17 @@ from sqlalchemy.orm import Session
 from workflows.orgchart.models import User
 
 from .passwords import hash_password
+from .settings import DEFAULT_DEMO_PASSWORD
 
-# Printed in the README for trying the product locally; never used where real people sign in.
-DEMO_PASSWORD = "langson2023"  # noqa: S105
+#: The demo password unless the settings name another (web/settings.py).
+DEMO_PASSWORD = DEFAULT_DEMO_PASSWORD
 
 
-def give_demo_passwords(session: Session) -> int:
+def give_demo_passwords(session: Session, password: str = DEMO_PASSWORD) -> int:
     """Set the demo password for every active user who has none; returns how many."""
     users = session.scalars(select(User).where(User.password_hash.is_(None), User.active.is_(True))).all()
     # One hash for the one published password: hashing forty times would only cost seconds.
-    shared = hash_password(DEMO_PASSWORD) if users else ""
+    shared = hash_password(password) if users else ""
     for user in users:
         user.password_hash = shared
     return len(users)

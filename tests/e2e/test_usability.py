@@ -9,6 +9,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import Officers, Screenshots, sign_in
 from tests.e2e.pages import DONE, control, flash, form, inbox_row, open_task
+from web.users import DEMO_PASSWORD
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal
@@ -94,7 +95,7 @@ def test_keyboard_only_sign_in_and_registration(officers: Officers, shots: Scree
     expect(page.get_by_label("Tên đăng nhập")).to_be_focused()  # the form starts where typing starts
     page.keyboard.type(scenario.CLERK)
     _tab_to(page, page.get_by_label("Mật khẩu"))
-    page.keyboard.type("langson2023")
+    page.keyboard.type(DEMO_PASSWORD)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Việc cần xử lý")
 

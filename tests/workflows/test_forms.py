@@ -271,7 +271,7 @@ def test_a_malformed_document_number_is_refused(forms: FormRegistry, number: str
     error = only_error(forms, "register_incoming", with_("register_incoming", incoming_number=number))
 
     assert (error.field, error.code) == ("incoming_number", "bad_document_number")
-    assert "2104-CV/BTGTU" in error.message_vi
+    assert "ví dụ: 15/UBND-VX hoặc 12-CV/TU" in error.message_vi
 
 
 def test_an_urgency_outside_the_list_is_refused_naming_the_value(forms: FormRegistry) -> None:

@@ -115,7 +115,7 @@ def form_options(schema_cls: type[Schema]) -> FormOptions:
     if "report_template" in keys:
         choices["report_template"] = [Choice(code, template.name) for code, template in templates().items()]
     hints = {
-        "incoming_number": _("Ví dụ: 2104-CV/BTGTU"),
+        "incoming_number": _("Ví dụ: 15/UBND-VX hoặc 12-CV/TU"),
         "draft_tasks": _("Mỗi nhiệm vụ một dòng; hệ thống tự đánh số khi phát hành."),
         "recipient_groups": _("Chọn ít nhất một nhóm."),
         "cc": _("Các dòng để trống được bỏ qua."),

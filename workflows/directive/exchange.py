@@ -89,7 +89,7 @@ def outgoing_header(
     urgency: str,
     sent_at: datetime,
 ) -> Header:
-    """The header of an issued letter: ``notation`` as printed ("01/SVHTTDL-QLVHGĐ"), sent at ``sent_at``.
+    """The header of an issued letter: ``notation`` as printed ("01/SNN-TT"), sent at ``sent_at``.
 
     ``signer_capacity`` is "KT.", "TL.", … or None when the head signs; ``recipients`` become both
     the electronic addressees (To) and the printed ones (ToPlaces).

@@ -44,7 +44,7 @@ class Organ:
 
 @dataclass(frozen=True)
 class Code:
-    """Số, ký hiệu: ``number`` "01" and ``notation`` "SVHTTDL-QLVHGĐ"; see `join_notation`."""
+    """Số, ký hiệu: ``number`` "01" and ``notation`` "SNN-TT"; see `join_notation`."""
 
     number: str
     notation: str
@@ -137,7 +137,7 @@ _YEAR_FIRST = re.compile(r"[0-9]{4}/")
 
 
 def split_notation(text: str) -> tuple[str, str]:
-    """Number and notation of a printed số, ký hiệu: "2104-CV/BTGTU" -> ("2104", "CV/BTGTU")."""
+    """Number and notation of a printed số, ký hiệu: "12-CV/TU" -> ("12", "CV/TU")."""
     match = _NUMBERED.fullmatch(nfc(text))
     if match is None:
         raise ValueError(f"not a number and notation: {text!r}")
@@ -147,8 +147,8 @@ def split_notation(text: str) -> tuple[str, str]:
 def join_notation(number: str, notation: str) -> str:
     """The printed số, ký hiệu of ``number`` and ``notation``, the inverse of `split_notation`."""
     number, notation = nfc(number).strip(), nfc(notation).strip()
-    # State bodies write number "/" notation (ND30 Phụ lục I: 01/SVHTTDL-QLVHGĐ); Party bodies write
-    # number "-" kind "/" body (2104-CV/BTGTU), so a notation holding "/" is Party style and joined
+    # State bodies write number "/" notation (ND30 Phụ lục I: 01/SNN-TT); Party bodies write
+    # number "-" kind "/" body (12-CV/TU), so a notation holding "/" is Party style and joined
     # with "-". Exception: a normative act's notation starts with its year (30/2020/NĐ-CP) and is
     # State style.
     party_style = "/" in notation and not _YEAR_FIRST.match(notation)

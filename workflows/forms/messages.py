@@ -97,8 +97,8 @@ NOT_ALLOWED = Message(
 
 BAD_DOCUMENT_NUMBER = Message(
     "bad_document_number",
-    "Not a valid number and notation (e.g. 2104-CV/BTGTU).",
-    "Số ký hiệu không đúng dạng (ví dụ: 2104-CV/BTGTU).",
+    "Not a valid number and notation (e.g. 15/UBND-VX or 12-CV/TU).",
+    "Số ký hiệu không đúng dạng (ví dụ: 15/UBND-VX hoặc 12-CV/TU).",
 )
 DATE_AFTER_RECEIVED = Message(
     "date_after_received",

@@ -29,7 +29,7 @@ def _code(value: str, field: str) -> str:
 
 
 def document_notation(number: int, document_type: str, agency_notation: str, unit_notation: str | None) -> str:
-    """The "số, ký hiệu": "57/SVHTTDL-QLVHGĐ" for a công văn, "58/BC-SVHTTDL[-UNIT]" otherwise."""
+    """The "số, ký hiệu": "57/SNN-TT" for a công văn, "58/BC-SNN[-UNIT]" otherwise."""
     prefix = format_number(number)
     agency = _code(agency_notation, "agency_notation")
     doc_type = _code(document_type, "document_type")
@@ -63,7 +63,7 @@ def issue_outgoing(
 
     The number is the next of the type's sequence (``sequence_for_type``, default all types
     share "outgoing") in the year of ``issued_date``. ``unit_suffix`` appends the drafting
-    unit to the notation of types other than công văn ("58/BC-SVHTTDL-VP"). ``recipients`` are the
+    unit to the notation of types other than công văn ("58/BC-SNN-VP"). ``recipients`` are the
     names the register lists under "Nơi nhận".
     """
     if signer_capacity is not None and signer_capacity not in SIGNER_CAPACITIES:

@@ -146,6 +146,7 @@ def test_the_district_runs_the_lifecycle_named_as_itself(runtime: Runtime, clock
     assert f'<span class="org">{district.FULL_NAME}</span>' in case_page
     outgoing = _page(clerk, "/registers/outgoing?year=2023")
     assert f"01/{district.NOTATION}" in outgoing
+    assert f'<p class="register-agency">{district.FULL_NAME}</p>' in outgoing
     incoming = _page(clerk, "/registers/incoming?year=2023")
     assert district.LETTER["incoming_number"] in incoming
     _page(clerk, "/")

@@ -84,6 +84,8 @@ BROKEN: list[tuple[str, Edit, str]] = [
     ("role declared twice", lambda d: d["roles"].append(dict(d["roles"][0])),
      "roles[9] (clerk) code: 'clerk' is listed twice (first at roles[0])"),
     ("role without a name", lambda d: d["roles"][7].pop("name"), "roles[7] (inspector) name: is missing"),
+    ("no division to lead", lambda d: [u.update(kind="commune") for u in d["units"] if u["kind"] == "division"],
+     "settings agency: no unit of kind 'division' under UBND_DX"),
     ("no head of the agency", lambda d: d["users"][1].update(roles=["leader@UBND_DX"]),
      "settings agency: no active user holds director@UBND_DX"),
     ("group naming an unknown unit", lambda d: d["recipient_groups"][0]["selector"].update(parent="UBND_KHAC"),

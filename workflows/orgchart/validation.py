@@ -24,6 +24,8 @@ TOP_LEVEL: Final = frozenset({"format", "version", "notes", *SECTIONS})
 UNIT_SETTINGS: Final = frozenset({"agency", "office_unit", "parent_body"})
 #: The role whose holder heads the agency: the signature block names the head's title.
 HEAD_ROLE: Final = "director"
+#: The kind of the agency's internal units the director names to lead a directive.
+LEAD_KIND: Final = "division"
 SELECTOR_KEYS: Final = frozenset({"kind", "parent", "parent_kind"})
 #: The authority marks a user may sign with instead of the deputy's "KT." (ND30 Phụ lục I).
 SIGNS_AS: Final = frozenset({"KT.", "Q.", "TL.", "TUQ.", "TM."})
@@ -252,12 +254,25 @@ class _Checker:
         for key in ("place_name", "website"):
             if key in settings and not isinstance(settings[key], str):
                 self.problem("settings", key, "must be text")
+        if isinstance(agency, str) and agency in self.units and not self._has_division(agency):
+            self.problem(
+                "settings",
+                "agency",
+                f"no unit of kind {LEAD_KIND!r} under {agency}: the director names one to lead each directive",
+            )
         if isinstance(agency, str) and agency in self.units and not self._has_head(agency):
             self.problem(
                 "settings",
                 "agency",
                 f"no active user holds {HEAD_ROLE}@{agency}: the signature block names the head's title",
             )
+
+    def _has_division(self, agency: str) -> bool:
+        in_file = {str(u.get("code")): u for u in self.chart.units}
+        if any(u.get("kind") == LEAD_KIND and u.get("parent_code") == agency for u in in_file.values()):
+            return True
+        stored = self.session.scalars(select(Unit.code).where(Unit.kind == LEAD_KIND, Unit.parent_code == agency))
+        return any(code not in in_file for code in stored)
 
     def _has_head(self, agency: str) -> bool:
         in_file = {str(u.get("username")) for u in self.chart.users}

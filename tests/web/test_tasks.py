@@ -252,7 +252,8 @@ def test_claim_and_release_from_the_task_page(login: Login, r: Rehearsal, runtim
     client = login("cv.hvd")
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert f'action="/tasks/{task.id}/claim"' in page
-    assert client.post(f"/tasks/{task.id}/claim", data={"csrf_token": csrf_token(page)}).status_code == 302
+    claimed = client.post(f"/tasks/{task.id}/claim", data={"csrf_token": csrf_token(page)})
+    assert claimed.status_code == 302 and claimed.headers["Location"] == f"/tasks/{task.id}"  # to the task itself
     page = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "Bạn đã nhận việc này" in page and f'action="/tasks/{task.id}/release"' in page
     assert task_row(runtime, task.id).assignee == "cv.hvd"

@@ -83,12 +83,12 @@ def _unit_names(codes: set[str]) -> dict[str, str]:
 @bp.post("/tasks/<task_id>/claim")
 @login_required  # type: ignore[untyped-decorator]
 def claim(task_id: str) -> Response:
-    """Take a task so that colleagues see it is being handled."""
+    """Take a task so that colleagues see it is being handled, and go to it: claiming is starting."""
     # Outside the task's group the answer is the one for an id that does not exist.
     task_for_me(task_id, acting=True)
     row = engine().claim(task_id, me().username)
     flash(_("Bạn đã nhận việc “%(title)s”.", title=row.title), "info")
-    return redirect(url_for("inbox.index"))
+    return redirect(url_for("tasks.show", task_id=task_id))
 
 
 @bp.post("/tasks/<task_id>/release")

@@ -88,13 +88,13 @@ class Document:
 
 
 def number_line(number: int | None, agency_notation: str, division_notation: str) -> str:
-    """ "Số: 01/SVHTTDL-QLVHGĐ"; before issue the number is left blank for the clerk."""
+    """ "Số: 01/<agency>-<division>"; before issue the number is left blank for the clerk."""
     shown = "" if number is None else f"{number:02d}"
     return f"Số: {shown}/{agency_notation}-{division_notation}"
 
 
 def date_line(place: str, issued_on: date | None, drafted_on: date | None = None) -> str:
-    """ "Lạng Sơn, ngày 05 tháng 3 năm 2023": ND30 pads days below 10 and months 1 and 2 with 0."""
+    """ "<place>, ngày 05 tháng 3 năm 2023": ND30 pads days below 10 and months 1 and 2 with 0."""
     if issued_on is not None:
         return f"{place}, ngày {issued_on.day:02d} tháng {nd30_month(issued_on.month)} năm {issued_on.year}"
     if drafted_on is not None:

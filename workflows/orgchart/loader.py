@@ -23,7 +23,8 @@ from workflows.orgchart.models import (
 from workflows.orgchart.validation import ChartProblem, OrgChartInvalid, parse_date, role_pairs, validate
 
 DATA_DIR = Path(__file__).parent / "data"
-DEFAULT_CHART = DATA_DIR / "lang_son_2023.json"
+#: The sample organisation shipped with the product (its notes say which); a deployment loads its own.
+DEFAULT_CHART = DATA_DIR / "sample_chart.json"
 
 
 @dataclass

@@ -15,6 +15,7 @@ from workflows.registers.models import IncomingDocument
 
 from .auth import CurrentUser
 from .case_access import fully_visible, involved
+from .labels import step_label
 
 PER_PAGE = 20
 
@@ -67,7 +68,7 @@ def current_steps(session: Session, user: CurrentUser, case_ids: Iterable[int]) 
     counts: dict[int, Counter[str]] = {case_id: Counter() for case_id in ids}
     for case_id, instance_id, title in ready:
         if case_id in whole or instance_id in mine:
-            counts[case_id][title] += 1
+            counts[case_id][step_label(title)] += 1
     return {
         case_id: [title if n == 1 else f"{title} ({n})" for title, n in counter.items()]
         for case_id, counter in counts.items()

@@ -16,7 +16,7 @@ from workflows.orgchart.models import User
 
 from .case_access import CaseAccess
 from .case_progress import graph_of
-from .labels import decision_label
+from .labels import decision_label, step_label
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ def _describe(
     """(action, kind) of one event."""
     after: dict[str, Any] = event.after if isinstance(event.after, dict) else {}
     unit = unit_of(event.instance_id)
-    step = str(after.get("title", "")) + (f" · {unit}" if unit else "")
+    step = step_label(str(after.get("title", ""))) + (f" · {unit}" if unit else "")
     source, subject, action = event.tag.split(":", 2)
     if subject == "task":
         if action == "claimed":
@@ -66,7 +66,7 @@ def _describe(
         return step, "task"
     if subject == "timer":
         timer = str(after.get("timer", ""))
-        name = names.get((event.instance_id or 0, timer), timer)
+        name = step_label(names.get((event.instance_id or 0, timer), timer))
         return _("Hẹn giờ: %(name)s", name=name) + (f" · {unit}" if unit else ""), "timer"
     if subject == "instance":
         whole = event.instance_id == case_id

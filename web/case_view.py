@@ -23,6 +23,7 @@ from .case_access import CaseAccess
 from .case_progress import graph_of
 from .case_trail import TrailEntry, case_trail, full_names, visible_events
 from .document_access import visible_documents
+from .labels import step_label
 from .models import Attachment
 
 # What a person who sees only their unit's part may read of the case's data: the directive itself.
@@ -88,7 +89,7 @@ def _one_unit(instance: ProcessInstance, rows: list[TaskRow], names: dict[str, s
         reported_at=done[0].completed_at if done else None,
         on_time=on_time,
         rounds=len(done),
-        current=[r.title for r in rows if r.state == "ready"],
+        current=[step_label(r.title) for r in rows if r.state == "ready"],
     )
 
 
@@ -149,10 +150,10 @@ def _current(session: Session, access: CaseAccess, units: list[UnitProgress]) ->
         own = [title for unit in units for title in unit.current]
         return own or ([_("Đơn vị đã hoàn thành")] if units and all(u.status == "completed" for u in units) else [])
     ready = select(TaskRow.title).where(TaskRow.instance_id == case.id, TaskRow.state == "ready").distinct()
-    titles = list(session.scalars(ready))
+    titles = [step_label(title) for title in session.scalars(ready)]
     if any(unit.status in ("running", "suspended") for unit in units):
         graph = graph_of(session.get_one(ProcessDefinition, case.definition_id))
-        calls = ", ".join(graph.names[call] for call in graph.called) or _("Thực hiện tại đơn vị")
+        calls = ", ".join(step_label(graph.names[call]) for call in graph.called) or _("Thực hiện tại đơn vị")
         done = sum(unit.status == "completed" for unit in units)
         titles.append(_("%(step)s: %(done)d/%(total)d đơn vị đã xong", step=calls, done=done, total=len(units)))
     return titles

@@ -33,7 +33,7 @@ from workflows.orgchart.models import User
 
 from .db import connection_lost, error_reason
 from .i18n import local_datetime
-from .labels import role_label
+from .labels import role_label, step_label
 from .requests import db
 
 log = logging.getLogger(__name__)
@@ -80,7 +80,7 @@ def _done_by(task_id: str | None) -> dict[str, Any] | None:
     except SQLAlchemyError:
         discard_session()
         return None
-    return {"title": row.title, "name": name or row.completed_by, "time": local_datetime(row.completed_at)}
+    return {"title": step_label(row.title), "name": name or row.completed_by, "time": local_datetime(row.completed_at)}
 
 
 def init_app(app: Flask) -> None:
@@ -133,7 +133,7 @@ def init_app(app: Flask) -> None:
             _(
                 "Bước “%(step)s” không có ai thực hiện: %(unit)s không có %(role)s nào đang làm việc. "
                 "Không có gì được lưu; đề nghị quản trị viên bổ sung người vào sơ đồ tổ chức rồi thử lại.",
-                step=exc.title,
+                step=step_label(exc.title),
                 unit=unit.name if unit is not None else exc.unit or "",
                 role=role_label(exc.role).lower(),
             ),

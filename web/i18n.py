@@ -9,6 +9,7 @@ from flask_babel import format_date, format_datetime
 from werkzeug.wrappers import Response
 
 from .extensions import babel
+from .labels import step_label
 from .local_paths import local_or
 
 LANGUAGES = {"vi": "Tiếng Việt", "en": "English"}
@@ -68,6 +69,7 @@ def init_app(app: Flask, timezone: str) -> None:
     app.jinja_env.filters["local_date"] = local_date
     app.jinja_env.filters["local_datetime"] = local_datetime
     app.jinja_env.filters["deadline_date"] = deadline_date
+    app.jinja_env.filters["step"] = step_label
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["current_language"] = select_locale
     app.register_blueprint(bp)

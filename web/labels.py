@@ -1,12 +1,46 @@
-"""Codes people read as words: decisions, urgencies and roles, translated, in one place for every page."""
+"""Codes people read as words: decisions, urgencies, roles and step names, translated, in one place."""
 
 from __future__ import annotations
 
+from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
 from workflows.urgency import PRIORITY
 
 from .organisation import declared_role, page_in_english
+
+#: The names of the steps and timers of the processes in bpmn/, listed so that the catalogue carries
+#: their English; the diagrams stay the source of the names shown in Vietnamese.
+STEP_NAMES = (
+    _l("Tiếp nhận văn bản đến"),
+    _l("Ý kiến chỉ đạo"),
+    _l("Dự thảo công văn"),
+    _l("Kiểm tra nội dung"),
+    _l("Kiểm tra thể thức"),
+    _l("Ký duyệt"),
+    _l("Cấp số, phát hành"),
+    _l("Thực hiện tại đơn vị"),
+    _l("Tổng hợp báo cáo"),
+    _l("Ký báo cáo"),
+    _l("Phát hành báo cáo"),
+    _l("Tiếp nhận công văn"),
+    _l("Triển khai và báo cáo"),
+    _l("Kiểm tra báo cáo"),
+    _l("Nhắc hạn báo cáo"),
+    _l("Quá hạn báo cáo"),
+    _l("Nhắc hạn (chưa tiếp nhận)"),
+    _l("Quá hạn (chưa tiếp nhận)"),
+    _l("Hết hạn theo dõi"),
+)
+
+
+def step_label(name: str | None) -> str:
+    """A step's or timer's name as a diagram writes it, in the page's language when the catalogue has it.
+
+    A name the catalogue does not know (a step an administrator added) shows as the diagram writes it.
+    """
+    return str(gettext(name)) if name else ""
+
 
 DECISIONS = {
     "approve": _l("Đồng ý"),

@@ -13,7 +13,7 @@ from werkzeug.wrappers import Response
 from engine.errors import NotFound
 from engine.inbox import SORTS, InboxQuery, inbox, steps_open_to
 from web.auth import me
-from web.labels import URGENCIES, urgency_by_priority
+from web.labels import URGENCIES, step_label, urgency_by_priority
 from web.requests import db, engine, runtime
 from web.task_access import task_for_me
 from workflows.calendar import LOCAL_TZ, WorkingCalendar
@@ -87,7 +87,7 @@ def claim(task_id: str) -> Response:
     # Outside the task's group the answer is the one for an id that does not exist.
     task_for_me(task_id, acting=True)
     row = engine().claim(task_id, me().username)
-    flash(_("Bạn đã nhận việc “%(title)s”.", title=row.title), "info")
+    flash(_("Bạn đã nhận việc “%(title)s”.", title=step_label(row.title)), "info")
     return redirect(url_for("tasks.show", task_id=task_id))
 
 
@@ -99,5 +99,5 @@ def release(task_id: str) -> Response:
         # Only a task I hold can be given back; any other answers as an id that does not exist.
         raise NotFound("task", task_id)
     row = engine().release(task_id, me().username)
-    flash(_("Việc “%(title)s” đã được trả lại cho nhóm.", title=row.title), "info")
+    flash(_("Việc “%(title)s” đã được trả lại cho nhóm.", title=step_label(row.title)), "info")
     return redirect(url_for("inbox.index"))

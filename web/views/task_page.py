@@ -25,7 +25,7 @@ from web.case_access import access_to
 from web.case_view import DIRECTIVE_KEYS
 from web.document_access import visible_documents
 from web.form_fields import Choice, FormOptions, english
-from web.labels import DECISIONS, URGENCIES
+from web.labels import DECISIONS, URGENCIES, step_label
 from web.requests import db, directory, engine, runtime
 from workflows.calendar import LOCAL_TZ
 from workflows.directive.case_documents import CaseDocument
@@ -224,7 +224,7 @@ def earlier_steps(row: TaskRow) -> list[EarlierStep]:
     details = unit_names(step.detail or "" for step in done)
     return [
         EarlierStep(
-            title=step.title,
+            title=step_label(step.title),
             detail=details.get(step.detail or "", step.detail),
             by=names.get(step.completed_by or "", ""),
             at=step.completed_at,

@@ -16,6 +16,7 @@ from engine.models import TaskRow
 from web.auth import me
 from web.case_access import agency_code
 from web.form_fields import FormOptions, SummaryItem, collect, describe
+from web.labels import step_label
 from web.pending_packages import PendingPackage, attach, pending
 from web.requests import db, directory, engine, runtime
 from web.task_access import task_for_me
@@ -109,7 +110,7 @@ def complete(task_id: str) -> Response | tuple[str, int]:
         engine().complete(task_id, me().username, data)
     except InvalidTaskData as exc:
         return _render(row, values=data, errors=exc.errors, options=options), 422
-    flash(_("Đã hoàn thành: %(title)s", title=row.title), "info")
+    flash(_("Đã hoàn thành: %(title)s", title=step_label(row.title)), "info")
     _flash_numbers(row)
     return redirect(url_for("inbox.index"))
 
@@ -145,7 +146,7 @@ def handover(task_id: str) -> Response | tuple[str, int]:
         values = {"to_user": to_user, "reason": reason}
         return _render(row, handover=values, handover_errors=problems), 422
     engine().reassign(task_id, me().username, to_user, reason)
-    flash(_("Đã chuyển việc “%(title)s” cho %(name)s.", title=row.title, name=colleagues[to_user]), "info")
+    flash(_("Đã chuyển việc “%(title)s” cho %(name)s.", title=step_label(row.title), name=colleagues[to_user]), "info")
     return redirect(url_for("inbox.index"))
 
 
@@ -238,7 +239,7 @@ def new_incoming() -> str | Response | tuple[str, int]:
         return incoming_page(values=data, errors=exc.errors, kept=kept), 422
     if kept is not None:
         attach(kept, result.instance_id, first.id, user.username, runtime().services.clock.now())
-    flash(_("Đã hoàn thành: %(title)s", title=first.title), "info")
+    flash(_("Đã hoàn thành: %(title)s", title=step_label(first.title)), "info")
     _flash_numbers(first)
     return redirect(url_for("inbox.index"))
 

@@ -98,8 +98,9 @@ def date_line(place: str, issued_on: date | None, drafted_on: date | None = None
     if issued_on is not None:
         return f"{place}, ngày {issued_on.day:02d} tháng {nd30_month(issued_on.month)} năm {issued_on.year}"
     if drafted_on is not None:
-        # Before issue the day is blank, as in the reference draft; the clerk writes it on issue.
-        return f"{place}, ngày tháng {nd30_month(drafted_on.month)} năm {drafted_on.year}"
+        # Before issue day and month are blank (the letter is dated when it is signed and issued,
+        # not when it was drafted); only the year is known.
+        return f"{place}, ngày    tháng    năm {drafted_on.year}"
     return f"{place}, ngày tháng năm"
 
 

@@ -47,7 +47,7 @@ def test_reference_draft_reads_its_codes_and_names_from_the_org_chart(
     document = reference_document(db_session)
 
     assert document.number_line == "Số: /SVHTTDL-QLVHGĐ"
-    assert document.date_line == "Lạng Sơn, ngày tháng 3 năm 2023"
+    assert document.date_line == "Lạng Sơn, ngày    tháng    năm 2023"
     assert document.distribution[0] == "- Như trên; (T/h)"
     assert document.distribution[-1] == "- Lưu: VT, QLVH&GĐ(HVĐ)."
     assert document.signature_titles == ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")
@@ -101,11 +101,12 @@ def test_date_line_follows_the_leading_zero_rules(on: date, expected: str) -> No
     assert date_line("Lạng Sơn", on) == expected
 
 
-def test_before_issue_the_number_and_day_are_blank() -> None:
+def test_before_issue_the_number_day_and_month_are_blank() -> None:
+    """The drafting date is not the letter's date: the clerk dates it when it is signed and issued."""
     document = plain(drafted_on=date(2024, 1, 20))
 
     assert document.number_line == "Số: /SVHTTDL-QLVHGĐ"
-    assert document.date_line == "Lạng Sơn, ngày tháng 01 năm 2024"
+    assert document.date_line == "Lạng Sơn, ngày    tháng    năm 2024"
 
 
 def test_after_issue_the_number_is_padded_and_the_day_filled() -> None:

@@ -67,6 +67,15 @@ class FieldView:
     maxlength: int | None = None
 
     @property
+    def marked(self) -> bool:
+        """Whether the page marks this field, or one inside it, as required (with "*")."""
+        return (
+            self.required
+            or any(child.marked for child in self.children)
+            or any(cell.marked for row in self.rows for cell in row)
+        )
+
+    @property
     def id(self) -> str:
         """The HTML id of the field's (first) input."""
         return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name)

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from . import auth, errors, health, i18n, organisation, requests, security_headers
+from . import auth, errors, favicon, health, i18n, organisation, requests, security_headers
 from .composition import Runtime, build_runtime
 from .extensions import csrf
 from .settings import Settings
@@ -42,6 +42,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(exchange.bp)
     app.register_blueprint(registers.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(favicon.bp)
     return app
 
 

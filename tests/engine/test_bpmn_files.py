@@ -287,7 +287,7 @@ def _miwg_files() -> list[Path]:
         message = f"BPMN MIWG reference models not found at {MIWG_DIR}"
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{message}; CI must provide them")
-        pytest.skip(f"{message} (a fresh clone has no ../shared)")
+        pytest.skip(f"{message} (the OMG test suite's models are kept beside the repository, not in it)")
     files = sorted(MIWG_DIR.glob("*.bpmn"))
     assert files, f"no .bpmn files in {MIWG_DIR}"
     return files

@@ -70,7 +70,7 @@ class ProcessInstance(Base):
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     # SQLAlchemy adds "AND version = :old" to every UPDATE and raises StaleDataError when
-    # another transaction got there first: the optimistic lock of DESIGN §3.
+    # another transaction got there first: the optimistic lock of docs/architecture.md §2.
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it as declared)
 
 

@@ -1,4 +1,4 @@
-"""The Flask application: officer UI, administration, API and CLI (see DESIGN §3)."""
+"""The Flask application: officer UI, administration, API and CLI (see docs/architecture.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The outbox of side effects (STYLE §5): rows queued in the unit of work, delivered after commit.
+"""The outbox of side effects (docs/architecture.md §6): rows queued in the unit of work, delivered after commit.
 
 Nothing here sends anything; a delivery job reads ``pending_notifications`` after the
 transaction that queued them has committed, so a rolled-back step never mails anyone.

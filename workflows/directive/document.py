@@ -1,4 +1,4 @@
-"""The công văn as structured text in the layout of Nghị định 30/2020 (DOMAIN §1.4).
+"""The công văn as structured text in the layout of Nghị định 30/2020 (docs/nd30.md §2).
 
 `compose` builds a `Document` from plain values; `compose_for_case` reads those values from the
 org chart and the case data. Rendering (HTML in `rendering`, DOCX in `word`) only lays out what is

@@ -54,7 +54,7 @@ class Unit(Base):
     __table_args__ = (Index("ix_org_unit_kind_parent", "kind", "parent_code"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # Canonical ASCII code; the printed forms below vary between documents (see DOMAIN §1.4).
+    # Canonical ASCII code; the printed forms below vary between documents (see docs/nd30.md §2).
     code: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(255))
     short_name: Mapped[str] = mapped_column(String(255))

@@ -31,7 +31,7 @@ from workflows.forms.messages import Message
 
 #: Độ khẩn, from least to most urgent (ND30: Khẩn < Thượng khẩn < Hỏa tốc).
 URGENCIES = ("thuong", "khan", "thuong_khan", "hoa_toc")
-#: Purpose tags after a "Nơi nhận" line; custom usage, not defined by ND30 (see DOMAIN §1.4).
+#: Purpose tags after a "Nơi nhận" line; custom usage, not defined by ND30 (see docs/nd30.md §2).
 CC_TAGS = ("B/c", "T/h", "đ/b", "p/h", "")
 #: The figures of the default report template (see report_definition.py).
 FIGURES = tuple(f.name for f in default_template().definition.figures)

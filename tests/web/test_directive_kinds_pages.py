@@ -21,6 +21,8 @@ from tests.workflows.lifecycle_helpers import (
     session_of,
 )
 from web.composition import Runtime
+from workflows.orgchart.directory import OrgDirectory
+from workflows.orgchart.groups import addressee_lines, resolve_recipients
 
 Login = Callable[[str], FlaskClient]
 
@@ -29,6 +31,12 @@ Login = Callable[[str], FlaskClient]
 def r(runtime: Runtime, clock: ManualClock) -> CheckedRehearsal:
     """A rehearsal on the application's database and clock."""
     return rehearsal(runtime, clock)
+
+
+def _unit_names(runtime: Runtime, codes: list[str]) -> list[str]:
+    with session_of(runtime) as session:
+        directory = OrgDirectory(session)
+        return [unit.name for code in codes if (unit := directory.unit(code)) is not None]
 
 
 def _cases(runtime: Runtime) -> int:
@@ -176,3 +184,27 @@ def test_a_division_head_starts_one_for_the_divisions_specialists(login: Login, 
     assert started.status_code == 302 and started.headers["Location"] == "/"
     specialist = login("cv.hvd").get("/").get_data(as_text=True)
     assert "Rà soát di tích" in specialist and "Dự thảo công văn" in specialist
+
+
+def test_kinh_gui_names_a_group_or_every_unit_in_it_as_the_drafter_chose(
+    login: Login, r: CheckedRehearsal, runtime: Runtime
+) -> None:
+    kind.register_and_instruct(r)
+    r.at("2023-05-09 09:00")
+    with session_of(runtime) as session:
+        units = resolve_recipients(session, [kind.GROUP], r.clock.now().date())
+        group_line, district_line = addressee_lines(session, [kind.GROUP, "phong_vhtt"])
+    names = _unit_names(runtime, units)
+    collective = kind.draft(report_deadline="2023-05-26", recipient_groups=[kind.GROUP, "phong_vhtt"])
+    r.do("cv.hvd", "draft", collective)
+    client = login("cv.hvd")
+    page = client.get(f"/cases/{r.case_id}/documents/cong-van").get_data(as_text=True)
+    assert group_line in page and district_line in page
+    assert not any(name in page for name in names)
+
+    r.do("tp.qlvhgd", "review_content", {"decision": "return", "comment": "Ghi tên từng đơn vị trực thuộc."})
+    r.do("cv.hvd", "draft", {**collective, "named_groups": [kind.GROUP]})
+    page = client.get(f"/cases/{r.case_id}/documents/cong-van").get_data(as_text=True)
+    assert all(name in page for name in names)  # the group unit by unit
+    assert group_line not in page
+    assert district_line in page  # the other group still named as a group

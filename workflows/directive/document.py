@@ -20,6 +20,7 @@ from workflows.directive.dates import nd30_month
 from workflows.directive.scripts import signer_capacity
 from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.models import Setting, Unit, User
+from workflows.orgchart.validation import HEAD_ROLE
 from workflows.registers.models import OutgoingDocument
 
 NATIONAL_NAME: Final = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"
@@ -230,9 +231,10 @@ def _parties(
     settings = {row.key: row.value for row in session.scalars(select(Setting))}
     agency = _unit(directory, str(settings["agency"]))
     signer = _user(directory, str(issued.signer_username if issued is not None else case_data["signer"]))
-    heads = directory.holders("director", agency.code)
+    # The loaded chart was refused unless someone holds this role (workflows/orgchart/validation.py).
+    heads = directory.holders(HEAD_ROLE, agency.code)
     if not heads:
-        raise LookupError(f"no director of {agency.code}: the signature block needs the head's title")
+        raise LookupError(f"no {HEAD_ROLE} of {agency.code}: the signature block needs the head's title")
     return _Parties(
         place=str(settings.get("place_name", "")),
         parent=_unit(directory, str(settings["parent_body"])) if settings.get("parent_body") else None,

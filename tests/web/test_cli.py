@@ -324,6 +324,25 @@ def test_samples_fill_an_invented_organisation(cli: Cli, tmp_path: Path) -> None
         runtime.db.dispose()
 
 
+def test_samples_fill_the_district_of_the_second_invented_chart(cli: Cli) -> None:
+    """A district with no parent body and roles of its own: every holder of a working role has work."""
+    chart = Path(__file__).resolve().parents[1] / "data" / "charts" / "dong_xuyen.json"
+    env = {**cli.env, "ORG_CHART_FILE": str(chart)}
+    other = Cli(env)
+    _ok(other("setup"))
+
+    # Two staffed divisions: the second has a draft to write and one to check of its own.
+    assert "sample cases created: 11" in _ok(other("samples"))
+
+    runtime = build_runtime(Settings.from_env(env))
+    try:
+        waiting = _waiting(runtime)
+        assert waiting and [user for user, count in waiting.items() if count == 0] == []
+        assert {c["signer"] for c in _top_level_cases(runtime) if c.get("signer")} == {"pct.ubnd"}
+    finally:
+        runtime.db.dispose()
+
+
 def _without_signers(chart: dict[str, Any]) -> None:
     """The director keeps the title (the signature block needs it) but no one may sign."""
     users = chart["users"]

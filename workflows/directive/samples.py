@@ -61,6 +61,20 @@ def load_letters(path: Path = SAMPLES_FILE) -> list[Letter]:
 
 
 @dataclass(frozen=True)
+class Division:
+    """A division that can lead a directive: its head checks the drafts its specialist writes."""
+
+    code: str
+    name: str
+    head: str
+    specialist: str
+
+
+#: How many divisions get a draft to write and one to check of their own (the rest share the others).
+DIVISIONS_WITH_OWN_CASES: Final = 3
+
+
+@dataclass(frozen=True)
 class Cast:
     """Who plays each part, chosen from the loaded chart by role."""
 
@@ -68,10 +82,7 @@ class Cast:
     clerk: str
     director: str
     signers: tuple[str, ...]
-    division: str
-    division_name: str
-    head: str
-    specialist: str
+    divisions: tuple[Division, ...]
     groups: tuple[str, ...]
     officers: Mapping[str, str]
 
@@ -101,8 +112,8 @@ def cast_of(session: Session, today: date) -> Cast:
         raise SamplesRefused(f"no one holds the role 'leader' (who signs) in {agency.name}")
     # Deputies sign most letters; the director signs only when there is no one else.
     signers = tuple(u for u in leaders if u != director) or tuple(leaders)
-    division = _staffed_division(session, directory, code)
-    if division is None:
+    divisions = _staffed_divisions(session, directory, code)
+    if not divisions:
         raise SamplesRefused(f"no division of {agency.name} has both an active 'division_head' and 'specialist'")
     settings = {row.key: row.value for row in session.execute(select(Setting.key, Setting.value))}
     office = str(settings.get("office_unit") or "")
@@ -116,21 +127,20 @@ def cast_of(session: Session, today: date) -> Cast:
         clerk=clerk,
         director=director,
         signers=signers,
-        division=division.code,
-        division_name=division.short_name,
-        head=directory.holders("division_head", division.code)[0],
-        specialist=directory.holders("specialist", division.code)[0],
+        divisions=divisions,
         groups=groups,
         officers=officers,
     )
 
 
-def _staffed_division(session: Session, directory: OrgDirectory, agency: str) -> Unit | None:
-    """The agency's first internal unit (in chart order) with a division head and a specialist."""
+def _staffed_divisions(session: Session, directory: OrgDirectory, agency: str) -> tuple[Division, ...]:
+    """The agency's internal units (in chart order) with both a division head and a specialist."""
+    divisions = []
     for unit in session.scalars(select(Unit).where(Unit.parent_code == agency).order_by(Unit.position, Unit.code)):
-        if directory.holders("division_head", unit.code) and directory.holders("specialist", unit.code):
-            return unit
-    return None
+        heads, specialists = directory.holders("division_head", unit.code), directory.holders("specialist", unit.code)
+        if heads and specialists:
+            divisions.append(Division(unit.code, unit.short_name, heads[0], specialists[0]))
+    return tuple(divisions)
 
 
 def _staffed_groups(session: Session, directory: OrgDirectory, today: date) -> tuple[tuple[str, ...], dict[str, str]]:
@@ -161,19 +171,19 @@ def _incoming(letter: Letter, received: date) -> dict[str, Any]:
     }
 
 
-def _fill(text: str, letter: Letter, cast: Cast) -> str:
-    return text.format(agency=cast.agency_name, division=cast.division_name, issuer=letter.issuer, number=letter.number)
+def _fill(text: str, letter: Letter, cast: Cast, division: Division) -> str:
+    return text.format(agency=cast.agency_name, division=division.name, issuer=letter.issuer, number=letter.number)
 
 
-def _draft(letter: Letter, cast: Cast, report_deadline: date) -> dict[str, Any]:
+def _draft(letter: Letter, cast: Cast, division: Division, report_deadline: date) -> dict[str, Any]:
     about = letter.subject[0].lower() + letter.subject[1:]
     return {
         "draft_subject": letter.subject,
         "draft_urgency": letter.urgency,
         "draft_basis": f"Thực hiện Công văn số {letter.number} của {letter.issuer} về việc {about}.",
-        "draft_intro": _fill(letter.intro, letter, cast),
-        "draft_tasks": [_fill(task, letter, cast) for task in letter.tasks],
-        "draft_closing": _fill(letter.closing, letter, cast),
+        "draft_intro": _fill(letter.intro, letter, cast, division),
+        "draft_tasks": [_fill(task, letter, cast, division) for task in letter.tasks],
+        "draft_closing": _fill(letter.closing, letter, cast, division),
         "recipient_groups": list(cast.groups),
         "report_deadline": _iso(report_deadline),
         "cc": [{"name": letter.issuer, "tag": "B/c"}],
@@ -201,7 +211,10 @@ Step = tuple[str, Callable[[], object]]
 
 @dataclass
 class SampleMaker:
-    """Plans the sample cases as timed steps; `create_samples` runs all of them in time order."""
+    """Plans the sample cases as timed steps; `create_samples` runs all of them in time order.
+
+    Each plan takes the case's letter, its index (the signers take turns by it) and its lead division.
+    """
 
     new_rehearsal: Callable[[], Rehearsal]
     cast: Cast
@@ -221,30 +234,32 @@ class SampleMaker:
             ),
         ]
 
-    def _instruct(self, r: Rehearsal, letter: Letter, day: str, deadline: str, signer: str) -> Step:
+    def _instruct(self, r: Rehearsal, letter: Letter, d: Division, day: str, deadline: str, signer: str) -> Step:
         data = {
-            "lead_division": self.cast.division,
+            "lead_division": d.code,
             "supporting_divisions": [],
             "signer": signer,
             "handling_deadline": deadline,
-            "instruction": _fill(letter.instruction, letter, self.cast),
+            "instruction": _fill(letter.instruction, letter, self.cast, d),
         }
         return (f"{day} 09:30", lambda: r.do(self.cast.director, "instruct", data))
 
-    def _drafted(self, r: Rehearsal, letter: Letter, start: int, report_in: int, signer: str) -> list[Step]:
+    def _drafted(
+        self, r: Rehearsal, letter: Letter, d: Division, start: int, report_in: int, signer: str
+    ) -> list[Step]:
         """Registered ``start`` working days ago (negative), instructed, drafted the day after."""
-        draft = _draft(letter, self.cast, date.fromisoformat(self._day(report_in)))
+        draft = _draft(letter, self.cast, d, date.fromisoformat(self._day(report_in)))
         return [
             *self._opening(r, letter, self._day(start)),
-            self._instruct(r, letter, self._day(start + 1), self._day(start + 3), signer),
-            (f"{self._day(start + 2)} 10:00", lambda: r.do(self.cast.specialist, "draft", draft)),
+            self._instruct(r, letter, d, self._day(start + 1), self._day(start + 3), signer),
+            (f"{self._day(start + 2)} 10:00", lambda: r.do(d.specialist, "draft", draft)),
         ]
 
-    def _approved(self, r: Rehearsal, day: str) -> list[Step]:
+    def _approved(self, r: Rehearsal, d: Division, day: str) -> list[Step]:
         """Content approved; the format check too, when the agency requires one."""
 
         def approve() -> None:
-            r.do(self.cast.head, "review_content", {"decision": "approve", "comment": ""})
+            r.do(d.head, "review_content", {"decision": "approve", "comment": ""})
             for task in r.pending("check_format"):
                 officer = self._office_holder(r, task.candidate_unit)
                 r.do(officer, "check_format", {"decision": "approve", "comment": ""})
@@ -265,56 +280,56 @@ class SampleMaker:
     def _units(self, r: Rehearsal) -> list[str]:
         return [str(unit) for unit in r.data()["recipients"]]
 
-    def awaiting_instruction(self, letter: Letter, _index: int) -> list[Step]:
+    def awaiting_instruction(self, letter: Letter, _index: int, _d: Division) -> list[Step]:
         """Registered this morning; the director has yet to instruct."""
         return self._opening(self.new_rehearsal(), letter, self._day(0))
 
-    def drafting(self, letter: Letter, index: int) -> list[Step]:
+    def drafting(self, letter: Letter, index: int, d: Division) -> list[Step]:
         """Instructed two working days ago; the specialist drafts, the deadline is close."""
         r = self.new_rehearsal()
         signer = self.cast.signer(index)
         return [
             *self._opening(r, letter, self._day(-3)),
-            self._instruct(r, letter, self._day(-2), self._day(1), signer),
+            self._instruct(r, letter, d, self._day(-2), self._day(1), signer),
         ]
 
-    def awaiting_review(self, letter: Letter, index: int) -> list[Step]:
+    def awaiting_review(self, letter: Letter, index: int, d: Division) -> list[Step]:
         """Drafted yesterday; the division head checks the content."""
-        return self._drafted(self.new_rehearsal(), letter, -3, 10, self.cast.signer(index))
+        return self._drafted(self.new_rehearsal(), letter, d, -3, 10, self.cast.signer(index))
 
-    def awaiting_signature(self, letter: Letter, index: int) -> list[Step]:
+    def awaiting_signature(self, letter: Letter, index: int, d: Division) -> list[Step]:
         """Drafted, returned once, approved; waiting for a leader's signature."""
         r = self.new_rehearsal()
-        draft = _draft(letter, self.cast, date.fromisoformat(self._day(10)))
+        draft = _draft(letter, self.cast, d, date.fromisoformat(self._day(10)))
         returned = {"decision": "return", "comment": letter.return_comment}
         return [
-            *self._drafted(r, letter, -6, 10, self.cast.signer(index)),
-            (f"{self._day(-3)} 14:00", lambda: r.do(self.cast.head, "review_content", returned)),
-            (f"{self._day(-2)} 09:00", lambda: r.do(self.cast.specialist, "draft", draft)),
-            *self._approved(r, self._day(-1)),
+            *self._drafted(r, letter, d, -6, 10, self.cast.signer(index)),
+            (f"{self._day(-3)} 14:00", lambda: r.do(d.head, "review_content", returned)),
+            (f"{self._day(-2)} 09:00", lambda: r.do(d.specialist, "draft", draft)),
+            *self._approved(r, d, self._day(-1)),
         ]
 
-    def awaiting_issue(self, letter: Letter, index: int) -> list[Step]:
+    def awaiting_issue(self, letter: Letter, index: int, d: Division) -> list[Step]:
         """Signed this morning; the clerk numbers and issues it."""
         r = self.new_rehearsal()
         signer = self.cast.signer(index)
         return [
-            *self._drafted(r, letter, -5, 10, signer),
-            *self._approved(r, self._day(-1)),
+            *self._drafted(r, letter, d, -5, 10, signer),
+            *self._approved(r, d, self._day(-1)),
             (f"{self._day(0)} 08:30", lambda: r.do(signer, "sign", {"decision": "sign", "comment": ""})),
         ]
 
-    def just_issued(self, letter: Letter, index: int) -> list[Step]:
+    def just_issued(self, letter: Letter, index: int, d: Division) -> list[Step]:
         """Issued yesterday: every unit has it to acknowledge."""
         r = self.new_rehearsal()
         signer = self.cast.signer(index)
         return [
-            *self._drafted(r, letter, -6, 8, signer),
-            *self._approved(r, self._day(-3)),
+            *self._drafted(r, letter, d, -6, 8, signer),
+            *self._approved(r, d, self._day(-3)),
             *self._signed_and_issued(r, signer, -2),
         ]
 
-    def with_units(self, letter: Letter, index: int) -> list[Step]:
+    def with_units(self, letter: Letter, index: int, d: Division) -> list[Step]:
         """Issued two weeks ago, the deadline in two days: a third reported, a third at work, a third silent."""
         r = self.new_rehearsal()
         signer = self.cast.signer(index)
@@ -332,14 +347,14 @@ class SampleMaker:
                     r.do(self.cast.officers[unit], "report", unit_report(letter, data, position, report_day), unit=unit)
 
         return [
-            *self._drafted(r, letter, -12, 2, signer),
-            *self._approved(r, self._day(-9)),
+            *self._drafted(r, letter, d, -12, 2, signer),
+            *self._approved(r, d, self._day(-9)),
             *self._signed_and_issued(r, signer, -9),
             (f"{self._day(-7)} 09:00", acknowledge),
             (f"{report_day} 10:00", report),
         ]
 
-    def to_consolidate(self, letter: Letter, index: int) -> list[Step]:
+    def to_consolidate(self, letter: Letter, index: int, d: Division) -> list[Step]:
         """Every unit reported and was accepted; the report upward waits, drafted, for the specialist."""
         r = self.new_rehearsal()
         signer = self.cast.signer(index)
@@ -354,15 +369,41 @@ class SampleMaker:
 
         def all_accepted() -> None:
             for unit in self._units(r):
-                r.do(self.cast.specialist, "review_report", {"decision": "accept", "comment": ""}, unit=unit)
+                r.do(d.specialist, "review_report", {"decision": "accept", "comment": ""}, unit=unit)
 
         return [
-            *self._drafted(r, letter, -20, -3, signer),
-            *self._approved(r, self._day(-17)),
+            *self._drafted(r, letter, d, -20, -3, signer),
+            *self._approved(r, d, self._day(-17)),
             *self._signed_and_issued(r, signer, -17),
             (f"{report_day} 10:00", all_report),
             (f"{self._day(-2)} 10:00", all_accepted),
         ]
+
+
+Plan = Callable[[Letter, int, Division], list[Step]]
+
+
+def plans_for(maker: SampleMaker) -> list[tuple[Plan, Division]]:
+    """The cases to create and the division leading each.
+
+    The first division leads every stage; each further one (up to ``DIVISIONS_WITH_OWN_CASES``)
+    gets a draft to write and one to check, so that its head and specialist have work too.
+    """
+    first, *others = maker.cast.divisions
+    plans: list[tuple[Plan, Division]] = [
+        (maker.awaiting_instruction, first),
+        (maker.drafting, first),
+        (maker.awaiting_review, first),
+        (maker.awaiting_signature, first),
+        (maker.awaiting_signature, first),
+        (maker.awaiting_issue, first),
+        (maker.just_issued, first),
+        (maker.with_units, first),
+        (maker.to_consolidate, first),
+    ]
+    for division in others[: DIVISIONS_WITH_OWN_CASES - 1]:
+        plans += [(maker.drafting, division), (maker.awaiting_review, division)]
+    return plans
 
 
 def create_samples(
@@ -370,21 +411,11 @@ def create_samples(
 ) -> int:
     """One case at each stage an officer meets (two awaiting signature), played in time order."""
     maker = SampleMaker(new_rehearsal, cast, today, WorkingCalendar())
-    plans = [
-        maker.awaiting_instruction,
-        maker.drafting,
-        maker.awaiting_review,
-        maker.awaiting_signature,
-        maker.awaiting_signature,
-        maker.awaiting_issue,
-        maker.just_issued,
-        maker.with_units,
-        maker.to_consolidate,
-    ]
+    plans = plans_for(maker)
     letters = load_letters() if letters is None else letters
     if len(letters) < len(plans):
         raise SamplesRefused(f"{len(plans)} sample letters are needed, the data file has {len(letters)}")
-    steps = [step for index, plan in enumerate(plans) for step in plan(letters[index], index)]
+    steps = [step for index, (plan, d) in enumerate(plans) for step in plan(letters[index], index, d)]
     clock = new_rehearsal()
     # One timeline for all cases, so that the audit trail reads in the order things happened.
     for moment, action in sorted(steps, key=lambda step: step[0]):

@@ -343,6 +343,16 @@ def test_samples_fill_the_district_of_the_second_invented_chart(cli: Cli) -> Non
         runtime.db.dispose()
 
 
+def test_samples_refuse_when_the_processes_are_not_deployed(cli: Cli) -> None:
+    _ok(cli("db", "upgrade"))
+    _ok(cli("seed"))
+
+    result = cli("samples")
+
+    assert result.exit_code == 1
+    assert "no samples added: the process 'directive_lifecycle' is not deployed" in result.output
+
+
 def _without_signers(chart: dict[str, Any]) -> None:
     """The director keeps the title (the signature block needs it) but no one may sign."""
     users = chart["users"]

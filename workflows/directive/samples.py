@@ -19,6 +19,7 @@ from typing import Any, Final
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.models import ProcessDefinition
 from workflows.calendar import WorkingCalendar
 from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.groups import resolve_recipients
@@ -28,6 +29,10 @@ from .rehearsal import Rehearsal
 
 #: The sample letters: invented numbers, generic issuers, a different topic and text for each case.
 SAMPLES_FILE: Final = Path(__file__).parent / "data" / "samples.json"
+
+
+#: The processes the samples run (their keys in bpmn/).
+PROCESSES: Final = ("directive_lifecycle", "unit_execution")
 
 
 class SamplesRefused(Exception):
@@ -104,6 +109,9 @@ def cast_of(session: Session, today: date) -> Cast:
     agency = directory.unit(str(agency_code)) if agency_code else None
     if agency is None:
         raise SamplesRefused("no organisation is loaded (the org chart names no agency): run `directive-flow seed`")
+    for process in PROCESSES:
+        if session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == process).limit(1)) is None:
+            raise SamplesRefused(f"the process {process!r} is not deployed: run `directive-flow setup`")
     code = agency.code
     clerk = _first(directory.holders("clerk", code), f"no one holds the role 'clerk' in {agency.name}")
     director = _first(directory.holders("director", code), f"no one holds the role 'director' in {agency.name}")

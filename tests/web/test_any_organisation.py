@@ -128,6 +128,7 @@ def test_the_district_runs_the_lifecycle_named_as_itself(runtime: Runtime, clock
     for line in (
         f"Số: 01/{district.NOTATION}",
         f"{district.PLACE}, ngày 09 tháng 3 năm 2023",
+        "TM. ỦY BAN NHÂN DÂN",
         "KT. CHỦ TỊCH",
         "PHÓ CHỦ TỊCH",
         "Bế Thị Ngân",

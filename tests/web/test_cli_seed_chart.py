@@ -31,7 +31,7 @@ def test_seed_loads_another_organisation_and_refuses_a_broken_one(cli: Cli, tmp_
     assert cli("db", "upgrade").exit_code == 0
     result = cli("seed", "--file", str(district.CHART_FILE))
     assert result.exit_code == 0, result.output
-    assert "'unit': 10, 'group': 2, 'user': 15, 'role': 16, 'setting': 5}" in result.output
+    assert "'unit': 10, 'group': 2, 'user': 15, 'role': 16, 'setting': 6}" in result.output
     agency, roles = _agency_and_roles(cli.env)
     assert agency == district.AGENCY
     assert {"inspector", "unit_officer", "director"} <= roles

@@ -50,6 +50,8 @@ BROKEN: list[tuple[str, Edit, str]] = [
     ("place name missing", lambda d: d["settings"].pop("place_name"), "settings place_name: is missing"),
     ("place name blank", lambda d: d["settings"].update(place_name=" "), "settings place_name: is missing"),
     ("place name not text", lambda d: d["settings"].update(place_name=7), "settings place_name: must be text"),
+    ("collective body not text", lambda d: d["settings"].update(collective_body=["UBND"]),
+     "settings collective_body: must be text"),
     ("format check without an office", lambda d: (d["settings"].update(format_check_required=True),
                                                   d["settings"].pop("office_unit")),
      "settings office_unit: is missing: format checks are required"),
@@ -101,7 +103,7 @@ def test_the_district_chart_itself_loads(db_session: Session, tmp_path: Path) ->
     """The base of the broken charts is sound: kinds and roles of its own, and no parent body."""
     summary = load_org_chart(db_session, district.CHART_FILE)
     assert summary.created == {
-        "unit_kind": 5, "role_definition": 9, "unit": 10, "group": 2, "user": 15, "role": 16, "setting": 5,
+        "unit_kind": 5, "role_definition": 9, "unit": 10, "group": 2, "user": 15, "role": 16, "setting": 6,
     }  # fmt: skip
     inspector = db_session.scalars(select(Role).where(Role.code == "inspector")).one()
     assert (inspector.name, inspector.name_en) == ("Thanh tra huyện", "District inspector")

@@ -125,20 +125,25 @@ def distribution_block(
     return tuple(lines)
 
 
-def signature_block(capacity: str | None, head_title: str, signer_title: str, signer_name: str) -> tuple[str, ...]:
+def signature_block(
+    capacity: str | None, head_title: str, signer_title: str, signer_name: str, collective_body: str = ""
+) -> tuple[str, ...]:
     """The lines above and at the signature: authority mark and titles in capitals, then the name.
 
     None: the head signs ("GIÁM ĐỐC"); KT./TL./TUQ.: the mark with the head's title, then the
     signer's own title; TM.: the collective body, then the signer's title; Q.: "Q. GIÁM ĐỐC".
+    An agency that works as a collective body (a People's Committee) signs on its behalf first:
+    "TM. ỦY BAN NHÂN DÂN" above "CHỦ TỊCH", or above "KT. CHỦ TỊCH" and "PHÓ CHỦ TỊCH".
     """
     head = head_title.upper()
     own = signer_title.upper()
+    on_behalf = (f"TM. {collective_body.upper()}",) if collective_body and capacity != "TM." else ()
     if capacity is None:
-        return (head, signer_name)
+        return (*on_behalf, head, signer_name)
     if capacity == "Q.":
-        return (f"Q. {head}", signer_name)
+        return (*on_behalf, f"Q. {head}", signer_name)
     if capacity in ("KT.", "TL.", "TUQ.", "TM."):
-        return (f"{capacity} {head}", own, signer_name)
+        return (*on_behalf, f"{capacity} {head}", own, signer_name)
     raise ValueError(f"unknown signing capacity {capacity!r}")
 
 
@@ -166,10 +171,11 @@ def compose(
     signer_title: str,
     signer_name: str,
     urgency: str = "thuong",
+    collective_body: str = "",
 ) -> Document:
     """The công văn from plain values; number and issue date are None before issue."""
     paragraphs = [basis, intro, *(f"{i}. {task}" for i, task in enumerate(tasks, start=1)), closing]
-    *titles, name = signature_block(capacity, head_title, signer_title, signer_name)
+    *titles, name = signature_block(capacity, head_title, signer_title, signer_name, collective_body)
     return Document(
         parent_body=parent_body,
         issuing_body=issuing_body,
@@ -197,6 +203,8 @@ class _Parties:
     signer: User
     capacity: str | None
     head: User
+    #: The chart's ``collective_body`` setting: signatures then begin "TM. <it>".
+    collective_body: str = ""
 
     @property
     def head_title(self) -> str:
@@ -221,6 +229,7 @@ class _Parties:
             "head_title": self.head_title,
             "signer_title": self.signer.position_title,
             "signer_name": self.signer.full_name,
+            "collective_body": self.collective_body,
         }
 
 
@@ -249,6 +258,7 @@ def _parties(
             else signer_capacity(directory.roles_of(signer.username), agency.code, signer.signs_as)
         ),
         head=_user(directory, heads[0]),
+        collective_body=str(settings.get("collective_body") or ""),
     )
 
 
@@ -311,7 +321,11 @@ def compose_report_for_case(
     """
     parties = _parties(session, case_data, drafter_username, issued)
     *titles, name = signature_block(
-        parties.capacity, parties.head_title, parties.signer.position_title, parties.signer.full_name
+        parties.capacity,
+        parties.head_title,
+        parties.signer.position_title,
+        parties.signer.full_name,
+        parties.collective_body,
     )
     issued_on = issued.issued_date if issued is not None else None
     issuer = str(case_data.get("incoming_issuer") or "")

@@ -251,7 +251,7 @@ class _Checker:
             self.problem("settings", "format_check_required", "must be true or false")
         elif format_check and not settings.get("office_unit", stored.get("office_unit")):
             self.problem("settings", "office_unit", "is missing: format checks are required and the office does them")
-        for key in ("place_name", "website"):
+        for key in ("place_name", "website", "collective_body"):
             if key in settings and not isinstance(settings[key], str):
                 self.problem("settings", key, "must be text")
         if isinstance(agency, str) and agency in self.units and not self._has_division(agency):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
@@ -75,8 +76,9 @@ def test_setting_after_numbers_were_given_is_refused(login: Login, runtime: Runt
     assert _arrival_numbers(runtime) == [1]
 
 
-def test_a_bad_number_is_refused(login: Login) -> None:
-    page = _set(login("vanthu"), first_arrival="0")
+@pytest.mark.parametrize("typed", ["0", "-5", "12a", "²", "1000001"])
+def test_a_bad_number_is_refused(login: Login, typed: str) -> None:
+    page = _set(login("vanthu"), first_arrival=typed)
     assert "Số bắt đầu phải là số nguyên từ 1 đến 1000000." in page
     assert 'id="first_arrival"' in page
 

@@ -106,7 +106,7 @@ def _starting_values() -> dict[str, int] | None:
         text = request.form.get(field, "").strip()
         if not text:
             continue
-        if not text.isdigit() or not 1 <= int(text) <= STARTING_NUMBER_MAX:
+        if not (text.isascii() and text.isdigit()) or not 1 <= int(text) <= STARTING_NUMBER_MAX:
             return None
         values[sequence] = int(text)
     return values

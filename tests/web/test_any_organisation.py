@@ -21,6 +21,7 @@ from flask.testing import FlaskClient
 
 from engine.clock import ManualClock
 from tests.web.case_helpers import signed_in
+from tests.web.task_helpers import ready
 from tests.workflows import district_org as district
 from tests.workflows.invented_org import invented_runtime
 from tests.workflows.lifecycle_helpers import notifications, officer_of, rehearsal
@@ -112,6 +113,10 @@ def test_the_district_runs_the_lifecycle_named_as_itself(runtime: Runtime, clock
     assert _header_block(drafted) == [district.HEADER]
     assert f"Số: /{district.NOTATION}" in drafted
     assert f"{district.PLACE}, ngày" in drafted
+    # The division head's task page shows the draft as it will read: the agency alone at its head.
+    review = ready(runtime, case_id, "review_content")
+    task_page = _page(signed_in(app, district.HEAD), f"/tasks/{review.id}")
+    assert re.search(rf'<div class="letter-left">\s*<p class="strong">{district.HEADER}</p>', task_page)
 
     r.at("2023-03-07 14:00")
     r.do(district.HEAD, "review_content", {"decision": "approve", "comment": ""})

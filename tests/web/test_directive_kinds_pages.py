@@ -137,6 +137,11 @@ def test_the_units_report_page_is_built_from_the_directive_and_refuses_bad_figur
     review = ready(runtime, r.case_id or 0, "review_report", unit=unit)
     review_page = login("cv.hvd").get(f"/tasks/{review.id}").get_data(as_text=True)
     assert "Thiếu sách thiếu nhi." in review_page and "Số buổi đọc sách" in review_page
+    # The case page names the directive's own figures by their labels too, not by their keys.
+    child_id = child_of(runtime, r.case_id or 0, unit).id
+    case_page = login("cv.hvd").get(f"/cases/{r.case_id}?instance={child_id}").get_data(as_text=True)
+    figures = case_page[case_page.index('class="figures"') :]
+    assert "Số buổi đọc sách" in figures and "reading_sessions" not in figures
 
 
 def test_a_specialist_starts_a_directive_of_the_agencys_own_initiative(login: Login, runtime: Runtime) -> None:

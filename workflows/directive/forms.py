@@ -36,8 +36,8 @@ CC_TAGS = ("B/c", "T/h", "đ/b", "p/h", "")
 #: The figures of the default report template (see report_definition.py).
 FIGURES = tuple(f.name for f in default_template().definition.figures)
 
-# Number, then "-" or "/", then code segments joined by "-" or "/": 2104-CV/BTGTU,
-# 57/SVHTTDL-QLVHGĐ, 30/2020/NĐ-CP. Letters include Vietnamese ones (Đ); "." and "&" occur in codes.
+# Number, then "-" or "/", then code segments joined by "-" or "/": 15-CV/BTG,
+# 57/SNN-TCCB, 30/2020/NĐ-CP. Letters include Vietnamese ones (Đ); "." and "&" occur in codes.
 DOCUMENT_NUMBER = r"[0-9]+[-/](?:[^\W_]|[.&])+(?:[-/](?:[^\W_]|[.&])+)*"
 
 UNIT_CODE_LENGTH = 64

@@ -55,7 +55,7 @@ def _about(subject: str) -> str:
 
 
 def report_subject(incoming: Letter) -> str:
-    """ "Kết quả thực hiện Công văn số 2104-CV/BTGTU ngày 03/3/2023 của … về việc …"."""
+    """ "Kết quả thực hiện Công văn số 15-CV/BTG ngày 03/3/2023 của … về việc …"."""
     cited = f"Kết quả thực hiện Công văn số {incoming.number} ngày {short_date(incoming.on)} của {incoming.issuer}"
     full = f"{cited} về việc {_about(incoming.subject)}"
     return full if len(full) <= SUBJECT_MAX else cited[:SUBJECT_MAX]

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from . import reference_case as case
 from .rehearsal import Rehearsal
 
-CLERK, DIRECTOR, SIGNER = "vanthu", "giamdoc", "pgd.hoa"
-HEAD, SPECIALIST = "tp.qlvhgd", "cv.hvd"
+CLERK, DIRECTOR, SIGNER = case.PEOPLE["clerk"], case.PEOPLE["director"], case.PEOPLE["signer"]
+HEAD, SPECIALIST = case.PEOPLE["head"], case.PEOPLE["specialist"]
 RETURN_COMMENT = "Đề nghị bổ sung các hình thức tuyên truyền trên internet, mạng xã hội (mục 4)."
 ASSESSMENT = (
     "Các đơn vị đã triển khai đầy đủ, kịp thời các nội dung tuyên truyền; đề nghị Ban Tuyên giáo Tỉnh ủy "
@@ -33,7 +33,7 @@ class Outcome:
 
 
 def register_and_instruct(r: Rehearsal) -> None:
-    """Steps 1–2: the clerk registers letter 2104-CV/BTGTU; the director instructs."""
+    """Steps 1–2: the clerk registers the reference letter; the director instructs."""
     r.at("2023-03-06 08:00")
     r.start("directive_lifecycle", CLERK)
     r.do(CLERK, "register_incoming", case.INCOMING)

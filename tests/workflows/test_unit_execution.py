@@ -28,6 +28,7 @@ from web.composition import Runtime
 from workflows.directive import reference_case as case
 from workflows.directive.rehearsal import LOCAL
 from workflows.directive.scenario import MORE_COMMENT, SPECIALIST
+from workflows.orgchart.directory import OrgDirectory
 
 ACCEPT = {"decision": "accept", "comment": ""}
 
@@ -74,6 +75,13 @@ def _sent(runtime: Runtime, case_id: int, kind: str) -> list[str]:
     return [n.body for n in notifications(runtime, case_id) if n.kind == kind]
 
 
+def _unit_name(runtime: Runtime, code: str) -> str:
+    with session_of(runtime) as session:
+        unit = OrgDirectory(session).unit(code)
+        assert unit is not None
+        return unit.name
+
+
 def _reminded(runtime: Runtime, case_id: int) -> list[str]:
     """The units reminded so far, one entry per reminder."""
     return sorted(n.recipient for n in notifications(runtime, case_id) if n.kind == "reminder")
@@ -105,8 +113,9 @@ def test_reminder_then_escalation_reach_only_the_unit_that_has_not_reported(
     r.at("2023-03-25 00:00")
     r.tick()
     [escalation] = _sent(runtime, case_id, "escalation")
-    assert late in escalation
-    assert issued.on_time not in escalation
+    # The supervisor reads the late unit's name, never its code.
+    assert _unit_name(runtime, late) in escalation and late not in escalation
+    assert _unit_name(runtime, issued.on_time) not in escalation
     # Late is still allowed: the unit reports, is accepted, and the case moves on.
     r.at("2023-03-27 09:00")
     r.do(issued.officer(late), "report", case.unit_report(28, "2023-03-27"), unit=late)
@@ -201,7 +210,7 @@ def test_a_unit_that_never_acknowledges_is_reminded_and_escalated(runtime: Runti
     r.tick()
     escalations = _sent(runtime, r.case_id or 0, "escalation")
     assert len(escalations) == len(units)
-    assert any(silent in body for body in escalations)
+    assert any(_unit_name(runtime, silent) in body for body in escalations)
     # Opening it late re-arms the report's own timers in the past; the unit is not told twice.
     r.at("2023-03-27 08:00")
     r.do(officer(silent), "acknowledge", {"acknowledge_note": "Tiếp nhận muộn"}, unit=silent)

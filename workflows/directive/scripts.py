@@ -277,7 +277,10 @@ class _Bound:
     def notify_supervisors(self, unit: str, notation: str, deadline: str) -> None:
         """Queue an escalation: the unit has not reported by the deadline."""
         when = date.fromisoformat(deadline).strftime("%d/%m/%Y")
-        text = f"Đơn vị {unit} chưa báo cáo thực hiện Công văn số {notation} (hạn {when})."
+        found = OrgDirectory(self.session).unit(unit)
+        # People read the unit's name; its code means nothing to them.
+        name = found.name if found is not None else unit
+        text = f"{name} chưa báo cáo thực hiện Công văn số {notation} (hạn {when})."
         self._queue("internal", "role", "supervisor", "escalation", text)
 
     def _queue(self, channel: str, recipient_kind: str, recipient: str, kind: str, text: str) -> None:

@@ -28,6 +28,7 @@ from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.queries import arrival_of, issued_by
 from workflows.directive.scenario import Outcome, run_reference_case
+from workflows.orgchart.directory import OrgDirectory
 
 FIGURES = ("articles", "banners", "sessions", "participants", "online_posts")
 
@@ -159,7 +160,10 @@ def test_notifications_publish_copy_remind_and_escalate(runtime: Runtime, finish
     )
     [escalation] = by_kind["escalation"]
     assert escalation.recipient_kind == "role" and escalation.recipient == "supervisor"
-    assert outcome.late_unit in escalation.body
+    with session_of(runtime) as session:
+        late = OrgDirectory(session).unit(outcome.late_unit or "")
+        assert late is not None
+        assert late.name in escalation.body and outcome.late_unit not in escalation.body
 
 
 def test_approve_path_without_return_drafts_once(runtime: Runtime, clock: ManualClock) -> None:

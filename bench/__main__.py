@@ -17,9 +17,9 @@ import time
 
 from engine.clock import ManualClock
 from engine.worker import run_due_jobs
-from web.composition import Runtime, engine_transactions
-from web.db import unit_of_work
-from web.demo import rehearse
+from web.core.composition import Runtime, engine_transactions
+from web.core.db import unit_of_work
+from web.core.demo import rehearse
 from workflows.directive import reference_case as case
 from workflows.directive.rehearsal import Rehearsal
 from workflows.directive.scenario import SPECIALIST, draft_and_approve, issue, register_and_instruct

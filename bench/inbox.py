@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from http.cookiejar import CookieJar
 from pathlib import Path
 
-from web.users import DEMO_PASSWORD
+from web.accounts.users import DEMO_PASSWORD
 
 from .populate import populate
 from .setup import bench_runtime

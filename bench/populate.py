@@ -46,9 +46,9 @@ from engine.clock import ManualClock
 from engine.models import Job, TaskRow
 from engine.runtime import Engine
 from engine.worker import run_due_jobs
-from web.composition import Runtime, engine_transactions
-from web.db import unit_of_work
-from web.users import give_demo_passwords
+from web.accounts.users import give_demo_passwords
+from web.core.composition import Runtime, engine_transactions
+from web.core.db import unit_of_work
 from workflows.directive import reference_case as case
 from workflows.directive.rehearsal import Rehearsal
 from workflows.directive.scenario import CLERK, DIRECTOR, HEAD, SIGNER, SPECIALIST

@@ -22,8 +22,8 @@ from sqlalchemy import func, select
 
 from engine.models import ProcessInstance
 from engine.worker import run_due_jobs
-from web.composition import Runtime, engine_transactions
-from web.db import unit_of_work
+from web.core.composition import Runtime, engine_transactions
+from web.core.db import unit_of_work
 from workflows.directive import reference_case as case
 from workflows.directive.rehearsal import Rehearsal
 from workflows.directive.scenario import SPECIALIST, draft_and_approve, issue, register_and_instruct

@@ -12,10 +12,10 @@ from typing import Any
 
 from engine.clock import ManualClock
 from engine.runtime import Engine
-from web import migrate
-from web.composition import Runtime, build_services
-from web.db import make_engine, make_session_factory, unit_of_work
-from web.settings import Settings
+from web.core import migrate
+from web.core.composition import Runtime, build_services
+from web.core.db import make_engine, make_session_factory, unit_of_work
+from web.core.settings import Settings
 from workflows.orgchart.loader import load_org_chart
 
 START = datetime(2023, 3, 6, 1, 0, tzinfo=UTC)

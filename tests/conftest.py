@@ -17,15 +17,15 @@ from engine.clock import ManualClock
 from engine.db import Base
 from engine.runtime import Engine as WorkflowEngine
 from tests.databases import isolated_engine
-from web.composition import Runtime, build_services, engine_transactions
-from web.db import make_engine, make_session_factory, unit_of_work
-from web.settings import Settings
+from web.core.composition import Runtime, build_services, engine_transactions
+from web.core.db import make_engine, make_session_factory, unit_of_work
+from web.core.settings import Settings
 
 
 def _load_all_models() -> None:
     """Import every module that declares tables, so that metadata knows them all."""
     import engine.models  # noqa: F401
-    import web.models  # noqa: F401
+    import web.core.models  # noqa: F401
     import workflows.models  # noqa: F401
 
 

@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.exc import OperationalError
 
-from web.db import make_engine
+from web.core.db import make_engine
 
 LOCAL_POSTGRESQL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

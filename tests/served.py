@@ -44,9 +44,9 @@ from tests.databases import postgresql_schema, postgresql_url
 from tests.web.conftest import csrf_token
 from tests.web.task_helpers import fill, form_values
 from web import create_app, runtime_of
-from web.cli import main
-from web.db import READ_ONLY, make_engine
-from web.users import DEMO_PASSWORD
+from web.accounts.users import DEMO_PASSWORD
+from web.core.cli import main
+from web.core.db import READ_ONLY, make_engine
 
 T = TypeVar("T")
 
@@ -62,7 +62,7 @@ Fields = Mapping[str, Any] | MultiDict[str, str] | Iterable[tuple[str, str]]
 def command() -> list[str]:
     """The installed `directive-flow` command (its module when the script is not installed)."""
     script = Path(sys.executable).parent / "directive-flow"
-    return [str(script)] if script.exists() else [sys.executable, "-m", "web.cli"]
+    return [str(script)] if script.exists() else [sys.executable, "-m", "web.core.cli"]
 
 
 def poll(condition: Callable[[], T | None], *, timeout: float, what: Callable[[], str], every: float = 0.2) -> T:

@@ -8,11 +8,17 @@ from typing import Any
 
 from flask import Flask
 
-from . import auth, errors, favicon, health, i18n, organisation, requests, security_headers
-from .composition import Runtime, build_runtime
-from .extensions import csrf
-from .settings import Settings
-from .views import attachments, cases, documents, exchange, inbox, registers, search, tasks
+from web.accounts import auth
+from web.cases import attachments, documents, search
+from web.cases import routes as cases
+from web.core import errors, favicon, health, i18n, organisation, requests, security_headers
+from web.core.composition import Runtime, build_runtime
+from web.core.extensions import csrf
+from web.core.settings import Settings
+from web.intake import exchange
+from web.registers import routes as registers
+from web.tasks import inbox
+from web.tasks import routes as tasks
 
 
 def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | None = None) -> Flask:

@@ -15,9 +15,9 @@ from sqlalchemy import func, select
 
 from tests.served import Reply, ServedApp, WebClient, run_setup, served_database, start_server
 from tests.web.conftest import csrf_token
-from web.models import LoginAttempt
-from web.security_headers import CONTENT_SECURITY_POLICY
-from web.users import DEMO_PASSWORD
+from web.accounts.users import DEMO_PASSWORD
+from web.core.models import LoginAttempt
+from web.core.security_headers import CONTENT_SECURITY_POLICY
 
 
 @pytest.fixture(scope="module")

@@ -22,10 +22,10 @@ from werkzeug.serving import make_server
 from engine.clock import ManualClock
 from engine.worker import run_due_jobs
 from web import create_app
-from web.composition import Runtime, engine_transactions
-from web.db import unit_of_work
-from web.settings import PROJECT_ROOT
-from web.users import DEMO_PASSWORD, give_demo_passwords
+from web.accounts.users import DEMO_PASSWORD, give_demo_passwords
+from web.core.composition import Runtime, engine_transactions
+from web.core.db import unit_of_work
+from web.core.settings import PROJECT_ROOT
 from workflows.directive.rehearsal import Rehearsal
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -32,7 +32,7 @@ from tests.e2e.pages import (
     tick,
 )
 from tests.workflows.lifecycle_helpers import officer_of
-from web.db import unit_of_work
+from web.core.db import unit_of_work
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.forms import FiguresForm

@@ -9,7 +9,7 @@ from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import Officers, Screenshots, sign_in
 from tests.e2e.pages import DONE, control, flash, form, inbox_row, open_task
-from web.users import DEMO_PASSWORD
+from web.accounts.users import DEMO_PASSWORD
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal

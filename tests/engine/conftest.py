@@ -22,7 +22,7 @@ from engine.ports import ScriptContext
 from engine.runtime import Engine
 from engine.services import EngineServices
 from tests.databases import isolated_engine
-from web.db import make_session_factory, unit_of_work
+from web.core.db import make_session_factory, unit_of_work
 
 T = TypeVar("T", bound=Base)
 BPMN = Path(__file__).parent / "bpmn"

@@ -16,7 +16,7 @@ from engine.models import AuditEvent, Job, ProcessInstance, TaskRow
 from engine.runtime import Engine
 from engine.worker import run_due_jobs
 from tests.databases import postgresql_schema, postgresql_url
-from web.db import unit_of_work
+from web.core.db import unit_of_work
 
 if TYPE_CHECKING:
     from tests.engine.conftest import EngineEnv

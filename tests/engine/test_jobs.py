@@ -9,7 +9,7 @@ import pytest
 
 from engine.models import AuditEvent, Job, ProcessInstance, TaskRow
 from engine.worker import retry_incident, run_due_jobs
-from web.db import unit_of_work
+from web.core.db import unit_of_work
 
 if TYPE_CHECKING:
     from tests.engine.conftest import EngineEnv

@@ -10,10 +10,10 @@ from flask.testing import FlaskClient
 from engine.clock import ManualClock
 from engine.worker import run_due_jobs
 from tests.web.conftest import csrf_token
-from web.composition import Runtime, engine_transactions
-from web.db import unit_of_work
-from web.passwords import hash_password
-from web.users import DEMO_PASSWORD
+from web.accounts.passwords import hash_password
+from web.accounts.users import DEMO_PASSWORD
+from web.core.composition import Runtime, engine_transactions
+from web.core.db import unit_of_work
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal

@@ -10,9 +10,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from web import create_app
-from web.composition import Runtime
-from web.db import unit_of_work
-from web.users import DEMO_PASSWORD, give_demo_passwords
+from web.accounts.users import DEMO_PASSWORD, give_demo_passwords
+from web.core.composition import Runtime
+from web.core.db import unit_of_work
 
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 

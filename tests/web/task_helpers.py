@@ -14,7 +14,7 @@ from werkzeug.test import TestResponse
 
 from engine.models import AuditEvent, TaskRow
 from tests.workflows.lifecycle_helpers import session_of
-from web.composition import Runtime
+from web.core.composition import Runtime
 
 
 class _FormReader(HTMLParser):

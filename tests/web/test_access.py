@@ -13,7 +13,7 @@ from engine.models import ProcessInstance
 from tests.web.conftest import csrf_token
 from tests.web.task_helpers import form_values, ready, task_row
 from tests.workflows.lifecycle_helpers import rehearsal, run_to_issue, session_of
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal

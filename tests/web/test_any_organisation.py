@@ -26,10 +26,10 @@ from tests.workflows import district_org as district
 from tests.workflows.invented_org import invented_runtime
 from tests.workflows.lifecycle_helpers import notifications, officer_of, rehearsal
 from web import create_app
-from web.composition import Runtime
-from web.db import unit_of_work
-from web.labels import role_label
-from web.users import give_demo_passwords
+from web.accounts.users import give_demo_passwords
+from web.core.composition import Runtime
+from web.core.db import unit_of_work
+from web.core.labels import role_label
 from workflows.directive.rehearsal import Rehearsal
 
 

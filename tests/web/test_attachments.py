@@ -21,10 +21,10 @@ from engine.models import AuditEvent
 from tests.web.case_helpers import draft_returned_then_issued, fast_rehearsal, signed_in
 from tests.web.conftest import csrf_token
 from tests.workflows.lifecycle_helpers import session_of
-from web.attachments import UploadRefused, check_upload
-from web.composition import Runtime
-from web.models import Attachment
-from web.settings import PROJECT_ROOT
+from web.cases.attachment_store import UploadRefused, check_upload
+from web.core.composition import Runtime
+from web.core.models import Attachment
+from web.core.settings import PROJECT_ROOT
 from workflows.directive.rehearsal import Rehearsal
 
 PDF = (

@@ -10,9 +10,9 @@ from sqlalchemy import select
 
 from engine.clock import ManualClock
 from tests.web.conftest import csrf_token
-from web.composition import Runtime
-from web.db import unit_of_work
-from web.users import DEMO_PASSWORD
+from web.accounts.users import DEMO_PASSWORD
+from web.core.composition import Runtime
+from web.core.db import unit_of_work
 from workflows.orgchart.models import User
 
 

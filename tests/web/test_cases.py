@@ -12,7 +12,7 @@ from engine.clock import ManualClock
 from engine.models import ProcessDefinition, ProcessInstance, TaskRow
 from tests.web.case_helpers import XSS_COMMENT, add_user, draft_returned_then_issued, fast_rehearsal, signed_in
 from tests.workflows.lifecycle_helpers import instance_data, session_of
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal

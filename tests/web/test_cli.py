@@ -30,10 +30,11 @@ from tests.workflows.lifecycle_helpers import (
     run_to_issue,
     session_of,
 )
-from web import create_app, migrate, runtime_of
-from web.cli import main
-from web.composition import Runtime, build_runtime
-from web.settings import Settings
+from web import create_app, runtime_of
+from web.core import migrate
+from web.core.cli import main
+from web.core.composition import Runtime, build_runtime
+from web.core.settings import Settings
 from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.models import RoleAssignment
 

@@ -12,8 +12,8 @@ from sqlalchemy import select
 from tests.web.test_cli import Cli, cli, cli_database_url  # noqa: F401  (fixtures)
 from tests.workflows import district_org as district
 from tests.workflows.lifecycle_helpers import session_of
-from web.composition import build_runtime
-from web.settings import Settings
+from web.core.composition import build_runtime
+from web.core.settings import Settings
 from workflows.orgchart.models import Role, Setting, Unit
 
 

@@ -17,8 +17,8 @@ from engine.models import ProcessInstance
 from tests.web.conftest import csrf_token
 from tests.web.task_helpers import draft_changes, field_block, fill, form_values, ready, submit, task_row
 from tests.workflows.lifecycle_helpers import rehearsal, session_of
-from web.composition import Runtime
-from web.models import Attachment
+from web.core.composition import Runtime
+from web.core.models import Attachment
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal

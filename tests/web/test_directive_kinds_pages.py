@@ -20,7 +20,7 @@ from tests.workflows.lifecycle_helpers import (
     rehearsal,
     session_of,
 )
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.groups import addressee_lines, resolve_recipients
 

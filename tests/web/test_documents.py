@@ -11,7 +11,7 @@ from flask import Flask
 from engine.clock import ManualClock
 from tests.web.case_helpers import draft_returned_then_issued, fast_rehearsal, signed_in
 from tests.workflows.reference_text import visible_lines
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal

@@ -14,8 +14,8 @@ from tests.web.case_helpers import fast_rehearsal, signed_in
 from tests.web.conftest import csrf_token
 from tests.workflows.lifecycle_helpers import officer_of
 from tests.workflows.reference_text import visible_lines
-from web.composition import Runtime
-from web.labels import STEP_NAMES
+from web.core.composition import Runtime
+from web.core.labels import STEP_NAMES
 from workflows.directive import scenario
 
 BPMN = Path(__file__).resolve().parents[2] / "bpmn"

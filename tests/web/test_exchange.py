@@ -18,8 +18,8 @@ from tests.web.case_helpers import draft_returned_then_issued, fast_rehearsal, s
 from tests.web.conftest import csrf_token
 from tests.web.task_helpers import fill, form_values
 from tests.workflows.lifecycle_helpers import session_of
-from web.composition import Runtime
-from web.models import Attachment
+from web.core.composition import Runtime
+from web.core.models import Attachment
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal

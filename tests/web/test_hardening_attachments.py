@@ -15,8 +15,8 @@ from engine.clock import ManualClock
 from tests.web.case_helpers import fast_rehearsal, signed_in
 from tests.web.conftest import csrf_token
 from tests.workflows.lifecycle_helpers import session_of
-from web.composition import Runtime
-from web.models import Attachment
+from web.core.composition import Runtime
+from web.core.models import Attachment
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal

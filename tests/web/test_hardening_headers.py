@@ -18,11 +18,11 @@ from engine.clock import ManualClock
 from tests.web.case_helpers import draft_returned_then_issued, fast_rehearsal, signed_in
 from tests.web.conftest import csrf_token
 from tests.web.task_helpers import ready
-from web.composition import Runtime
-from web.security_headers import CONTENT_SECURITY_POLICY
-from web.settings import PROJECT_ROOT
+from web.core.composition import Runtime
+from web.core.security_headers import CONTENT_SECURITY_POLICY
+from web.core.settings import PROJECT_ROOT
 
-TEMPLATES = sorted((PROJECT_ROOT / "web" / "templates").rglob("*.html"))
+TEMPLATES = sorted((PROJECT_ROOT / "web").glob("**/templates/**/*.html"))
 
 
 class _InlineCode(HTMLParser):
@@ -69,7 +69,7 @@ def inline_code(html: str, policy: str = CONTENT_SECURITY_POLICY) -> list[str]:
     return parser.found
 
 
-@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(PROJECT_ROOT / "web" / "templates")))
+@pytest.mark.parametrize("template", TEMPLATES, ids=lambda p: str(p.relative_to(PROJECT_ROOT / "web")))
 def test_no_template_holds_inline_code(template: Path) -> None:
     """Scripts and styles are files under static/ (or the vendored viewer): nothing a policy would block."""
     assert inline_code(template.read_text()) == []

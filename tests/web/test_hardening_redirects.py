@@ -9,8 +9,8 @@ import pytest
 from flask.testing import FlaskClient
 
 from tests.web.conftest import csrf_token
-from web.local_paths import is_local_path
-from web.users import DEMO_PASSWORD
+from web.accounts.users import DEMO_PASSWORD
+from web.core.local_paths import is_local_path
 
 OFF_SITE = [
     "//evil.example/",

@@ -12,10 +12,10 @@ from sqlalchemy import select, update
 from engine.clock import ManualClock
 from tests.web.case_helpers import signed_in
 from tests.web.conftest import csrf_token
-from web.composition import Runtime
-from web.db import unit_of_work
-from web.models import SignInSession
-from web.passwords import hash_password
+from web.accounts.passwords import hash_password
+from web.core.composition import Runtime
+from web.core.db import unit_of_work
+from web.core.models import SignInSession
 from workflows.orgchart.models import User
 
 

@@ -12,7 +12,7 @@ from engine.clock import ManualClock
 from tests.web.conftest import csrf_token
 from tests.web.task_helpers import ready, task_row
 from tests.workflows.lifecycle_helpers import rehearsal, run_to_issue
-from web.composition import Runtime, engine_transactions
+from web.core.composition import Runtime, engine_transactions
 from workflows.directive.rehearsal import Rehearsal
 
 Login = Callable[[str], FlaskClient]

@@ -13,10 +13,10 @@ from sqlalchemy import func, select
 
 from engine.clock import ManualClock
 from tests.web.conftest import csrf_token
-from web.composition import Runtime
-from web.db import unit_of_work
-from web.models import LoginAttempt
-from web.users import DEMO_PASSWORD
+from web.accounts.users import DEMO_PASSWORD
+from web.core.composition import Runtime
+from web.core.db import unit_of_work
+from web.core.models import LoginAttempt
 
 OFFICE = "10.0.0.5"
 TOO_MANY = "Đăng nhập sai quá nhiều lần."

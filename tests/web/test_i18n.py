@@ -21,8 +21,8 @@ import web
 from engine.clock import ManualClock
 from tests.web.case_helpers import fast_rehearsal
 from tests.web.conftest import csrf_token
-from web.composition import Runtime
-from web.users import DEMO_PASSWORD
+from web.accounts.users import DEMO_PASSWORD
+from web.core.composition import Runtime
 from workflows.directive import scenario
 
 Login = Callable[[str], FlaskClient]

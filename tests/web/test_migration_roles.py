@@ -10,8 +10,8 @@ from sqlalchemy import Engine, text
 from sqlalchemy.exc import IntegrityError
 
 from tests.databases import postgresql_schema, postgresql_url
-from web import migrate
-from web.db import make_engine
+from web.core import migrate
+from web.core.db import make_engine
 
 _ROWS = [
     "INSERT INTO org_unit (code, name, short_name, notation, display_code, kind, valid_from, position) "

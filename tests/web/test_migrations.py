@@ -13,8 +13,8 @@ from sqlalchemy import DateTime, Engine, inspect
 
 from engine.db import Base
 from tests.databases import postgresql_schema, postgresql_url
-from web import migrate
-from web.db import make_engine
+from web.core import migrate
+from web.core.db import make_engine
 
 
 def _load_all_models() -> None:

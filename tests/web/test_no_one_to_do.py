@@ -16,9 +16,9 @@ from tests.web.task_helpers import field_block, ready, submit, task_row
 from tests.workflows import invented_org as org
 from tests.workflows.lifecycle_helpers import rehearsal
 from web import create_app
-from web.composition import Runtime
-from web.db import unit_of_work
-from web.users import give_demo_passwords
+from web.accounts.users import give_demo_passwords
+from web.core.composition import Runtime
+from web.core.db import unit_of_work
 from workflows.directive.rehearsal import Rehearsal
 
 

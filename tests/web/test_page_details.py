@@ -10,7 +10,7 @@ from engine.clock import ManualClock
 from tests.web.case_helpers import fast_rehearsal
 from tests.web.task_helpers import ready
 from tests.workflows.lifecycle_helpers import officer_of, run_to_issue
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import scenario
 
 Login = Callable[[str], FlaskClient]

@@ -12,7 +12,7 @@ from engine.models import AuditEvent
 from tests.web.conftest import csrf_token
 from tests.web.task_helpers import fill, form_values
 from tests.workflows.lifecycle_helpers import session_of
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import reference_case as case
 from workflows.registers.models import IncomingDocument
 

@@ -9,7 +9,7 @@ from engine.clock import ManualClock
 from tests.web.case_helpers import fast_rehearsal, signed_in
 from tests.workflows.lifecycle_helpers import officer_of
 from tests.workflows.reference_text import visible_lines
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal
 

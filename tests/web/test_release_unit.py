@@ -13,7 +13,7 @@ from engine.models import TaskRow
 from tests.web.case_helpers import draft_returned_then_issued, fast_rehearsal, signed_in
 from tests.web.conftest import csrf_token
 from tests.workflows.lifecycle_helpers import all_units_report, instance, officer_of, session_of
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal
 

@@ -10,7 +10,7 @@ from flask import Flask
 
 from engine.clock import ManualClock
 from tests.web.case_helpers import draft_returned_then_issued, fast_rehearsal, signed_in
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal
 

@@ -10,15 +10,15 @@ from pathlib import Path
 
 from engine.worker import WorkerReport, run_due_jobs
 from tests.served import free_port, poll
-from web.composition import build_services
-from web.db import make_engine, make_session_factory
-from web.job_worker import WorkerLoop
-from web.settings import Settings
+from web.core.composition import build_services
+from web.core.db import make_engine, make_session_factory
+from web.core.job_worker import WorkerLoop
+from web.core.settings import Settings
 
 # A supervisor whose job worker dies at once, every time; the web server just waits to be stopped.
 CRASH_LOOP = """
 import sys
-from web.supervise import Backoff, Supervisor, configure_logging
+from web.core.supervise import Backoff, Supervisor, configure_logging
 configure_logging()
 web = [sys.executable, "-c", "import time; time.sleep(600)"]
 worker = [sys.executable, "-c", "raise SystemExit(3)"]

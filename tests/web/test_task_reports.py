@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 from engine.clock import ManualClock
 from tests.web.task_helpers import field_block, form_values, ready, submit
 from tests.workflows.lifecycle_helpers import all_units_report, instance_data, officer_of, rehearsal, run_to_issue
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal

@@ -25,7 +25,7 @@ from tests.web.task_helpers import (
     task_row,
 )
 from tests.workflows.lifecycle_helpers import instance_data, rehearsal, run_to_issue, session_of
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal

@@ -17,9 +17,9 @@ from engine.clock import ManualClock
 from engine.db import Base
 from engine.runtime import Engine
 from tests.databases import isolated_engine
-from web.composition import Runtime, build_services
-from web.db import make_session_factory, unit_of_work
-from web.settings import Settings
+from web.core.composition import Runtime, build_services
+from web.core.db import make_session_factory, unit_of_work
+from web.core.settings import Settings
 from workflows.orgchart.loader import load_org_chart
 
 AGENCY = "SNN"

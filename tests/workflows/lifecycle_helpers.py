@@ -15,8 +15,8 @@ from engine.clock import ManualClock
 from engine.models import ProcessDefinition, ProcessInstance, TaskRow
 from engine.runtime import CommandResult, Engine
 from engine.worker import WorkerReport, run_due_jobs
-from web.composition import Runtime, engine_transactions
-from web.db import unit_of_work
+from web.core.composition import Runtime, engine_transactions
+from web.core.db import unit_of_work
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.queries import case_reference

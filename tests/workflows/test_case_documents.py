@@ -10,7 +10,7 @@ from sqlalchemy import select
 from engine.clock import ManualClock
 from tests.workflows.lifecycle_helpers import officer_of, rehearsal, session_of
 from tests.workflows.reference_text import assert_in_order, seed_lines, visible_lines
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.case_documents import DIRECTIVE, REPORT, CaseDocument, case_document

@@ -17,7 +17,7 @@ from engine.clock import ManualClock
 from engine.errors import InvalidTaskData
 from engine.models import AuditEvent, ProcessInstance, TaskRow
 from tests.workflows.lifecycle_helpers import CheckedRehearsal, officer_of, rehearsal, run_to_issue, session_of
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.calendar import (
     FIRST_DAY,
     LAST_DAY,

@@ -18,7 +18,7 @@ from tests.workflows.lifecycle_helpers import (
     session_of,
     tasks,
 )
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive.case_documents import DIRECTIVE, case_document
 from workflows.directive.queries import arrival_of, issued_by
 from workflows.directive.scenario import SIGNER, SPECIALIST

@@ -24,8 +24,8 @@ from engine.models import Job, ProcessInstance, TaskRow
 from engine.runtime import Engine
 from engine.worker import WorkerReport, run_due_jobs
 from tests.workflows.lifecycle_helpers import instance, officer_of, session_of
-from web.composition import Runtime, build_services
-from web.db import unit_of_work
+from web.core.composition import Runtime, build_services
+from web.core.db import unit_of_work
 from workflows.directive.rehearsal import Rehearsal
 from workflows.directive.scenario import run_reference_case
 
@@ -105,9 +105,9 @@ from engine.worker import run_due_jobs
 from tests.conftest import MARCH_6_2023
 from tests.workflows.lifecycle_helpers import officer_of
 from tests.workflows.test_fresh_runtime import fresh_transactions
-from web.composition import Runtime, build_services
-from web.db import make_engine, make_session_factory
-from web.settings import Settings
+from web.core.composition import Runtime, build_services
+from web.core.db import make_engine, make_session_factory
+from web.core.settings import Settings
 from workflows.directive.rehearsal import Rehearsal
 from workflows.directive import scenario
 

@@ -23,7 +23,7 @@ from tests.workflows.lifecycle_helpers import (
     session_of,
     tasks,
 )
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.queries import arrival_of, issued_by

@@ -16,7 +16,7 @@ from tests.workflows.lifecycle_helpers import (
     set_setting,
     tasks,
 )
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.queries import issued_by

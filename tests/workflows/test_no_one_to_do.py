@@ -19,7 +19,7 @@ from engine.errors import InvalidTaskData, NoOneToDoTask
 from engine.models import AuditEvent, ProcessInstance, TaskRow
 from tests.workflows import invented_org as org
 from tests.workflows.lifecycle_helpers import CheckedRehearsal, rehearsal, session_of
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.orgchart.models import User
 from workflows.registers.models import OutgoingDocument
 

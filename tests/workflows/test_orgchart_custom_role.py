@@ -17,8 +17,8 @@ from engine.errors import PermissionDenied
 from engine.runtime import Engine
 from tests.workflows import district_org as district
 from tests.workflows.invented_org import invented_runtime
-from web.composition import Runtime
-from web.db import unit_of_work
+from web.core.composition import Runtime
+from web.core.db import unit_of_work
 
 INSPECTOR = "thanhtra.ubnd"
 

@@ -24,7 +24,7 @@ from tests.workflows.lifecycle_helpers import (
     session_of,
     tasks,
 )
-from web.composition import Runtime
+from web.core.composition import Runtime
 from workflows.directive import reference_case as case
 from workflows.directive.rehearsal import LOCAL
 from workflows.directive.scenario import MORE_COMMENT, SPECIALIST

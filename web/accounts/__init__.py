@@ -1,0 +1,1 @@
+"""Sign-in, sessions, the throttle, passwords and demo accounts."""

@@ -1,0 +1,72 @@
+"""The composition root: the one place where ports meet their real implementations."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy.orm import Session, sessionmaker
+
+from engine.clock import Clock, SystemClock
+from engine.runtime import Engine
+from engine.services import EngineServices
+from web.core.db import make_engine, make_session_factory, unit_of_work
+from web.core.settings import Settings
+from workflows.calendar import WorkingCalendar
+from workflows.directive.checks import DOMAIN_CHECKS
+from workflows.directive.forms import register_directive_forms
+from workflows.directive.scripts import DirectiveScripts
+from workflows.forms.adapter import EngineForms
+from workflows.forms.base import FormRegistry
+from workflows.orgchart.directory import OrgDirectory
+from workflows.urgency import PRIORITY
+
+
+def build_services(settings: Settings, clock: Clock | None = None) -> EngineServices:
+    """The engine's collaborators for the directive domain."""
+    registry = FormRegistry()
+    register_directive_forms(registry)
+    # One calendar: the days a form refuses as days off are those the scripts count deadlines in.
+    calendar = WorkingCalendar()
+    return EngineServices(
+        clock=clock or SystemClock(),
+        directory=OrgDirectory,
+        forms=EngineForms(registry, DOMAIN_CHECKS, calendar),
+        scripts=DirectiveScripts(calendar),
+        business_timezone=ZoneInfo(settings.timezone),
+        priorities=PRIORITY,
+    )
+
+
+@dataclass
+class Runtime:
+    """What a process of the application holds for its lifetime: settings, database, services."""
+
+    settings: Settings
+    db: SqlEngine
+    sessions: sessionmaker[Session]
+    services: EngineServices
+
+
+def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
+    """Connect to the configured database and assemble the services."""
+    settings.instance_path.mkdir(parents=True, exist_ok=True)
+    db = make_engine(settings.database_url)
+    return Runtime(settings, db, make_session_factory(db), build_services(settings, clock))
+
+
+def engine_transactions(
+    runtime: Runtime, services: EngineServices | None = None
+) -> Callable[[], AbstractContextManager[Engine]]:
+    """A factory of units of work, each yielding an Engine bound to its one transaction."""
+    chosen = services or runtime.services
+
+    @contextmanager
+    def transaction() -> Iterator[Engine]:
+        with unit_of_work(runtime.sessions) as session:
+            yield Engine(session, chosen)
+
+    return transaction

@@ -1,0 +1,1 @@
+"""Incoming letters received electronically: edXML packages."""

@@ -1,0 +1,1 @@
+"""Officers' work: the inbox (Việc cần xử lý), the task page and its form fields, new letters and directives."""

@@ -1,1 +1,0 @@
-"""The officer-facing pages, one blueprint per page family."""

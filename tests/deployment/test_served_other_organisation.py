@@ -80,17 +80,11 @@ class DistrictOverHttp(DirectiveOverHttp):
         self.do(district.CLERK, "issue", {"issue_note": "Phát hành qua hệ thống."})
         return [row.candidate_unit or "" for row in self.ready("acknowledge")]
 
-    def unit_report(self, index: int) -> dict[str, Any]:
-        report = district.unit_report(index, self.today.isoformat())
-        changes = {key: value for key, value in report.items() if key != "figures"}
-        changes.update({f"figures.{name}": value for name, value in report["figures"].items()})
-        return changes
+    specialist = district.SPECIALIST
 
-    def unit_carries_out(self, index: int, unit: str) -> None:
-        officer = self.officer_of(unit)
-        self.do(officer, "acknowledge", {"acknowledge_note": ""}, unit)
-        self.do(officer, "report", self.unit_report(index), unit)
-        self.do(district.SPECIALIST, "review_report", {"decision": "accept", "comment": ""}, unit)
+    def report_of(self, index: int) -> dict[str, Any]:
+        """The index-th unit's report in the district's own figures, dated today."""
+        return district.unit_report(index, self.today.isoformat())
 
 
 def _no_reference(text: str, where: str) -> None:

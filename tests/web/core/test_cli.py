@@ -327,7 +327,7 @@ def test_samples_fill_an_invented_organisation(cli: Cli, tmp_path: Path) -> None
 
 def test_samples_fill_the_district_of_the_second_invented_chart(cli: Cli) -> None:
     """A district with no parent body and roles of its own: every holder of a working role has work."""
-    chart = Path(__file__).resolve().parents[1] / "data" / "charts" / "dong_xuyen.json"
+    chart = Path(__file__).resolve().parents[2] / "data" / "charts" / "dong_xuyen.json"
     env = {**cli.env, "ORG_CHART_FILE": str(chart)}
     other = Cli(env)
     _ok(other("setup"))

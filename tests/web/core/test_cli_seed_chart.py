@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from tests.web.test_cli import Cli, cli, cli_database_url  # noqa: F401  (fixtures)
+from tests.web.core.test_cli import Cli, cli, cli_database_url  # noqa: F401  (fixtures)
 from tests.workflows import district_org as district
 from tests.workflows.lifecycle_helpers import session_of
 from web.core.composition import build_runtime

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
-from .models import AuditEvent
+from .models import AuditEvent, ProcessDefinition, TaskRow
 
 GENESIS = "0" * 64
 _ADVISORY_LOCK_KEY = 0x41554454  # "AUDT"
@@ -129,3 +129,37 @@ def verify(session: Session) -> list[ChainBreak]:
 def trail(session: Session, case_id: int) -> list[AuditEvent]:
     """Every event of one case, oldest first."""
     return list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)))
+
+
+def task_event(
+    session: Session,
+    at: datetime,
+    row: TaskRow,
+    action: str,
+    actor: str,
+    *,
+    before: Any = None,
+    after: Mapping[str, Any] | None = None,
+    comment: str | None = None,
+) -> None:
+    """Append `engine:task:<action>` for a task row, naming its step and title."""
+    append(
+        session,
+        f"engine:task:{action}",
+        actor=actor,
+        at=at,
+        case_id=row.case_id,
+        instance_id=row.instance_id,
+        task_id=row.id,
+        before=before,
+        after={"task": row.spec_name, "title": row.title, **(after or {})},
+        comment=comment,
+    )
+
+
+def definition_deployed(
+    session: Session, at: datetime, actor: str, definition: ProcessDefinition, filename: str
+) -> None:
+    """Append `engine:definition:deployed` for a new version of a process."""
+    after = {"key": definition.key, "version": definition.version, "checksum": definition.checksum}
+    append(session, "engine:definition:deployed", actor=actor, at=at, after={**after, "filename": filename})

@@ -14,6 +14,7 @@ ended child back in one load of the parent.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 from uuid import UUID
 
@@ -21,13 +22,14 @@ from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask, Paralle
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
+from . import jobs
 from .calls import call_outputs
 from .definitions import ParsedProcess
-from .errors import JobCannotRun
+from .errors import JobCannotRun, NotFound
 from .instances import LoadedInstance, workflow_error
-from .models import ProcessInstance
+from .models import Job, ProcessDefinition, ProcessInstance
 from .specs import CHILD_INSTANCE_KEY, RELEASED_KEY, ExternalCallActivity
 
 RUNNING, SUSPENDED, COMPLETED, CANCELLED = "running", "suspended", "completed", "cancelled"
@@ -136,3 +138,40 @@ def call_of(parent: LoadedInstance, child: ProcessInstance) -> Any:
     if call is None:
         raise JobCannotRun(f"instance {parent.row.id} has no call task for child instance {child.id}")
     return call
+
+
+def ended_child(session: Session, job: Job) -> ProcessInstance:
+    """The child a resume job is for, without its state (most resumptions end at the next check)."""
+    child = session.scalar(
+        select(ProcessInstance).options(defer(ProcessInstance.state)).where(ProcessInstance.id == int(job.target))
+    )
+    if child is None:
+        raise JobCannotRun(f"child instance {job.target} does not exist")
+    check_ended(child, job.instance_id)
+    return child
+
+
+def parent_definition(session: Session, parent_id: int) -> ProcessDefinition:
+    """Only the parent's definition: its row holds a state as large as its number of children."""
+    definition = session.scalar(
+        select(ProcessDefinition)
+        .join(ProcessInstance, ProcessInstance.definition_id == ProcessDefinition.id)
+        .where(ProcessInstance.id == parent_id)
+    )
+    if definition is None:
+        raise NotFound("process instance", parent_id)
+    return definition
+
+
+def definitions_of(session: Session, ended: dict[int, tuple[Any, ProcessInstance]]) -> list[ProcessDefinition]:
+    """The ended children's definitions, for the caller to keep referenced (see ended_children)."""
+    ids = {row.definition_id for _, row in ended.values()}
+    return list(session.scalars(select(ProcessDefinition).where(ProcessDefinition.id.in_(ids))))
+
+
+def retire_resumptions(session: Session, job: Job, handed_back: set[int], now: datetime) -> None:
+    """Jobs queued for the children just handed back have nothing left to do."""
+    for item in jobs.pending_resumptions(session, job.instance_id, exclude=job.id):
+        if int(item.target) in handed_back:
+            item.status, item.finished_at = jobs.DONE, now
+            item.attempts += 1

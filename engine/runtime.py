@@ -18,9 +18,9 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
-from . import audit, handback, jobs, task_rows
+from . import audit, cancel_rules, handback, jobs, task_rows
 from .calls import call_inputs, current_data, text_or_none
 from .definitions import deploy as deploy_definition
 from .definitions import latest_definition
@@ -76,18 +76,7 @@ class Engine:
         definitions = deploy_definition(self.session, xml, filename, actor, self.now())
         for definition in definitions:
             if definition.id not in before:
-                audit.append(
-                    self.session,
-                    "engine:definition:deployed",
-                    actor=actor,
-                    at=self.now(),
-                    after={
-                        "key": definition.key,
-                        "version": definition.version,
-                        "checksum": definition.checksum,
-                        "filename": filename,
-                    },
-                )
+                audit.definition_deployed(self.session, self.now(), actor, definition, filename)
         return definitions
 
     # -- starting ---------------------------------------------------------------------------
@@ -192,7 +181,7 @@ class Engine:
             raise PermissionDenied(actor, "claim", f"task {task_id}")
         row.assignee = actor
         flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id)
-        self._audit_task(row, "claimed", actor)
+        audit.task_event(self.session, self.now(), row, "claimed", actor)
         return row
 
     @conflicts_translated
@@ -203,7 +192,7 @@ class Engine:
             raise PermissionDenied(actor, "release", f"task {task_id}")
         row.assignee = None
         flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id)
-        self._audit_task(row, "released", actor)
+        audit.task_event(self.session, self.now(), row, "released", actor)
         return row
 
     @conflicts_translated
@@ -223,8 +212,15 @@ class Engine:
         before = row.assignee
         row.assignee = to_user
         flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id)
-        self._audit_task(
-            row, "reassigned", actor, before={"assignee": before}, after={"assignee": to_user}, comment=reason
+        audit.task_event(
+            self.session,
+            self.now(),
+            row,
+            "reassigned",
+            actor,
+            before={"assignee": before},
+            after={"assignee": to_user},
+            comment=reason,
         )
         return row
 
@@ -257,7 +253,9 @@ class Engine:
             spiff_task.run()
         except SpiffWorkflowException as exc:
             raise workflow_error(exc) from exc
-        self._audit_task(row, "completed", actor, before=before, after=cleaned, comment=row.comment)
+        audit.task_event(
+            self.session, self.now(), row, "completed", actor, before=before, after=cleaned, comment=row.comment
+        )
         new_tasks = self._advance(loaded, actor)
         return CommandResult(loaded.row.id, loaded.row.status, new_tasks)
 
@@ -306,12 +304,8 @@ class Engine:
         if not rules and loaded.row.case_id not in (None, loaded.row.id):
             source = self._load(loaded.row.case_id or 0, actor, require_running=False)
             rules = source.metadata.get("cancel_roles") or []
-        data = current_data(source.workflow)
         environment = source.workflow.script_engine.environment
-        for role, expression in rules:
-            if self.directory.may_act(actor, role, _unit_named(environment, expression, data)):
-                return True
-        return False
+        return cancel_rules.grants(self.directory, actor, rules, current_data(source.workflow), environment)
 
     def _cancel(self, loaded: LoadedInstance, actor: str, reason: str) -> None:
         instance_id = loaded.row.id
@@ -400,21 +394,8 @@ class Engine:
         self._advance(loaded, "system")
 
     def _resume_parent(self, job: Job) -> None:
-        # The child's row without its state: most resumptions end at the next check.
-        child = self.session.scalar(
-            select(ProcessInstance).options(defer(ProcessInstance.state)).where(ProcessInstance.id == int(job.target))
-        )
-        if child is None:
-            raise JobCannotRun(f"child instance {job.target} does not exist")
-        handback.check_ended(child, job.instance_id)
-        # Only the parent's definition: its row holds a state as large as its number of children.
-        definition = self.session.scalar(
-            select(ProcessDefinition)
-            .join(ProcessInstance, ProcessInstance.definition_id == ProcessDefinition.id)
-            .where(ProcessInstance.id == job.instance_id)
-        )
-        if definition is None:
-            raise NotFound("process instance", job.instance_id)
+        child = handback.ended_child(self.session, job)
+        definition = handback.parent_definition(self.session, job.instance_id)
         if handback.waits_for_siblings(self.session, self.services.spec_cache.get(definition), child):
             # Nothing in the parent can move yet; the last sibling's job hands this result back too.
             return
@@ -425,14 +406,7 @@ class Engine:
             raise JobCannotRun(f"call {call.task_spec.bpmn_id!r} does not wait for child instance {child.id}")
         if not ended:
             return  # an earlier job already handed this child back
-        # Their definitions stay referenced too, for the same reason as the rows (see ended_children).
-        definitions = list(
-            self.session.scalars(
-                select(ProcessDefinition).where(
-                    ProcessDefinition.id.in_({row.definition_id for _, row in ended.values()})
-                )
-            )
-        )
+        definitions = handback.definitions_of(self.session, ended)
         handback.hand_back(
             [
                 (waiting, self._load(child_id, "system", require_running=False))
@@ -442,11 +416,7 @@ class Engine:
         del definitions
         if call.state != TaskState.COMPLETED:
             raise JobCannotRun(f"call {call.task_spec.bpmn_id!r} is {call.state.name} after child {child.id} ended")
-        # Jobs queued for the children just handed back have nothing left to do.
-        for item in jobs.pending_resumptions(self.session, job.instance_id, exclude=job.id):
-            if int(item.target) in ended:
-                item.status, item.finished_at = jobs.DONE, self.now()
-                item.attempts += 1
+        handback.retire_resumptions(self.session, job, set(ended), self.now())
         self._advance(parent, "system")
 
     # -- the engine loop --------------------------------------------------------------------
@@ -519,35 +489,3 @@ class Engine:
         loaded.row.state = self.services.serializer.dump(loaded.workflow)
         loaded.row.serializer_version = self.services.serializer.version
         flush_or_conflict(self.session, f"case {loaded.row.case_id}", instance_id=loaded.row.id)
-
-    def _audit_task(
-        self,
-        row: TaskRow,
-        action: str,
-        actor: str,
-        *,
-        before: Any = None,
-        after: Mapping[str, Any] | None = None,
-        comment: str | None = None,
-    ) -> None:
-        audit.append(
-            self.session,
-            f"engine:task:{action}",
-            actor=actor,
-            at=self.now(),
-            case_id=row.case_id,
-            instance_id=row.instance_id,
-            task_id=row.id,
-            before=before,
-            after={"task": row.spec_name, "title": row.title, **(after or {})},
-            comment=comment,
-        )
-
-
-def _unit_named(environment: Any, expression: str, data: Mapping[str, Any]) -> str:
-    """The unit a rule's expression names in the instance's data ("" when it names none)."""
-    try:
-        unit = environment.evaluate(expression, dict(data))
-    except Exception:  # noqa: BLE001 - a rule that cannot name a unit grants nothing
-        return ""
-    return str(unit) if unit else ""

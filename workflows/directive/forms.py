@@ -8,7 +8,7 @@ from typing import Any
 
 from marshmallow import ValidationError, post_load, validates_schema
 
-from workflows.calendar import OutsideCalendar, WorkingCalendar
+from workflows.directive.deadline_rules import deadline_problem, refuse_bad_deadline
 from workflows.directive.report_definition import ReportDefinition, default_template, definition_of, templates
 from workflows.forms import messages as msg
 from workflows.forms.base import (
@@ -27,7 +27,6 @@ from workflows.forms.base import (
     nonblank,
     one_of,
 )
-from workflows.forms.messages import Message
 
 #: Độ khẩn, from least to most urgent (ND30: Khẩn < Thượng khẩn < Hỏa tốc).
 URGENCIES = ("thuong", "khan", "thuong_khan", "hoa_toc")
@@ -45,51 +44,6 @@ UNIT_CODE_LENGTH = 64
 
 def _unit(label_vi: str, label_en: str, **kwargs: Any) -> Text:
     return Text(label_vi, label_en, validate=nonblank(UNIT_CODE_LENGTH), **kwargs)
-
-
-def _deadline_problem(form: FormSchema, day: object, past: Message = msg.DEADLINE_PAST) -> Message | None:
-    """What is wrong with a deadline, if anything: before today, or on a day offices do not work.
-
-    A deadline before today (``form_context["today"]``) would be overdue the moment it is set. One
-    on a weekend or holiday (by ``form_context["calendar"]``, the calendar deadlines are counted
-    in) is refused rather than moved: the date is printed in the letter and on the handling slip as
-    the leader chose it, so the person who sets it picks the working day; the message names one.
-    """
-    today, calendar = form.form_context.get("today"), form.form_context.get("calendar")
-    if not isinstance(day, dt.date):
-        return None
-    if isinstance(today, dt.date) and day < today:
-        return past.format(today=dmy(today))
-    if isinstance(calendar, WorkingCalendar) and not calendar.is_working_day(day):
-        return _day_off(day, calendar)
-    return None
-
-
-_WEEKDAYS_VI = ("Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật")
-_WEEKDAYS_EN = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_SATURDAY = 5
-
-
-def _day_off(day: dt.date, calendar: WorkingCalendar) -> Message:
-    """The day-off message for ``day``, naming the next working day (the one before at the calendar's end)."""
-    try:
-        suggestion = calendar.next_working_day(day)
-    except OutsideCalendar:
-        suggestion = calendar.previous_working_day(day)
-    weekend = day.weekday() >= _SATURDAY
-    return msg.DEADLINE_DAY_OFF.format(
-        day=dmy(day),
-        why_vi=_WEEKDAYS_VI[day.weekday()] if weekend else "ngày nghỉ lễ, nghỉ bù",
-        why_en=_WEEKDAYS_EN[day.weekday()] if weekend else "a public or compensatory holiday",
-        suggestion_vi=f"{_WEEKDAYS_VI[suggestion.weekday()]} {dmy(suggestion)}",
-        suggestion_en=f"{_WEEKDAYS_EN[suggestion.weekday()]} {dmy(suggestion)}",
-    )
-
-
-def _refuse_bad_deadline(form: FormSchema, data: dict[str, Any], field: str) -> None:
-    problem = _deadline_problem(form, data.get(field))
-    if problem is not None:
-        raise ValidationError(problem, field_name=field)
 
 
 def _note(label_vi: str, label_en: str) -> Text:
@@ -149,7 +103,7 @@ class InstructForm(FormSchema):
 
     @validates_schema(skip_on_field_errors=False)
     def _deadline_ahead(self, data: dict[str, Any], **kwargs: Any) -> None:
-        _refuse_bad_deadline(self, data, "handling_deadline")
+        refuse_bad_deadline(self, data, "handling_deadline")
 
 
 class OwnInitiativeForm(FormSchema):
@@ -168,7 +122,7 @@ class OwnInitiativeForm(FormSchema):
 
     @validates_schema(skip_on_field_errors=False)
     def _deadline_ahead(self, data: dict[str, Any], **kwargs: Any) -> None:
-        _refuse_bad_deadline(self, data, "handling_deadline")
+        refuse_bad_deadline(self, data, "handling_deadline")
 
 
 class CcForm(FormSchema):
@@ -279,9 +233,9 @@ class DraftForm(FormSchema):
         if data.get("report_required", "yes") == "yes":
             if "report_deadline" in data and data["report_deadline"] is None:
                 raise ValidationError(msg.REPORT_DEADLINE_REQUIRED, field_name="report_deadline")
-            _refuse_bad_deadline(self, data, "report_deadline")
+            refuse_bad_deadline(self, data, "report_deadline")
         else:
-            _refuse_bad_deadline(self, data, "close_by")
+            refuse_bad_deadline(self, data, "close_by")
 
     @validates_schema(skip_on_field_errors=False)
     def _known_template(self, data: dict[str, Any], **kwargs: Any) -> None:
@@ -479,7 +433,7 @@ class ReviewReportForm(FormSchema):
                 problems["comment"] = [msg.COMMENT_REQUIRED_FOR_MORE]
             if "resubmit_by" in data and resubmit_by is None:
                 problems["resubmit_by"] = [msg.RESUBMIT_BY_REQUIRED]
-        problem = _deadline_problem(self, resubmit_by, past=msg.RESUBMIT_BY_PAST)
+        problem = deadline_problem(self, resubmit_by, past=msg.RESUBMIT_BY_PAST)
         if problem is not None:
             problems["resubmit_by"] = [problem]
         if problems:

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 from sqlalchemy import func, select
 
@@ -82,16 +82,20 @@ class DirectiveOverHttp:
         assert reply.status == 302, f"{username} doing {spec_name} ({unit}): {reply.status}\n{_main(reply.text)}"
         return reply
 
+    #: The letter the clerk registers and who registers it: the reference case's by default.
+    incoming: ClassVar[Mapping[str, Any]] = case.INCOMING
+    clerk = CLERK
+
     def register(self) -> None:
-        """The clerk registers letter 2104-CV/BTGTU, arrived today; the case opens."""
+        """The clerk registers the letter, arrived today; the case opens."""
         letter = {
-            **case.INCOMING,
+            **self.incoming,
             "incoming_date": (self.today - timedelta(days=3)).isoformat(),
             "incoming_received_date": self.today.isoformat(),
         }
         with self.served.reading() as session:
             before = session.scalar(select(func.max(ProcessInstance.id))) or 0
-        reply = self.browser(CLERK).submit("/incoming/new", letter)
+        reply = self.browser(self.clerk).submit("/incoming/new", letter)
         assert reply.status == 302, f"registering: {reply.status}\n{_main(reply.text)}"
         with self.served.reading() as session:
             opened = session.scalar(

@@ -14,16 +14,14 @@ import http.client
 import io
 import re
 from collections.abc import Iterator
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import docx
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import select
 
-from engine.models import ProcessInstance
 from tests.deployment.directive_http import DirectiveOverHttp, _main
 from tests.served import ServedApp, WebClient, run_setup, served_database, start_server
 from tests.web.task_helpers import draft_changes
@@ -47,24 +45,8 @@ def served_district(tmp_path: Path) -> Iterator[ServedApp]:
 class DistrictOverHttp(DirectiveOverHttp):
     """The district's letter, step by step, each by its own officer in their own browser."""
 
-    def register(self) -> None:
-        letter = {
-            **district.LETTER,
-            "incoming_date": (self.today - timedelta(days=3)).isoformat(),
-            "incoming_received_date": self.today.isoformat(),
-        }
-        with self.served.reading() as session:
-            before = session.scalar(select(func.max(ProcessInstance.id))) or 0
-        reply = self.browser(district.CLERK).submit("/incoming/new", letter)
-        assert reply.status == 302, f"registering: {reply.status}\n{_main(reply.text)}"
-        with self.served.reading() as session:
-            opened = session.scalar(
-                select(ProcessInstance.id).where(
-                    ProcessInstance.id > before, ProcessInstance.process_key == "directive_lifecycle"
-                )
-            )
-        assert opened is not None, "registering opened no case"
-        self.case_id = opened
+    incoming = district.LETTER
+    clerk = district.CLERK
 
     def to_issue(self, groups: list[str] | None = None) -> list[str]:
         self.do(district.CHAIRMAN, "instruct", {**district.INSTRUCTION, "handling_deadline": self.working_day(3)})

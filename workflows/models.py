@@ -1,5 +1,6 @@
 """Every table of the domain layer, imported in one place for Alembic and the tests."""
 
+from workflows.directive.tracking import UnitTracking
 from workflows.notifications import Notification
 from workflows.orgchart.models import RecipientGroup, RoleAssignment, Setting, Unit, User
 from workflows.registers.models import IncomingDocument, IssuedNumber, NumberCounter, OutgoingDocument
@@ -14,5 +15,6 @@ __all__ = [
     "RoleAssignment",
     "Setting",
     "Unit",
+    "UnitTracking",
     "User",
 ]

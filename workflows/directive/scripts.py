@@ -22,6 +22,7 @@ from workflows.directive.addressing import addressee_lines_for
 from workflows.directive.queries import case_reference
 from workflows.directive.report_definition import definition_from, definition_of
 from workflows.directive.report_draft import Letter, report_body, report_subject
+from workflows.directive.tracking_scripts import tracking_functions
 from workflows.notifications import Notification, queue_notification
 from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.groups import resolve_recipients
@@ -57,6 +58,7 @@ class DirectiveScripts:
             "notify_supervisors": bound.notify_supervisors,
             "sum_figures": sum_figures,
             "draft_report": bound.draft_report,
+            **tracking_functions(context, self.calendar),
         }
 
 

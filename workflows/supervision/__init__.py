@@ -1,0 +1,1 @@
+"""What supervisors read: late and at-risk work across cases, and one directive's units."""

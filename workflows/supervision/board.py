@@ -1,0 +1,287 @@
+"""The supervision board: work late or due soon across every case, by unit, step and case.
+
+Two sources make one list. A recipient unit's part of a directive is read from its row of theo
+dõi thực hiện (workflows/directive/tracking.py): it is late when its acknowledgement or report is
+owed past its day, whether or not a task row exists for it. Every other step (drafting, review,
+signing, numbering, checking a unit's report) is read from the task rows. The unit's own task
+rows are left out of the second source so nothing is counted twice.
+
+Each statement reads through an index whose leading columns are the filter (state and due day),
+and the list is a page: the board stays quick when the agency has a million open tasks.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, case, exists, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+
+from engine.models import ProcessInstance, TaskRow
+from workflows.calendar import WorkingCalendar
+from workflows.directive.tracking import UnitTracking, owing_by
+from workflows.supervision.scope import Scope
+
+LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
+LIVE = ("running", "suspended")
+# What a unit owes, as the step the board names.
+ACKNOWLEDGE, REPORT = "acknowledge", "report"
+
+
+@dataclass(frozen=True)
+class BoardFilter:
+    """What the supervisor asked to see."""
+
+    within: int = 2  # working days ahead that count as "due soon"
+    unit: str | None = None
+    division: str | None = None
+    case_id: int | None = None
+    min_urgency: int | None = None
+    page: int = 1
+    per_page: int = 50
+
+
+@dataclass(frozen=True)
+class BoardItem:
+    """One piece of work late or due soon."""
+
+    case_id: int
+    case_number: str | None
+    case_title: str | None
+    unit_code: str | None
+    step: str  # ACKNOWLEDGE or REPORT for a unit's part; the task's step id otherwise
+    step_title: str | None  # the task's title (None for a unit's part: the page names it)
+    due: date
+    days_late: int  # working days past the due day; 0 or less: due soon (minus the days left)
+    urgency: int
+    task_id: str | None = None
+
+    @property
+    def late(self) -> bool:
+        """Whether the due day has passed."""
+        return self.days_late > 0
+
+
+@dataclass
+class Board:
+    """A page of items, how many there are, and the counts by unit, step and case."""
+
+    items: list[BoardItem]
+    total: int
+    late: int
+    page: int
+    per_page: int
+    by_unit: list[tuple[str, int]] = field(default_factory=list)
+    by_step: list[tuple[str, int]] = field(default_factory=list)
+    by_case: list[tuple[int, int]] = field(default_factory=list)
+    step_titles: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def pages(self) -> int:
+        """How many pages the items fill."""
+        return max(1, -(-self.total // self.per_page))
+
+
+def _start_of(day: date) -> datetime:
+    return datetime.combine(day, time(0), LOCAL)
+
+
+def task_due_day(due_at: datetime) -> date:
+    """The day a task is due: a bare-date deadline is stored as the midnight that ends it."""
+    return (due_at.astimezone(LOCAL) - timedelta(microseconds=1)).date()
+
+
+class BoardQuery:
+    """The board's statements for one scope, filter and day."""
+
+    def __init__(
+        self, session: Session, scope: Scope, board_filter: BoardFilter, today: date, calendar: WorkingCalendar
+    ):
+        self.session = session
+        self.scope = scope
+        self.filter = board_filter
+        self.today = today
+        self.calendar = calendar
+        # Everything due on or before this day is on the board.
+        self.last_day = calendar.add_working_days(today, max(0, board_filter.within))
+
+    # -- the two sources -------------------------------------------------------------------
+
+    def _units_where(self) -> list[ColumnElement[bool]]:
+        unit_instance = aliased(ProcessInstance)
+        live = (
+            select(unit_instance.id)
+            .where(unit_instance.id == UnitTracking.instance_id, unit_instance.status.in_(LIVE))
+            .exists()
+        )
+        where = [owing_by(self.last_day + timedelta(days=1)), live, self.scope.tracking()]
+        chosen = self.filter
+        if chosen.unit:
+            where.append(UnitTracking.unit_code == chosen.unit)
+        if chosen.division:
+            where.append(UnitTracking.lead_division == chosen.division)
+        if chosen.case_id is not None:
+            where.append(UnitTracking.case_id == chosen.case_id)
+        if chosen.min_urgency is not None:
+            where.append(UnitTracking.urgency >= chosen.min_urgency)
+        return where
+
+    def _tasks_where(self) -> list[ColumnElement[bool]]:
+        own_part = exists().where(
+            UnitTracking.instance_id == TaskRow.instance_id, UnitTracking.unit_code == TaskRow.candidate_unit
+        )
+        where = [
+            TaskRow.state == "ready",
+            TaskRow.due_at < _start_of(self.last_day + timedelta(days=1)),
+            ~own_part,
+            self.scope.tasks(),
+        ]
+        chosen = self.filter
+        if chosen.unit:
+            where.append(TaskRow.candidate_unit == chosen.unit)
+        if chosen.division:
+            led = select(UnitTracking.case_id).where(UnitTracking.lead_division == chosen.division)
+            where.append((TaskRow.candidate_unit == chosen.division) | TaskRow.case_id.in_(led))
+        if chosen.case_id is not None:
+            where.append(TaskRow.case_id == chosen.case_id)
+        if chosen.min_urgency is not None:
+            where.append(TaskRow.priority >= chosen.min_urgency)
+        return where
+
+    @staticmethod
+    def _owes() -> ColumnElement[str]:
+        return case((UnitTracking.acknowledged_on.is_(None), ACKNOWLEDGE), else_=REPORT)
+
+    @staticmethod
+    def _unit_due() -> ColumnElement[date]:
+        return case((UnitTracking.acknowledged_on.is_(None), UnitTracking.acknowledge_by), else_=UnitTracking.deadline)
+
+    # -- the page --------------------------------------------------------------------------
+
+    def _unit_items(self, limit: int) -> list[BoardItem]:
+        case_row = aliased(ProcessInstance)
+        statement = (
+            select(UnitTracking, case_row.business_key, case_row.title)
+            .join(case_row, case_row.id == UnitTracking.case_id)
+            .where(*self._units_where())
+            .order_by(self._unit_due(), UnitTracking.id)
+            .limit(limit)
+        )
+        items = []
+        for row, number, title in self.session.execute(statement):
+            due = row.due_day()
+            assert due is not None  # owing_by chose only rows that owe something
+            items.append(
+                BoardItem(
+                    case_id=row.case_id,
+                    case_number=number,
+                    case_title=title,
+                    unit_code=row.unit_code,
+                    step=row.owes() or REPORT,
+                    step_title=None,
+                    due=due,
+                    days_late=self._days_late(due),
+                    urgency=row.urgency,
+                )
+            )
+        return items
+
+    def _task_items(self, limit: int) -> list[BoardItem]:
+        case_row = aliased(ProcessInstance)
+        statement = (
+            select(TaskRow, case_row.business_key, case_row.title)
+            .join(case_row, case_row.id == TaskRow.case_id)
+            .where(*self._tasks_where())
+            .order_by(TaskRow.due_at, TaskRow.id)
+            .limit(limit)
+        )
+        items = []
+        for task, number, title in self.session.execute(statement):
+            assert task.due_at is not None  # the filter compares it
+            due = task_due_day(task.due_at)
+            items.append(
+                BoardItem(
+                    case_id=task.case_id,
+                    case_number=number,
+                    case_title=title,
+                    unit_code=task.candidate_unit,
+                    step=task.spec_name,
+                    step_title=task.title,
+                    due=due,
+                    days_late=self._days_late(due),
+                    urgency=task.priority,
+                    task_id=task.id,
+                )
+            )
+        return items
+
+    def _days_late(self, due: date) -> int:
+        return self.calendar.working_days_between(due, self.today)
+
+    # -- counts ----------------------------------------------------------------------------
+
+    def _count(self, table: type, where: list[ColumnElement[bool]]) -> int:
+        return int(self.session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
+
+    def _grouped(
+        self, key: ColumnElement[Any] | InstrumentedAttribute[Any], where: list[ColumnElement[bool]]
+    ) -> Counter[object]:
+        statement = select(key, func.count()).where(*where).group_by(key)
+        return Counter({value: int(count) for value, count in self.session.execute(statement)})
+
+    def build(self) -> Board:
+        """The page of items and every count the board shows."""
+        chosen = self.filter
+        page = max(1, chosen.page)
+        wanted = page * chosen.per_page
+        merged = sorted(
+            [*self._unit_items(wanted), *self._task_items(wanted)],
+            key=lambda item: (item.due, item.case_id, item.unit_code or "", item.step),
+        )
+        units_where, tasks_where = self._units_where(), self._tasks_where()
+        unit_late = [*units_where, owing_by(self.today)]
+        task_late = [*tasks_where, TaskRow.due_at <= _start_of(self.today)]
+        by_unit = self._grouped(UnitTracking.unit_code, units_where) + self._grouped(
+            TaskRow.candidate_unit, tasks_where
+        )
+        by_step = self._grouped(self._owes(), units_where) + self._grouped(TaskRow.spec_name, tasks_where)
+        by_case = self._grouped(UnitTracking.case_id, units_where) + self._grouped(TaskRow.case_id, tasks_where)
+        titles = dict(
+            self.session.execute(
+                select(TaskRow.spec_name, func.min(TaskRow.title)).where(*tasks_where).group_by(TaskRow.spec_name)
+            ).all()
+        )
+        return Board(
+            items=merged[(page - 1) * chosen.per_page : wanted],
+            total=sum(by_case.values()),
+            late=self._count(UnitTracking, unit_late) + self._count(TaskRow, task_late),
+            page=page,
+            per_page=chosen.per_page,
+            by_unit=[(str(unit or ""), count) for unit, count in by_unit.most_common()],
+            by_step=[(str(step), count) for step, count in by_step.most_common()],
+            by_case=[(int(str(case_id)), count) for case_id, count in by_case.most_common()],
+            step_titles={str(k): str(v) for k, v in titles.items()},
+        )
+
+
+def board(session: Session, scope: Scope, board_filter: BoardFilter, today: date, calendar: WorkingCalendar) -> Board:
+    """The supervision board for one person's scope on one day."""
+    return BoardQuery(session, scope, board_filter, today, calendar).build()
+
+
+def case_numbers(session: Session, case_ids: Iterable[int]) -> dict[int, tuple[str | None, str | None]]:
+    """Number and title of each case, for the counts by case."""
+    ids = sorted(set(case_ids))
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(ProcessInstance.id, ProcessInstance.business_key, ProcessInstance.title).where(
+            ProcessInstance.id.in_(ids)
+        )
+    )
+    return {case_id: (number, title) for case_id, number, title in rows}

@@ -20,8 +20,10 @@ from web.cases.case_trail import TrailEntry, case_trail, full_names, visible_eve
 from web.cases.document_access import visible_documents
 from web.core.labels import step_label
 from web.core.models import Attachment
+from workflows.calendar import LOCAL_TZ, WorkingCalendar
 from workflows.directive.case_documents import CaseDocument
 from workflows.directive.queries import arrival_of, issued_by
+from workflows.directive.tracking import UnitTracking, of_case
 from workflows.orgchart.models import Unit
 from workflows.registers.models import IncomingDocument, OutgoingDocument
 
@@ -45,6 +47,9 @@ DIRECTIVE_KEYS = frozenset(
 )
 
 
+_calendar = WorkingCalendar()
+
+
 @dataclass(frozen=True)
 class UnitProgress:
     """How far one recipient unit has come, from the task rows of its child instance."""
@@ -58,6 +63,9 @@ class UnitProgress:
     on_time: bool | None
     rounds: int
     current: list[str]
+    # Working days past the due day of what the unit still owes (its acknowledgement or its
+    # report), from its row of theo dõi thực hiện; 0 when nothing owed is late.
+    days_late: int = 0
 
 
 def _unit_names(session: Session, codes: set[str]) -> dict[str, str]:
@@ -67,7 +75,21 @@ def _unit_names(session: Session, codes: set[str]) -> dict[str, str]:
     return {row.code: row.name for row in rows}
 
 
-def _one_unit(instance: ProcessInstance, rows: list[TaskRow], names: dict[str, str], now: datetime) -> UnitProgress:
+def _days_late(tracked: UnitTracking | None, instance: ProcessInstance, now: datetime) -> int:
+    if tracked is None or instance.status not in ("running", "suspended"):
+        return 0
+    today = now.astimezone(LOCAL_TZ).date()
+    due = tracked.due_day()
+    return _calendar.working_days_between(due, today) if due is not None and due < today else 0
+
+
+def _one_unit(
+    instance: ProcessInstance,
+    rows: list[TaskRow],
+    names: dict[str, str],
+    now: datetime,
+    tracked: UnitTracking | None = None,
+) -> UnitProgress:
     code = next((r.candidate_unit for r in rows if r.role == "unit_officer" and r.candidate_unit), "")
     acknowledged = [r.completed_at for r in rows if r.form_key == "acknowledge" and r.state == "completed"]
     reports = [r for r in rows if r.form_key == "unit_report"]
@@ -79,6 +101,10 @@ def _one_unit(instance: ProcessInstance, rows: list[TaskRow], names: dict[str, s
         on_time = first.due_at is None or (first.completed_at is not None and first.completed_at < first.due_at)
     elif first_due is not None and first_due <= now:
         on_time = False
+    days_late = _days_late(tracked, instance, now)
+    if days_late and not done:
+        on_time = False  # late before any report task exists: the acknowledgement is overdue
+    code = code or (tracked.unit_code if tracked is not None else "")
     return UnitProgress(
         instance_id=instance.id,
         unit_code=code or "",
@@ -89,6 +115,7 @@ def _one_unit(instance: ProcessInstance, rows: list[TaskRow], names: dict[str, s
         on_time=on_time,
         rounds=len(done),
         current=[step_label(r.title) for r in rows if r.state == "ready"],
+        days_late=days_late,
     )
 
 
@@ -113,8 +140,9 @@ def unit_progress(
     codes = {
         r.candidate_unit for rows in by_instance.values() for r in rows if r.role == "unit_officer" and r.candidate_unit
     }
-    names = _unit_names(session, codes)
-    return [_one_unit(child, by_instance.get(child.id, []), names, now) for child in children]
+    tracked = {row.instance_id: row for row in of_case(session, case_id)}
+    names = _unit_names(session, codes | {row.unit_code for row in tracked.values()})
+    return [_one_unit(child, by_instance.get(child.id, []), names, now, tracked.get(child.id)) for child in children]
 
 
 @dataclass

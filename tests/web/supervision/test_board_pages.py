@@ -115,3 +115,12 @@ def test_bad_filters_say_what_is_wrong_and_still_show_the_board(
     assert "Độ khẩn đã chọn không hợp lệ." in html
     assert client.get("/supervision/cases/999999/units").status_code == 404
     assert client.get("/supervision/export.pdf").status_code == 404
+
+
+def test_the_case_page_marks_late_units_and_leads_to_their_table(
+    app: Flask, late_case: tuple[int, list[str], list[str]]
+) -> None:
+    case_id, _on_time, late = late_case
+    page = signed_in(app, SUPERVISOR).get(f"/cases/{case_id}").get_data(as_text=True)
+    assert page.count("Trễ 1 ngày làm việc") == len(late)
+    assert f'href="/supervision/cases/{case_id}/units"' in page

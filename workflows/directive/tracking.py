@@ -3,7 +3,7 @@
 The supervision pages ask "which units are late?" across every case. Answering from the task rows
 alone cannot work: a unit's report deadline is known from the moment the directive is published,
 long before its report task exists, and the questions are about units, not tasks. So the unit
-execution process writes this row as it goes (docs/lifecycle.md, step 7): created when the unit
+execution process writes this row as it goes (docs/lifecycle.md §3): created when the unit
 receives the directive, stamped when it acknowledges, reports and is accepted, and moved by a
 reminder round. Each stamp is written by a script function in the same transaction as the step.
 
@@ -192,3 +192,15 @@ def closed(session: Session, instance_id: int, now: datetime) -> None:
     row = _stamp(session, instance_id, now)
     if row is not None:
         row.status = CLOSED
+
+
+def moved_by_round(session: Session, instance_id: int, deadline: date, acknowledge_by: date, now: datetime) -> None:
+    """A reminder round named the unit: its report is due by `deadline`, and a unit that never
+    acknowledged owes that by `acknowledge_by`."""
+    row = _stamp(session, instance_id, now)
+    if row is None:
+        return
+    row.deadline = deadline
+    row.reminders += 1
+    if row.acknowledged_on is None:
+        row.acknowledge_by = acknowledge_by

@@ -1,4 +1,4 @@
-"""Who sees what on the supervision pages (docs/lifecycle.md, supervision).
+"""Who sees what on the supervision pages (docs/lifecycle.md §3).
 
 The director, the agency's other leaders and the supervisors see the whole agency; the leader of
 a recipient unit sees that unit's part; a head of division sees the directives their division

@@ -7,7 +7,8 @@ signing, numbering, checking a unit's report) is read from the task rows. The un
 rows are left out of the second source so nothing is counted twice.
 
 Each statement reads through an index whose leading columns are the filter (state and due day),
-and the list is a page: the board stays quick when the agency has a million open tasks.
+and the list and its counts cover the WINDOW most overdue items at most: the board stays quick
+when the agency has a million open tasks, and says so when it shows only the most overdue.
 """
 
 from __future__ import annotations
@@ -16,11 +17,10 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
-from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, exists, func, select
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy import ColumnElement, case, exists, select
+from sqlalchemy.orm import Session, aliased
 
 from engine.models import ProcessInstance, TaskRow
 from workflows.calendar import WorkingCalendar
@@ -31,6 +31,9 @@ LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 LIVE = ("running", "suspended")
 # What a unit owes, as the step the board names.
 ACKNOWLEDGE, REPORT = "acknowledge", "report"
+# At most this many items are read from each source, the most overdue first: the board of an
+# agency with a million open tasks stays one bounded read, and beyond it the page says to filter.
+WINDOW = 2000
 
 
 @dataclass(frozen=True)
@@ -80,6 +83,8 @@ class Board:
     by_step: list[tuple[str, int]] = field(default_factory=list)
     by_case: list[tuple[int, int]] = field(default_factory=list)
     step_titles: dict[str, str] = field(default_factory=dict)
+    # False when more than WINDOW items match: the list and its counts are the most overdue WINDOW.
+    complete: bool = True
 
     @property
     def pages(self) -> int:
@@ -109,6 +114,7 @@ class BoardQuery:
         self.calendar = calendar
         # Everything due on or before this day is on the board.
         self.last_day = calendar.add_working_days(today, max(0, board_filter.within))
+        self._lateness: dict[date, int] = {}
 
     # -- the two sources -------------------------------------------------------------------
 
@@ -154,118 +160,110 @@ class BoardQuery:
         return where
 
     @staticmethod
-    def _owes() -> ColumnElement[str]:
-        return case((UnitTracking.acknowledged_on.is_(None), ACKNOWLEDGE), else_=REPORT)
-
-    @staticmethod
     def _unit_due() -> ColumnElement[date]:
         return case((UnitTracking.acknowledged_on.is_(None), UnitTracking.acknowledge_by), else_=UnitTracking.deadline)
 
     # -- the page --------------------------------------------------------------------------
 
     def _unit_items(self, limit: int) -> list[BoardItem]:
-        case_row = aliased(ProcessInstance)
+        case_row, row = aliased(ProcessInstance), UnitTracking
         statement = (
-            select(UnitTracking, case_row.business_key, case_row.title)
-            .join(case_row, case_row.id == UnitTracking.case_id)
+            select(
+                row.case_id,
+                case_row.business_key,
+                case_row.title,
+                row.unit_code,
+                row.acknowledged_on,
+                self._unit_due(),
+                row.urgency,
+            )
+            .join(case_row, case_row.id == row.case_id)
             .where(*self._units_where())
-            .order_by(self._unit_due(), UnitTracking.id)
+            .order_by(self._unit_due(), row.id)
             .limit(limit)
         )
-        items = []
-        for row, number, title in self.session.execute(statement):
-            due = row.due_day()
-            assert due is not None  # owing_by chose only rows that owe something
-            items.append(
-                BoardItem(
-                    case_id=row.case_id,
-                    case_number=number,
-                    case_title=title,
-                    unit_code=row.unit_code,
-                    step=row.owes() or REPORT,
-                    step_title=None,
-                    due=due,
-                    days_late=self._days_late(due),
-                    urgency=row.urgency,
-                )
+        return [
+            BoardItem(
+                case_id=case_id,
+                case_number=number,
+                case_title=title,
+                unit_code=unit,
+                step=REPORT if acknowledged_on is not None else ACKNOWLEDGE,
+                step_title=None,
+                due=due,
+                days_late=self._days_late(due),
+                urgency=urgency,
             )
-        return items
+            for case_id, number, title, unit, acknowledged_on, due, urgency in self.session.execute(statement)
+        ]
 
     def _task_items(self, limit: int) -> list[BoardItem]:
-        case_row = aliased(ProcessInstance)
+        case_row, task = aliased(ProcessInstance), TaskRow
         statement = (
-            select(TaskRow, case_row.business_key, case_row.title)
-            .join(case_row, case_row.id == TaskRow.case_id)
+            select(
+                task.id,
+                task.case_id,
+                case_row.business_key,
+                case_row.title,
+                task.candidate_unit,
+                task.spec_name,
+                task.title,
+                task.due_at,
+                task.priority,
+            )
+            .join(case_row, case_row.id == task.case_id)
             .where(*self._tasks_where())
-            .order_by(TaskRow.due_at, TaskRow.id)
+            .order_by(task.due_at, task.id)
             .limit(limit)
         )
         items = []
-        for task, number, title in self.session.execute(statement):
-            assert task.due_at is not None  # the filter compares it
-            due = task_due_day(task.due_at)
+        for task_id, case_id, number, title, unit, step, step_title, due_at, priority in self.session.execute(
+            statement
+        ):
+            assert due_at is not None  # the filter compares it
+            due = task_due_day(due_at)
             items.append(
                 BoardItem(
-                    case_id=task.case_id,
+                    case_id=case_id,
                     case_number=number,
                     case_title=title,
-                    unit_code=task.candidate_unit,
-                    step=task.spec_name,
-                    step_title=task.title,
+                    unit_code=unit,
+                    step=step,
+                    step_title=step_title,
                     due=due,
                     days_late=self._days_late(due),
-                    urgency=task.priority,
-                    task_id=task.id,
+                    urgency=priority,
+                    task_id=task_id,
                 )
             )
         return items
 
     def _days_late(self, due: date) -> int:
-        return self.calendar.working_days_between(due, self.today)
-
-    # -- counts ----------------------------------------------------------------------------
-
-    def _count(self, table: type, where: list[ColumnElement[bool]]) -> int:
-        return int(self.session.scalar(select(func.count()).select_from(table).where(*where)) or 0)
-
-    def _grouped(
-        self, key: ColumnElement[Any] | InstrumentedAttribute[Any], where: list[ColumnElement[bool]]
-    ) -> Counter[object]:
-        statement = select(key, func.count()).where(*where).group_by(key)
-        return Counter({value: int(count) for value, count in self.session.execute(statement)})
+        if due not in self._lateness:
+            self._lateness[due] = self.calendar.working_days_between(due, self.today)
+        return self._lateness[due]
 
     def build(self) -> Board:
-        """The page of items and every count the board shows."""
+        """The page of items and the counts, over the WINDOW most overdue items at most."""
         chosen = self.filter
         page = max(1, chosen.page)
-        wanted = page * chosen.per_page
-        merged = sorted(
-            [*self._unit_items(wanted), *self._task_items(wanted)],
-            key=lambda item: (item.due, item.case_id, item.unit_code or "", item.step),
-        )
-        units_where, tasks_where = self._units_where(), self._tasks_where()
-        unit_late = [*units_where, owing_by(self.today)]
-        task_late = [*tasks_where, TaskRow.due_at <= _start_of(self.today)]
-        by_unit = self._grouped(UnitTracking.unit_code, units_where) + self._grouped(
-            TaskRow.candidate_unit, tasks_where
-        )
-        by_step = self._grouped(self._owes(), units_where) + self._grouped(TaskRow.spec_name, tasks_where)
-        by_case = self._grouped(UnitTracking.case_id, units_where) + self._grouped(TaskRow.case_id, tasks_where)
-        titles = dict(
-            self.session.execute(
-                select(TaskRow.spec_name, func.min(TaskRow.title)).where(*tasks_where).group_by(TaskRow.spec_name)
-            ).all()
-        )
+        units, tasks = self._unit_items(WINDOW), self._task_items(WINDOW)
+        merged = sorted([*units, *tasks], key=lambda item: (item.due, item.case_id, item.unit_code or "", item.step))
+        merged = merged[:WINDOW]
+        by_unit = Counter(item.unit_code or "" for item in merged)
+        by_step = Counter(item.step for item in merged)
+        by_case = Counter(item.case_id for item in merged)
         return Board(
-            items=merged[(page - 1) * chosen.per_page : wanted],
-            total=sum(by_case.values()),
-            late=self._count(UnitTracking, unit_late) + self._count(TaskRow, task_late),
+            items=merged[(page - 1) * chosen.per_page : page * chosen.per_page],
+            total=len(merged),
+            late=sum(1 for item in merged if item.late),
             page=page,
             per_page=chosen.per_page,
-            by_unit=[(str(unit or ""), count) for unit, count in by_unit.most_common()],
-            by_step=[(str(step), count) for step, count in by_step.most_common()],
-            by_case=[(int(str(case_id)), count) for case_id, count in by_case.most_common()],
-            step_titles={str(k): str(v) for k, v in titles.items()},
+            complete=len(units) < WINDOW and len(tasks) < WINDOW,
+            by_unit=by_unit.most_common(),
+            by_step=by_step.most_common(),
+            by_case=by_case.most_common(),
+            step_titles={item.step: item.step_title for item in merged if item.step_title},
         )
 
 

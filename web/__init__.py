@@ -17,6 +17,7 @@ from web.core.extensions import csrf
 from web.core.settings import Settings
 from web.intake import exchange
 from web.registers import routes as registers
+from web.supervision import pictures as supervision_pictures
 from web.supervision import routes as supervision
 from web.tasks import inbox
 from web.tasks import routes as tasks
@@ -49,6 +50,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(exchange.bp)
     app.register_blueprint(registers.bp)
     app.register_blueprint(supervision.bp)
+    app.register_blueprint(supervision_pictures.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(favicon.bp)
     return app

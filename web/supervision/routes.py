@@ -121,7 +121,9 @@ def index() -> str:
         flash(error, "error")
     found = board(db(), scope, asked.board_filter, today(), _calendar)
     cases = case_numbers(db(), [item.case_id for item in found.items] + [case_id for case_id, _n in found.by_case])
-    names = _unit_names([item.unit_code for item in found.items] + [unit for unit, _n in found.by_unit])
+    names = _unit_names(
+        [code for item in found.items for code in (item.unit_code, item.detail)] + [unit for unit, _n in found.by_unit]
+    )
     return render_template(
         "supervision/board.html",
         board=found,

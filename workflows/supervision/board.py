@@ -63,6 +63,7 @@ class BoardItem:
     days_late: int  # working days past the due day; 0 or less: due soon (minus the days left)
     urgency: int
     task_id: str | None = None
+    detail: str | None = None  # what the task is about (which unit's report a division checks)
 
     @property
     def late(self) -> bool:
@@ -210,6 +211,7 @@ class BoardQuery:
                 task.title,
                 task.due_at,
                 task.priority,
+                task.detail,
             )
             .join(case_row, case_row.id == task.case_id)
             .where(*self._tasks_where())
@@ -217,9 +219,8 @@ class BoardQuery:
             .limit(limit)
         )
         items = []
-        for task_id, case_id, number, title, unit, step, step_title, due_at, priority in self.session.execute(
-            statement
-        ):
+        rows = self.session.execute(statement)
+        for task_id, case_id, number, title, unit, step, step_title, due_at, priority, detail in rows:
             assert due_at is not None  # the filter compares it
             due = task_due_day(due_at)
             items.append(
@@ -234,6 +235,7 @@ class BoardQuery:
                     days_late=self._days_late(due),
                     urgency=priority,
                     task_id=task_id,
+                    detail=detail,
                 )
             )
         return items

@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.models import ProcessInstance
+from engine.text import fold
 from workflows.calendar import WorkingCalendar
 from workflows.directive.tracking import UnitTracking, of_case
 from workflows.orgchart.models import Unit
@@ -52,14 +53,19 @@ def _sort_date(value: date | None) -> date:
     return value or date.max
 
 
+def _name(line: UnitLine) -> tuple[str, str]:
+    # Vietnamese order: "Bắc Sơn" before "Bình Gia" (letters first, then their marks).
+    return fold(line.unit_name), line.unit_name
+
+
 SORTS: dict[str, Callable[[UnitLine], Any]] = {
-    "unit": lambda line: line.unit_name.casefold(),
-    "deadline": lambda line: (_sort_date(line.deadline), line.unit_name.casefold()),
-    "acknowledged": lambda line: (_sort_date(line.acknowledged_on), line.unit_name.casefold()),
-    "reported": lambda line: (_sort_date(line.reported_on), line.unit_name.casefold()),
-    "accepted": lambda line: (_sort_date(line.accepted_on), line.unit_name.casefold()),
-    "reminders": lambda line: (-line.reminders, line.unit_name.casefold()),
-    "late": lambda line: (-line.days_late, line.unit_name.casefold()),
+    "unit": _name,
+    "deadline": lambda line: (_sort_date(line.deadline), _name(line)),
+    "acknowledged": lambda line: (_sort_date(line.acknowledged_on), _name(line)),
+    "reported": lambda line: (_sort_date(line.reported_on), _name(line)),
+    "accepted": lambda line: (_sort_date(line.accepted_on), _name(line)),
+    "reminders": lambda line: (-line.reminders, _name(line)),
+    "late": lambda line: (-line.days_late, _name(line)),
 }
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from web.accounts import auth
+from web.admin import incidents
 from web.cases import attachments, documents, search
 from web.cases import routes as cases
 from web.core import errors, favicon, health, i18n, organisation, requests, security_headers
@@ -53,6 +54,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(supervision_pictures.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(favicon.bp)
+    app.register_blueprint(incidents.bp)
     return app
 
 

@@ -17,6 +17,7 @@ from web.core.composition import Runtime, build_runtime
 from web.core.extensions import csrf
 from web.core.settings import Settings
 from web.intake import exchange
+from web.notifications import routes as notifications
 from web.registers import routes as registers
 from web.supervision import pictures as supervision_pictures
 from web.supervision import routes as supervision
@@ -50,6 +51,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(documents.bp)
     app.register_blueprint(exchange.bp)
     app.register_blueprint(registers.bp)
+    app.register_blueprint(notifications.bp)
     app.register_blueprint(supervision.bp)
     app.register_blueprint(supervision_pictures.bp)
     app.register_blueprint(health.bp)

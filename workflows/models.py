@@ -1,5 +1,6 @@
 """Every table of the domain layer, imported in one place for Alembic and the tests."""
 
+from workflows.delivery.models import NotificationPreference, UserNotification
 from workflows.directive.tracking import UnitTracking
 from workflows.notifications import Notification
 from workflows.orgchart.models import RecipientGroup, RoleAssignment, Setting, Unit, User
@@ -9,6 +10,7 @@ __all__ = [
     "IncomingDocument",
     "IssuedNumber",
     "Notification",
+    "NotificationPreference",
     "NumberCounter",
     "OutgoingDocument",
     "RecipientGroup",
@@ -17,4 +19,5 @@ __all__ = [
     "Unit",
     "UnitTracking",
     "User",
+    "UserNotification",
 ]

@@ -1,7 +1,9 @@
 """The outbox of side effects (docs/architecture.md §6): rows queued in the unit of work, delivered after commit.
 
-Nothing here sends anything; a delivery job reads ``pending_notifications`` after the
-transaction that queued them has committed, so a rolled-back step never mails anyone.
+Nothing here sends anything; the delivery pass of the job worker (workflows/delivery/) reads the
+rows after the transaction that queued them has committed, so a rolled-back step never mails
+anyone. A row goes ``pending`` → ``sending`` (claimed in a transaction of its own) → ``sent``, or
+back to ``pending`` with a later ``next_attempt_at`` after a failure, or ``failed`` for good.
 """
 
 from __future__ import annotations
@@ -19,6 +21,12 @@ from workflows.registers.models import clean_text, require_aware
 CHANNELS: Final = frozenset({"email", "website", "internal"})
 RECIPIENT_KINDS: Final = frozenset({"unit", "user", "role", "external"})
 
+PENDING: Final = "pending"  # waiting for its (next) delivery attempt
+SENDING: Final = "sending"  # claimed by a worker that is sending it now
+SENT: Final = "sent"  # delivered
+FAILED: Final = "failed"  # given up on; an administrator may send it again
+STATUSES: Final = (PENDING, SENDING, SENT, FAILED)
+
 
 class Notification(Base):
     """One message waiting to be delivered (``sent_at`` is null) or already delivered."""
@@ -31,7 +39,10 @@ class Notification(Base):
             name="recipient_kind",
         ),
         CheckConstraint("attempts >= 0", name="attempts_not_negative"),
+        CheckConstraint("status IN ('pending', 'sending', 'sent', 'failed')", name="status"),
         Index("ix_notification_pending", "sent_at", "created_at"),
+        # The delivery pass asks for pending rows whose next attempt is due.
+        Index("ix_notification_due", "status", "next_attempt_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -46,6 +57,15 @@ class Notification(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, server_default=PENDING)
+    # Not before this moment (None: at once); set after a failed attempt, later each time.
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When a worker claimed it for sending: a row left "sending" that long ago lost its worker.
+    claimed_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # When the in-app messages were made (once, whatever happens to the e-mail).
+    fanned_out_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # A path of the application the message is about, e.g. /cases/12.
+    link: Mapped[str | None] = mapped_column(String(200))
 
 
 def queue_notification(
@@ -59,6 +79,7 @@ def queue_notification(
     subject: str,
     body: str,
     reference: str | None = None,
+    link: str | None = None,
 ) -> Notification:
     """Add a message to the outbox in the caller's transaction; flushes, never commits."""
     require_aware(created_at, "created_at")
@@ -76,6 +97,8 @@ def queue_notification(
         body=body,
         reference=reference,
         attempts=0,
+        status=PENDING,
+        link=link,
     )
     session.add(row)
     session.flush()

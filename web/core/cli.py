@@ -22,12 +22,13 @@ from engine.worker import WorkerReport, run_due_jobs
 from web import create_app, runtime_of
 from web.accounts.users import give_demo_passwords
 from web.core import migrate
-from web.core.composition import Runtime
+from web.core.composition import Runtime, build_delivery
 from web.core.db import unit_of_work
 from web.core.demo import create_sample_cases, demo_runtime, has_cases, prepare_demo, rehearse, trail_lines
 from web.core.job_worker import WorkerLoop, log_report
 from web.core.serving import GunicornApplication
 from web.core.supervise import Supervisor, configure_logging
+from workflows.delivery.outbox import log_delivery
 from workflows.directive.samples import SamplesRefused
 from workflows.orgchart.loader import load_org_chart
 from workflows.orgchart.validation import OrgChartInvalid
@@ -209,8 +210,15 @@ def worker(once: bool, now_text: str | None, interval: float) -> None:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=ZoneInfo(runtime.settings.timezone))
         services = replace(services, clock=ManualClock(moment))
+    # Notifications go out after the jobs that queued them committed, in the same pass.
+    delivery = build_delivery(runtime, services.clock)
     if once:
         _echo_report(run_due_jobs(runtime.sessions, services))
+        sent = delivery.run()
+        if sent.sent or sent.retrying or sent.failed:
+            click.echo(
+                f"notifications sent: {len(sent.sent)}, to retry: {len(sent.retrying)}, failed: {len(sent.failed)}"
+            )
         return
     configure_logging()
     checked = False
@@ -221,7 +229,9 @@ def worker(once: bool, now_text: str | None, interval: float) -> None:
             # Inside the loop: a database not up yet is waited for like one lost later.
             _migrated_runtime()
             checked = True
-        return run_due_jobs(runtime.sessions, services)
+        report = run_due_jobs(runtime.sessions, services)
+        log_delivery(delivery.run())
+        return report
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())

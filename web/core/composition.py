@@ -16,6 +16,8 @@ from engine.services import EngineServices
 from web.core.db import make_engine, make_session_factory, unit_of_work
 from web.core.settings import Settings
 from workflows.calendar import WorkingCalendar
+from workflows.delivery.mailer import DEFAULT_PORTS, SmtpMailer, SmtpSettings
+from workflows.delivery.outbox import Delivery
 from workflows.directive.checks import DOMAIN_CHECKS
 from workflows.directive.forms import register_directive_forms
 from workflows.directive.scripts import DirectiveScripts
@@ -70,3 +72,32 @@ def engine_transactions(
             yield Engine(session, chosen)
 
     return transaction
+
+
+def build_mailer(settings: Settings) -> SmtpMailer | None:
+    """The SMTP mailer the settings describe; None (e-mail off) while no SMTP host is set."""
+    if not settings.smtp_host:
+        return None
+    return SmtpMailer(
+        SmtpSettings(
+            host=settings.smtp_host,
+            port=settings.smtp_port or DEFAULT_PORTS.get(settings.smtp_tls, 587),
+            tls=settings.smtp_tls,
+            user=settings.smtp_user,
+            password=settings.smtp_password,
+            sender=settings.mail_sender,
+        )
+    )
+
+
+def build_delivery(runtime: Runtime, clock: Clock | None = None) -> Delivery:
+    """The notifications' delivery pass of a job worker: in-app messages, and e-mail when set up."""
+    settings = runtime.settings
+    return Delivery(
+        runtime.sessions,
+        clock or runtime.services.clock,
+        build_mailer(settings),
+        sender=settings.mail_sender,
+        base_url=settings.public_url,
+        max_attempts=settings.mail_max_attempts,
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -34,10 +34,26 @@ class Settings:
     login_failures_allowed: int = 5
     login_window_minutes: int = 15
     timezone: str = "Asia/Ho_Chi_Minh"
+    # E-mail of notifications (workflows/delivery/): off while no SMTP host is set. The password
+    # comes from the environment only, never from a file in the repository.
+    smtp_host: str | None = None
+    smtp_port: int | None = None  # the TLS mode's usual port when None (25, 587, 465)
+    smtp_tls: str = "starttls"  # none, starttls or ssl
+    smtp_user: str | None = None
+    smtp_password: str | None = field(default=None, repr=False)
+    mail_sender: str = "directive-flow@localhost"
+    # The application's address as people open it, for the links in e-mails; http://127.0.0.1:PORT when unset.
+    base_url: str | None = None
+    mail_max_attempts: int = 5
+
+    @property
+    def public_url(self) -> str:
+        """The address links in e-mails start with."""
+        return (self.base_url or f"http://127.0.0.1:{self.port}").rstrip("/")
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Read the environment: DATABASE_URL, SECRET_KEY, PORT, INSTANCE_PATH, BPMN_DIR, ORG_CHART_FILE, …"""
+        """Read the environment: DATABASE_URL, SECRET_KEY, PORT, INSTANCE_PATH, BPMN_DIR, ORG_CHART_FILE, SMTP_*, …"""
         env = os.environ if environ is None else environ
         instance = Path(env.get("INSTANCE_PATH", PROJECT_ROOT / "instance"))
         settings = cls(
@@ -52,5 +68,13 @@ class Settings:
             org_chart_file=Path(env.get("ORG_CHART_FILE", DEFAULT_CHART)),
             cookie_secure=env.get("COOKIE_SECURE", "true").lower() not in ("0", "false", "no"),
             demo_password=env.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD,
+            smtp_host=env.get("SMTP_HOST") or None,
+            smtp_port=int(env["SMTP_PORT"]) if env.get("SMTP_PORT") else None,
+            smtp_tls=(env.get("SMTP_TLS") or "starttls").lower(),
+            smtp_user=env.get("SMTP_USER") or None,
+            smtp_password=env.get("SMTP_PASSWORD") or None,
+            mail_sender=env.get("MAIL_FROM") or "directive-flow@localhost",
+            base_url=env.get("BASE_URL") or None,
+            mail_max_attempts=int(env.get("MAIL_MAX_ATTEMPTS", "5")),
         )
         return replace(settings, **overrides)

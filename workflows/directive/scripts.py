@@ -18,6 +18,7 @@ from engine.models import ProcessInstance
 from engine.ports import ScriptContext
 from engine.text import extend
 from workflows.calendar import WorkingCalendar, escalation_time, reminder_time
+from workflows.directive import notices
 from workflows.directive.addressing import addressee_lines_for
 from workflows.directive.queries import case_reference
 from workflows.directive.report_definition import definition_from, definition_of
@@ -271,29 +272,41 @@ class _Bound:
                 self._queue("email", "external", item["name"], "report_up", text)
 
     def notify_unit(self, unit: str, kind: str, notation: str, deadline: str) -> None:
-        """Queue a message to a recipient unit (e.g. a reminder of its report deadline)."""
-        when = date.fromisoformat(deadline).strftime("%d/%m/%Y")
-        text = f"Nhắc hạn báo cáo thực hiện Công văn số {notation}: hạn {when}."
-        self._queue("email", "unit", unit, kind, text)
+        """Queue a message to a recipient unit (e.g. a reminder of its report deadline): its officers, or
+        the one who took its task, read the case, the step, the unit's name, the deadline and a link."""
+        notice = notices.reminder(self.session, self.ctx.case_id, self.ctx.instance_id, unit, notation, deadline)
+        self._queue("email", "unit", unit, kind, notice.body, subject=notice.subject, link=notice.link)
 
     def notify_supervisors(self, unit: str, notation: str, deadline: str) -> None:
-        """Queue an escalation: the unit has not reported by the deadline."""
-        when = date.fromisoformat(deadline).strftime("%d/%m/%Y")
-        found = OrgDirectory(self.session).unit(unit)
-        # People read the unit's name; its code means nothing to them.
-        name = found.name if found is not None else unit
-        text = f"{name} chưa báo cáo thực hiện Công văn số {notation} (hạn {when})."
-        self._queue("internal", "role", "supervisor", "escalation", text)
+        """Queue an escalation: the unit has not reported by the deadline. The agency's supervisors hear
+        of it, and the unit's own leader when the unit has one."""
+        notice = notices.escalation(self.session, self.ctx.case_id, self.ctx.instance_id, unit, notation, deadline)
+        text, subject, link = notice.body, notice.subject, notice.link
+        self._queue("email", "role", "supervisor", "escalation", text, subject=subject, link=link)
+        if OrgDirectory(self.session).anyone_holds("leader", unit):
+            self._queue("email", "role", f"leader@{unit}", "escalation", text, subject=subject, link=link)
 
-    def _queue(self, channel: str, recipient_kind: str, recipient: str, kind: str, text: str) -> None:
+    def _queue(
+        self,
+        channel: str,
+        recipient_kind: str,
+        recipient: str,
+        kind: str,
+        text: str,
+        *,
+        subject: str | None = None,
+        link: str | None = None,
+    ) -> None:
         # A timer can fire twice for the same fact (a unit reminded before it acknowledged is
-        # reminded again by the report task's own timer): say each thing once.
+        # reminded again by the report task's own timer): say each thing once. A message with a
+        # subject of its own is the same fact when its subject is (its text also names the step).
+        same = Notification.body == text if subject is None else Notification.subject == subject
         already = self.session.scalar(
             select(Notification.id).where(
                 Notification.reference == case_reference(self.ctx.case_id),
                 Notification.recipient == recipient,
                 Notification.kind == kind,
-                Notification.body == text,
+                same,
             )
         )
         if already is not None:
@@ -305,9 +318,10 @@ class _Bound:
             recipient_kind=recipient_kind,
             recipient=recipient,
             kind=kind,
-            subject=text[:250],
+            subject=subject or text[:250],
             body=text,
             reference=self._reference(),
+            link=link,
         )
 
 

@@ -141,8 +141,10 @@ def task_event(
     before: Any = None,
     after: Mapping[str, Any] | None = None,
     comment: str | None = None,
+    on_behalf_of: str | None = None,
 ) -> None:
-    """Append `engine:task:<action>` for a task row, naming its step and title."""
+    """Append `engine:task:<action>` for a task row, naming its step, its title and whom a substitute acted for."""
+    standing_in = {"on_behalf_of": on_behalf_of} if on_behalf_of else {}
     append(
         session,
         f"engine:task:{action}",
@@ -152,7 +154,7 @@ def task_event(
         instance_id=row.instance_id,
         task_id=row.id,
         before=before,
-        after={"task": row.spec_name, "title": row.title, **(after or {})},
+        after={"task": row.spec_name, "title": row.title, **(after or {}), **standing_in},
         comment=comment,
     )
 

@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
 
 class Directory(Protocol):
-    """Who holds which role in which unit."""
+    """Who holds which role in which unit, and whom a person stands in for on a day (out of office)."""
 
     def may_act(self, username: str, role: str, unit_code: str) -> bool: ...
 
     def anyone_holds(self, role: str, unit_code: str) -> bool: ...
 
     def colleagues(self, username: str) -> list[str]: ...
+
+    def stands_in_for(self, username: str, on: date) -> list[str]: ...
 
 
 class FormValidator(Protocol):

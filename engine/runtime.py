@@ -20,7 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import audit, cancel_rules, handback, jobs, task_rows
+from . import acting, audit, cancel_rules, handback, jobs, task_rows
 from .calls import call_inputs, current_data, text_or_none
 from .definitions import deploy as deploy_definition
 from .definitions import latest_definition
@@ -150,12 +150,12 @@ class Engine:
         return row
 
     def may_do(self, actor: str, row: TaskRow) -> bool:
-        """Whether `actor` may claim or complete the task: its assignee, or a holder of its role in its unit."""
-        if row.assignee:
-            return row.assignee == actor
-        if row.role is None or row.candidate_unit is None:
-            return False
-        return self.directory.may_act(actor, row.role, row.candidate_unit)
+        """Whether `actor` may claim or complete the task: its assignee, a holder of its role, or a substitute."""
+        return self.standing(actor, row).allowed
+
+    def standing(self, actor: str, row: TaskRow) -> acting.Standing:
+        """Whether `actor` may do the task today, and for whom (engine/acting.py)."""
+        return acting.standing(self.directory, actor, row, self.now(), self.services.business_timezone)
 
     def _ready_task(self, task_id: str) -> TaskRow:
         row = self.task(task_id)
@@ -177,11 +177,10 @@ class Engine:
             return row
         if row.assignee:
             raise ConcurrencyConflict(f"task {row.title!r} is already claimed by {row.assignee}", task_id=task_id)
-        if not self.may_do(actor, row):
-            raise PermissionDenied(actor, "claim", f"task {task_id}")
+        standing = self.standing(actor, row).required(actor, "claim")
         row.assignee = actor
         flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id)
-        audit.task_event(self.session, self.now(), row, "claimed", actor)
+        audit.task_event(self.session, self.now(), row, "claimed", actor, on_behalf_of=standing.on_behalf_of)
         return row
 
     @conflicts_translated
@@ -201,8 +200,7 @@ class Engine:
         row = self._ready_task(task_id)
         if not reason.strip():
             raise PermissionDenied(actor, "hand over without a reason", f"task {task_id}")
-        if not self.may_do(actor, row):
-            raise PermissionDenied(actor, "hand over", f"task {task_id}")
+        standing = self.standing(actor, row).required(actor, "hand over")
         if (
             row.role is None
             or row.candidate_unit is None
@@ -221,6 +219,7 @@ class Engine:
             before={"assignee": before},
             after={"assignee": to_user},
             comment=reason,
+            on_behalf_of=standing.on_behalf_of,
         )
         return row
 
@@ -228,8 +227,7 @@ class Engine:
     def complete(self, task_id: str, actor: str, data: Mapping[str, Any]) -> CommandResult:
         """Validate the form, complete the task as `actor`, and run on to the next wait state."""
         row = self._ready_task(task_id)
-        if not self.may_do(actor, row):
-            raise PermissionDenied(actor, "complete", f"task {task_id}")
+        standing = self.standing(actor, row).required(actor, "complete")
         loaded = self._load(row.instance_id, actor)
         spiff_task = loaded.workflow.get_task_from_id(UUID(task_id))
         if spiff_task is None or spiff_task.state != TaskState.READY:
@@ -254,7 +252,15 @@ class Engine:
         except SpiffWorkflowException as exc:
             raise workflow_error(exc) from exc
         audit.task_event(
-            self.session, self.now(), row, "completed", actor, before=before, after=cleaned, comment=row.comment
+            self.session,
+            self.now(),
+            row,
+            "completed",
+            actor,
+            before=before,
+            after=cleaned,
+            comment=row.comment,
+            on_behalf_of=standing.on_behalf_of,
         )
         new_tasks = self._advance(loaded, actor)
         return CommandResult(loaded.row.id, loaded.row.status, new_tasks)

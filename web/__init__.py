@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask
 
-from web.accounts import auth
+from web.accounts import auth, substitutes
 from web.admin import incidents
 from web.cases import attachments, documents, search
 from web.cases import routes as cases
@@ -44,6 +44,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     security_headers.init_app(app)
     organisation.init_app(app)
     app.register_blueprint(inbox.bp)
+    app.register_blueprint(substitutes.bp)
     app.register_blueprint(cases.bp)
     app.register_blueprint(search.bp)
     app.register_blueprint(attachments.bp)

@@ -4,6 +4,7 @@ from workflows.delivery.models import NotificationPreference, UserNotification
 from workflows.directive.tracking import UnitTracking
 from workflows.notifications import Notification
 from workflows.orgchart.models import RecipientGroup, RoleAssignment, Setting, Unit, User
+from workflows.orgchart.substitutes import Substitution
 from workflows.registers.models import IncomingDocument, IssuedNumber, NumberCounter, OutgoingDocument
 
 __all__ = [
@@ -16,6 +17,7 @@ __all__ = [
     "RecipientGroup",
     "RoleAssignment",
     "Setting",
+    "Substitution",
     "Unit",
     "UnitTracking",
     "User",

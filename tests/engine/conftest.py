@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -41,9 +41,10 @@ PEOPLE = {
 
 @dataclass
 class FakeDirectory:
-    """The org chart as a set of (username, role, unit)."""
+    """The org chart as a set of (username, role, unit); substitutions as (substitute, absent, first, last day)."""
 
     holders: set[tuple[str, str, str]]
+    stand_ins: set[tuple[str, str, date, date]] = field(default_factory=set)
 
     def may_act(self, username: str, role: str, unit_code: str) -> bool:
         """Whether the user holds the role in the unit."""
@@ -57,6 +58,12 @@ class FakeDirectory:
         """Everyone sharing a unit with the user."""
         units = {unit for user, _, unit in self.holders if user == username}
         return sorted({user for user, _, unit in self.holders if unit in units and user != username})
+
+    def stands_in_for(self, username: str, on: date) -> list[str]:
+        """The absent people the user substitutes for on that day."""
+        return sorted(
+            {absent for sub, absent, first, last in self.stand_ins if sub == username and first <= on <= last}
+        )
 
 
 class PassThroughForms:

@@ -93,7 +93,10 @@ def case_trail(
     """The given events of the case (see visible_events), ready to show."""
     case_id = access.case.id
     handed_to = {str(e.after.get("assignee")) for e in events if e.tag == "engine:task:reassigned" and e.after}
-    people = full_names(session, {e.actor for e in events} | handed_to)
+    stood_in_for = {
+        str(e.after["on_behalf_of"]) for e in events if isinstance(e.after, dict) and e.after.get("on_behalf_of")
+    }
+    people = full_names(session, {e.actor for e in events} | handed_to | stood_in_for)
     names = _timer_names(session, case_id)
 
     def unit_of(instance_id: int | None) -> str:
@@ -109,6 +112,10 @@ def case_trail(
             target = str(after.get("assignee", ""))
             action += " → " + people.get(target, target)
         actor = _("Hệ thống") if event.actor == "system" else people.get(event.actor, event.actor)
+        if after.get("on_behalf_of"):
+            # A substitute's step (out of office) names whom it was done for.
+            absent = str(after["on_behalf_of"])
+            actor = _("%(actor)s (thay %(absent)s)", actor=actor, absent=people.get(absent, absent))
         entries.append(
             TrailEntry(event.at, actor, action, decision_label(str(decision) if decision else None), comment, kind)
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, replace
 from datetime import date, datetime, time, timedelta
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -11,13 +12,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from engine.errors import NotFound
-from engine.inbox import SORTS, InboxQuery, inbox, steps_open_to
-from web.accounts.auth import me
+from engine.inbox import SORTS, InboxPage, InboxQuery, inbox, steps_open_to
+from web.accounts.auth import CurrentUser, me
 from web.core.labels import URGENCIES, step_label, urgency_by_priority
-from web.core.requests import db, engine, runtime
+from web.core.requests import db, directory, engine, runtime
 from web.tasks.task_access import task_for_me
 from workflows.calendar import LOCAL_TZ, WorkingCalendar
-from workflows.orgchart.models import Unit
+from workflows.orgchart.models import Unit, User
 from workflows.urgency import PRIORITY
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
@@ -51,19 +52,64 @@ def _query() -> InboxQuery:
     )
 
 
+@dataclass(frozen=True)
+class StandingIn:
+    """Whom I stand in for today (out of office): their names and their (role, unit) pairs, by username."""
+
+    names: dict[str, str]
+    roles: dict[str, set[tuple[str, str]]]
+
+    def all_roles(self, mine: frozenset[tuple[str, str]]) -> set[tuple[str, str]]:
+        """My pairs and those of everyone I stand in for."""
+        return set(mine).union(*self.roles.values())
+
+    def marks(self, user: CurrentUser, page: InboxPage) -> dict[str, str]:
+        """The name of the absent officer each task is offered to, for tasks that are not offered to me."""
+        found = {}
+        for row in page.rows:
+            pair = (row.task.role or "", row.task.candidate_unit or "")
+            if pair not in user.roles:
+                absent = next((name for name, pairs in self.roles.items() if pair in pairs), None)
+                if absent is not None:
+                    found[row.task.id] = self.names[absent]
+        return found
+
+
+def standing_in(username: str) -> StandingIn:
+    """The absent officers the user stands in for on the engine's today."""
+    absent = directory().stands_in_for(username, _today())
+    if not absent:
+        return StandingIn({}, {})
+    rows = db().execute(select(User.username, User.full_name).where(User.username.in_(absent)))
+    names = {row.username: row.full_name for row in rows}
+    return StandingIn(names, {name: directory().roles_of(name) for name in absent})
+
+
 @bp.get("/")
 @login_required  # type: ignore[untyped-decorator]
 def index() -> str:
-    """The pending tasks of my role in my unit, open to my group or claimed by me."""
+    """The pending tasks of my role in my unit, open to my group or claimed by me (or by those I stand in for)."""
     user = me()
     query = _query()
-    page = inbox(db(), user.username, user.roles, query)
+    substituting = standing_in(user.username)
+    roles = substituting.all_roles(user.roles)
+    page = inbox(db(), user.username, roles, query)
+    # Tasks the absent officers had claimed: a few at most, listed apart from the paged inbox.
+    claimed = {name: inbox(db(), name, (), replace(query, page=1)) for name in substituting.names}
+    marks = substituting.marks(user, page)
+    marks.update({row.task.id: substituting.names[name] for name, found in claimed.items() for row in found.rows})
+    steps = set(steps_open_to(db(), user.username, roles)).union(
+        *(steps_open_to(db(), name, ()) for name in substituting.names)
+    )
     details = {row.task.detail for row in page.rows if row.task.detail}
+    details |= {row.task.detail for found in claimed.values() for row in found.rows if row.task.detail}
     return render_template(
         "inbox/index.html",
         page=page,
         query=query,
-        steps=steps_open_to(db(), user.username, user.roles),
+        claimed_by_absent=[row for found in claimed.values() for row in found.rows],
+        standing_in=marks,
+        steps=sorted(steps, key=lambda step: (step[1], step[0])),
         urgencies={code: str(label) for code, label in URGENCIES.items()},
         priority_labels=urgency_by_priority(),
         now=runtime().services.clock.now(),

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import Select, exists, select
 from sqlalchemy.orm import Session, aliased
 
+from workflows.orgchart import substitutes
 from workflows.orgchart.models import RoleAssignment, Unit, User
 
 
@@ -38,6 +41,10 @@ class OrgDirectory:
             )
         )
         return bool(self._session.scalar(query))
+
+    def stands_in_for(self, username: str, on: date) -> list[str]:
+        """The absent officers whose work `username` may do on day `on` (see workflows.orgchart.substitutes)."""
+        return substitutes.stands_in_for(self._session, username, on)
 
     def roles_of(self, username: str) -> set[tuple[str, str]]:
         """The (role, unit code) pairs an active user holds; none for inactive or unknown users."""

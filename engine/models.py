@@ -83,6 +83,9 @@ class TaskRow(Base):
         Index("ix_task_inbox", "state", "role", "candidate_unit", "due_at"),
         Index("ix_task_assignee", "state", "assignee", "due_at"),
         Index("ix_task_due", "state", "due_at"),
+        # Ready tasks per step of a process and their arrival (the supervisors' diagram): the count
+        # and the average arrival read this index alone.
+        Index("ix_task_step", "state", "spec_name", "created_at"),
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)

@@ -7,6 +7,7 @@ clock is moved, never waited for.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -15,6 +16,7 @@ from typing import Any
 import pytest
 
 from engine.clock import ManualClock
+from engine.models import ProcessDefinition, ProcessInstance, TaskRow
 from tests.workflows import district_org as district
 from tests.workflows.invented_org import invented_runtime
 from tests.workflows.lifecycle_helpers import (
@@ -134,10 +136,11 @@ def test_the_average_mixes_old_and_new_arrivals(runtime: Runtime, clock: ManualC
     issued.r.at("2023-03-27 09:00")
     issued.r.do(officer_of(runtime)(late), "report", case.unit_report(9, "2023-03-27"), unit=late)
     review = _by_step(_load(runtime, "unit_execution"))["review_report"]
-    # Six since 15/3 10:00 (8 working days, 288 hours) and one since 27/3 09:00 (0 days, 1 hour).
+    # Six since 15/3 10:00 (288 hours) and one since 27/3 09:00 (1 hour): 247 hours on average, so
+    # the average arrival was 17/3 03:00, six working days before Monday 27/3.
     assert review.waiting == ON_TIME + 1
-    assert review.average_working_days == pytest.approx(8 * ON_TIME / (ON_TIME + 1))
     assert review.average_hours == pytest.approx((288 * ON_TIME + 1) / (ON_TIME + 1))
+    assert review.average_working_days == 6
 
 
 def test_each_person_sees_the_steps_of_their_own_scope(runtime: Runtime, clock: ManualClock) -> None:
@@ -260,3 +263,58 @@ def test_a_second_organisation_gets_its_own_figures(tmp_path: Path, clock: Manua
         assert all(counted[unit].rate == 0.0 for unit in units[1:])
         names = {unit["code"]: unit["name"] for unit in district.CHART["units"]}
         assert {code: c.label for code, c in counted.items()} == {code: names[code] for code in units}
+
+
+def _other_process_waiting_at_report(runtime: Runtime, now: datetime) -> None:
+    """Another process that names one of its steps "report" too, with one task waiting there."""
+    with session_of(runtime) as session:
+        definition = ProcessDefinition(
+            key="other_process",
+            name="Quy trình khác",
+            version=1,
+            checksum="0" * 64,
+            filename="other.bpmn",
+            bpmn_xml="<definitions/>",
+            metadata_json={"name": "Quy trình khác", "user_tasks": {"report": {"title": "Báo cáo khác"}}},
+            deployed_by="quantri",
+            deployed_at=now,
+        )
+        session.add(definition)
+        session.flush()
+        other = ProcessInstance(
+            definition_id=definition.id,
+            process_key="other_process",
+            status="running",
+            state="{}",
+            serializer_version="1",
+            started_by="quantri",
+            started_at=now,
+            version=1,
+        )
+        session.add(other)
+        session.flush()
+        other.case_id = other.id
+        session.add(
+            TaskRow(
+                id=str(uuid.uuid4()),
+                instance_id=other.id,
+                case_id=other.id,
+                spec_name="report",
+                title="Báo cáo khác",
+                state="ready",
+                priority=0,
+                created_at=now,
+                version=1,
+            )
+        )
+
+
+def test_a_step_id_another_process_uses_too_is_counted_in_its_own_process_only(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    issued = _issued(runtime, clock)
+    _other_process_waiting_at_report(runtime, MONDAY_27)
+    assert _by_step(_load(runtime, "unit_execution"))["report"].waiting == len(issued.late) - SILENT
+    other = _by_step(_load(runtime, "other_process"))
+    assert {step: load.waiting for step, load in other.items()} == {"report": 1}
+    assert other["report"].title == "Báo cáo khác"

@@ -12,6 +12,7 @@ counts only what their scope holds. Scripts are files (no inline script, under t
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass
 from datetime import date
 
@@ -70,7 +71,7 @@ def waiting_label(count: int) -> str:
 def average_label(step: StepLoad) -> str:
     """How long the tasks of a step have waited on average: working days, or hours under one."""
     if step.average_working_days >= 1:
-        days = format_decimal(round(step.average_working_days, 1), format="#,##0.#")
+        days = format_decimal(step.average_working_days)
         return str(_("trung bình %(days)s ngày làm việc", days=days))
     hours = round(step.average_hours)
     if hours < 1:
@@ -161,10 +162,14 @@ def process(key: str) -> str:
     scope = my_scope()
     definition = _definition_or_404(key)
     load = _load(definition, scope)
+    # The table names only the steps with something to say; a name two steps share gets the step's id.
+    lines = [line for line in _step_lines(definition, load) if line.waiting or line.units_label]
+    names = Counter(line.name for line in lines)
     return render_template(
         "supervision/pictures_process.html",
         definition=definition,
-        lines=_step_lines(definition, load),
+        lines=lines,
+        shared_names={name for name, count in names.items() if count > 1},
         total=load.waiting,
         now=runtime().services.clock.now(),
     )
@@ -201,9 +206,7 @@ def steps(key: str) -> Response:
                 "waiting_label": line.waiting_label,
                 "average_label": line.average_label,
                 "average_hours": round(found[line.step].average_hours, 2) if line.step in found else None,
-                "average_working_days": (
-                    round(found[line.step].average_working_days, 2) if line.step in found else None
-                ),
+                "average_working_days": found[line.step].average_working_days if line.step in found else None,
                 "units_label": line.units_label,
             }
             for line in _step_lines(definition, load)

@@ -4,9 +4,8 @@ Two questions, each answered by grouped statements over indexed columns so that 
 with a million open tasks:
 
 * **Where does work wait?** The ready task rows of one process, by step: how many, and how long
-  they have waited on average (in hours, and in working days counted from each task's arrival
-  day). Rows are grouped by step and arrival day in the database; only those groups (steps × days)
-  come back, and the working days of each day are counted once.
+  they have waited on average (now − their average arrival, in hours, and in working days since
+  that arrival's day). One grouped statement over the index on (state, spec_name, created_at).
 * **Do the units report on time?** From the units' rows of theo dõi thực hiện
   (workflows/directive/tracking.py): a report is on time when it came by the original deadline;
   late when it came after it, or is still owed after it. A unit whose part was stopped before it
@@ -15,13 +14,12 @@ with a million open tasks:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, extract, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from engine.models import ProcessDefinition, ProcessInstance, TaskRow
 from workflows.calendar import LOCAL_TZ, WorkingCalendar
@@ -29,11 +27,10 @@ from workflows.directive.tracking import OPEN, UnitTracking, owing_by
 from workflows.orgchart.models import Unit
 from workflows.supervision.scope import Scope
 
-LIVE = ("running", "suspended")
+CANCELLED = "cancelled"  # an instance stopped (engine/runtime.py)
 # What a unit owes, as theo dõi thực hiện knows it.
 ACKNOWLEDGE, REPORT = "acknowledge", "report"
 _UNIX_EPOCH_JULIAN_DAY = 2440587.5
-_LOCAL_OFFSET = "+7 hours"  # Vietnam keeps UTC+7 all year (no daylight saving)
 
 
 # -- processes ---------------------------------------------------------------------------------
@@ -69,13 +66,17 @@ def latest_definition(session: Session, key: str) -> ProcessDefinition | None:
 
 @dataclass(frozen=True)
 class StepLoad:
-    """The ready tasks at one step of a process: how many and how long they have waited."""
+    """The ready tasks at one step of a process: how many and how long they have waited on average.
+
+    The average wait is now − the tasks' average arrival; `average_working_days` says it in working
+    days: those after the average arrival's day up to today (0 while that is today).
+    """
 
     step: str
     title: str
     waiting: int
     average_hours: float
-    average_working_days: float
+    average_working_days: int
 
 
 @dataclass(frozen=True)
@@ -99,97 +100,79 @@ class ProcessLoad:
         return sum(step.waiting for step in self.steps)
 
 
-def _local_day(session: Session, moment: Any) -> ColumnElement[Any]:
-    """The day in Vietnam of a stored UTC moment, in SQL."""
-    if session.get_bind().dialect.name == "sqlite":
-        return func.date(moment, _LOCAL_OFFSET)
-    return func.date(func.timezone(LOCAL_TZ.key, moment))
-
-
 def _epoch_seconds(session: Session, moment: Any) -> ColumnElement[Any]:
     """Seconds since 1970 of a stored UTC moment, in SQL (to average moments portably)."""
     if session.get_bind().dialect.name == "sqlite":
         return (func.julianday(moment) - _UNIX_EPOCH_JULIAN_DAY) * 86400.0
-    return extract("epoch", moment)
+    # date_part gives a double; extract() a numeric, several times slower to sum over a million rows.
+    return func.date_part("epoch", moment)
 
 
-def _as_date(value: date | str) -> date:
-    # SQLite answers date() with text, PostgreSQL with a date.
-    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
-
-
-def _working_days_to(days: Iterable[date], today: date, calendar: WorkingCalendar) -> dict[date, int]:
-    """Working days from each day up to today, counting the calendar once from the earliest day."""
-    wanted = sorted(set(days))
-    if not wanted:
-        return {}
-    counted: dict[date, int] = {}
-    # Walk back from today: the count for a day is the working days after it up to today.
-    day, running, remaining = today, 0, set(wanted)
-    earliest = wanted[0]
-    while day >= earliest and remaining:
-        if day in remaining:
-            counted[day] = running
-            remaining.discard(day)
-        if calendar.is_working_day(day):
-            running += 1
-        day -= timedelta(days=1)
-    for later in remaining:  # arrived "after today" (a clock moved back): no wait
-        counted[later] = 0
-    return counted
+def user_tasks(session: Session) -> dict[str, dict[str, str]]:
+    """The user tasks of every deployed process, by key: step id → title (the newest version's title)."""
+    rows = session.execute(
+        select(ProcessDefinition.key, ProcessDefinition.metadata_json).order_by(ProcessDefinition.version)
+    )
+    found: dict[str, dict[str, str]] = {}
+    for key, metadata in rows:
+        for step, task in (metadata or {}).get("user_tasks", {}).items():
+            found.setdefault(key, {})[step] = str(task.get("title") or step)
+    return found
 
 
 def process_load(session: Session, key: str, scope: Scope, now: datetime, calendar: WorkingCalendar) -> ProcessLoad:
-    """The ready tasks of every instance of process `key` within the scope, by step."""
-    day = _local_day(session, TaskRow.created_at).label("day")
+    """The ready tasks of every instance of process `key` within the scope, by step.
+
+    The steps are the process's user tasks (of every version): a step id no other process uses
+    needs no join to the instances, so the count reads the index on (state, spec_name, created_at)
+    alone; an id another process shares is counted only in instances of this one.
+    """
+    every = user_tasks(session)
+    own = every.get(key, {})
+    if not own:
+        return ProcessLoad([], units_owing(session, scope, now) if key == "unit_execution" else {})
+    shared = sorted({step for other, steps in every.items() if other != key for step in steps} & set(own))
+    where = [TaskRow.state == "ready", TaskRow.spec_name.in_(sorted(own)), scope.tasks()]
+    if shared:
+        of_key = select(ProcessInstance.id).where(ProcessInstance.process_key == key)
+        where.append(TaskRow.spec_name.not_in(shared) | TaskRow.instance_id.in_(of_key))
     statement = (
-        select(
-            TaskRow.spec_name,
-            day,
-            func.count().label("waiting"),
-            func.sum(_epoch_seconds(session, TaskRow.created_at)).label("seconds"),
-            func.min(TaskRow.title).label("title"),
-        )
-        .join(ProcessInstance, ProcessInstance.id == TaskRow.instance_id)
-        .where(TaskRow.state == "ready", ProcessInstance.process_key == key, scope.tasks())
-        .group_by(TaskRow.spec_name, day)
+        select(TaskRow.spec_name, func.count().label("waiting"), func.sum(_epoch_seconds(session, TaskRow.created_at)))
+        .where(*where)
+        .group_by(TaskRow.spec_name)
     )
-    groups = session.execute(statement).all()
     today = now.astimezone(LOCAL_TZ).date()
-    working_days = _working_days_to((_as_date(row.day) for row in groups), today, calendar)
-    totals: dict[str, list[Any]] = {}  # step -> [count, seconds, working days × count, title]
-    for row in groups:
-        total = totals.setdefault(row.spec_name, [0, 0.0, 0, row.title])
-        total[0] += int(row.waiting)
-        total[1] += float(row.seconds or 0)
-        total[2] += working_days[_as_date(row.day)] * int(row.waiting)
-        total[3] = min(total[3], row.title)
-    now_seconds = now.timestamp()
-    steps = [
-        StepLoad(
-            step=step,
-            title=title,
-            waiting=count,
-            average_hours=max(0.0, now_seconds - seconds / count) / 3600,
-            average_working_days=days / count,
+    steps = []
+    for step, waiting, seconds in sorted(session.execute(statement).all()):
+        count = int(waiting)
+        wait = max(0.0, now.timestamp() - float(seconds or 0) / count)
+        arrived = (now - timedelta(seconds=wait)).astimezone(LOCAL_TZ).date()
+        steps.append(
+            StepLoad(
+                step=step,
+                title=own.get(step, step),
+                waiting=count,
+                average_hours=wait / 3600,
+                average_working_days=max(0, calendar.working_days_between(arrived, today)),
+            )
         )
-        for step, (count, seconds, days, title) in sorted(totals.items())
-    ]
-    units = units_owing(session, scope, today) if key == "unit_execution" else {}
+    units = units_owing(session, scope, now) if key == "unit_execution" else {}
     return ProcessLoad(steps, units)
 
 
-def _live_part() -> ColumnElement[bool]:
-    unit_instance = aliased(ProcessInstance)
-    return (
-        select(unit_instance.id)
-        .where(unit_instance.id == UnitTracking.instance_id, unit_instance.status.in_(LIVE))
-        .exists()
-    )
+def _stopped_part() -> ColumnElement[bool]:
+    """A unit's part that was stopped (its instance cancelled), for open rows.
+
+    An open row's instance is running, suspended or cancelled (a unit that finishes closes its
+    row), and cancelled instances are few: a hashed list of them costs less than a look-up per row.
+    """
+    cancelled = select(ProcessInstance.id).where(ProcessInstance.status == CANCELLED)
+    return UnitTracking.instance_id.in_(cancelled)
 
 
-def units_owing(session: Session, scope: Scope, today: date) -> dict[str, UnitsOwing]:
+def units_owing(session: Session, scope: Scope, now: datetime) -> dict[str, UnitsOwing]:
     """How many units owe an acknowledgement and a report now, and how many of those are late."""
+    today = now.astimezone(LOCAL_TZ).date()
     owes = case((UnitTracking.acknowledged_on.is_(None), ACKNOWLEDGE), else_=REPORT).label("owes")
     late = func.sum(case((owing_by(today), 1), else_=0)).label("late")
     statement = (
@@ -197,7 +180,7 @@ def units_owing(session: Session, scope: Scope, today: date) -> dict[str, UnitsO
         .where(
             UnitTracking.status == OPEN,
             or_(UnitTracking.acknowledged_on.is_(None), UnitTracking.awaiting_report),
-            _live_part(),
+            ~_stopped_part(),
             scope.tracking(),
         )
         .group_by(owes)
@@ -245,7 +228,7 @@ def _next_month(day: date) -> date:
 
 def _counted(scope: Scope, chosen: OnTimeFilter) -> list[ColumnElement[bool]]:
     row = UnitTracking
-    stopped = (row.status == OPEN) & row.reported_on.is_(None) & ~_live_part()
+    stopped = (row.status == OPEN) & row.reported_on.is_(None) & _stopped_part()
     where: list[ColumnElement[bool]] = [
         row.report_required.is_(True),
         row.original_deadline.is_not(None),

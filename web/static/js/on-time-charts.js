@@ -54,7 +54,9 @@
           label: canvas.getAttribute("data-axis-label") || "%",
           data: rows.map(function (row) { return row.rate; }),
           backgroundColor: rows.map(function (row) { return colour(row.rate); }),
-          maxBarThickness: 28
+          maxBarThickness: 28,
+          // A unit at 0 % still shows a sliver of red, so that it does not read as "no data".
+          minBarLength: 3
         }]
       },
       options: {

@@ -78,7 +78,8 @@
       if (step.waiting) {
         canvas.addMarker(step.id, "df-waiting");
       }
-      overlays.add(step.id, "df-load", { position: { bottom: -6, left: -6 }, html: badge(step) });
+      // Follows the zoom, but never shrinks below legibility.
+      overlays.add(step.id, "df-load", { position: { bottom: -4, left: -4 }, scale: { min: 0.95 }, html: badge(step) });
     });
   }
 

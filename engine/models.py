@@ -114,7 +114,7 @@ class TaskRow(Base):
 
 
 class Job(Base):
-    """Work due at a time: a timer to fire, or a parent to resume after a child instance ended."""
+    """Work due at a time: a timer to fire, a parent to resume after a child instance ended, a message to deliver."""
 
     __tablename__ = "job"
     __table_args__ = (
@@ -133,6 +133,8 @@ class Job(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
+    # What a message job carries to its instance (engine/messages.py); None for other kinds.
+    payload: Mapped[Any] = mapped_column(JSON, nullable=True)
 
 
 class AuditEvent(Base):

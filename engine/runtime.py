@@ -20,7 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import acting, audit, cancel_rules, handback, jobs, task_rows
+from . import acting, audit, cancel_rules, handback, jobs, messages, status, task_rows
 from .calls import call_inputs, current_data, text_or_none
 from .definitions import deploy as deploy_definition
 from .definitions import latest_definition
@@ -89,9 +89,13 @@ class Engine:
         *,
         title: str | None = None,
         business_key: str | None = None,
+        case_id: int | None = None,
     ) -> CommandResult:
-        """Start the latest version of a process and run it to its first wait state."""
-        loaded = self._create(process_key, actor, dict(data or {}), title=title, business_key=business_key)
+        """Start the latest version of a process and run it to its first wait state; with `case_id`,
+        as a top-level instance that belongs to that case (its rows, trail and inboxes), not a child."""
+        loaded = self._create(
+            process_key, actor, dict(data or {}), title=title, business_key=business_key, case_id=case_id
+        )
         new_tasks = self._advance(loaded, actor)
         return CommandResult(loaded.row.id, loaded.row.status, new_tasks)
 
@@ -105,6 +109,7 @@ class Engine:
         business_key: str | None,
         parent: LoadedInstance | None = None,
         parent_task_id: str | None = None,
+        case_id: int | None = None,
     ) -> LoadedInstance:
         definition = latest_definition(self.session, process_key)
         parsed = self.services.spec_cache.get(definition)
@@ -123,7 +128,7 @@ class Engine:
         )
         self.session.add(row)
         self.session.flush()
-        row.case_id = parent.row.case_id if parent else row.id
+        row.case_id = parent.row.case_id if parent else (case_id or row.id)
         workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs)
         loaded = LoadedInstance(row, workflow, parsed)
         workflow.script_engine = self._script_engine(loaded, actor)
@@ -350,19 +355,7 @@ class Engine:
         self, instance_id: int, expected: str, new: str, action: str, actor: str, reason: str | None
     ) -> None:
         row = self.instance(instance_id)
-        if row.status != expected:
-            raise InstanceNotRunning(instance_id, row.status)
-        row.status = new
-        flush_or_conflict(self.session, f"instance {instance_id}", instance_id=instance_id)
-        audit.append(
-            self.session,
-            f"engine:instance:{action}",
-            actor=actor,
-            at=self.now(),
-            case_id=row.case_id,
-            instance_id=instance_id,
-            comment=reason,
-        )
+        status.change_status(self.session, row, expected, new, action, actor=actor, at=self.now(), reason=reason)
 
     # -- jobs -------------------------------------------------------------------------------
 
@@ -373,6 +366,8 @@ class Engine:
             self._fire_timer(job)
         elif job.kind == jobs.RESUME_PARENT:
             self._resume_parent(job)
+        elif job.kind == messages.MESSAGE:
+            messages.deliver(self, job)
         else:
             raise EngineError(f"unknown job kind {job.kind!r}")
         job.status, job.finished_at = jobs.DONE, self.now()

@@ -20,6 +20,7 @@ from web.intake import exchange
 from web.notifications import routes as notifications
 from web.registers import routes as registers
 from web.supervision import pictures as supervision_pictures
+from web.supervision import rounds as reminder_rounds
 from web.supervision import routes as supervision
 from web.tasks import inbox
 from web.tasks import routes as tasks
@@ -55,6 +56,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(notifications.bp)
     app.register_blueprint(supervision.bp)
     app.register_blueprint(supervision_pictures.bp)
+    app.register_blueprint(reminder_rounds.bp)
     app.register_blueprint(health.bp)
     app.register_blueprint(favicon.bp)
     app.register_blueprint(incidents.bp)

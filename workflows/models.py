@@ -1,6 +1,7 @@
 """Every table of the domain layer, imported in one place for Alembic and the tests."""
 
 from workflows.delivery.models import NotificationPreference, UserNotification
+from workflows.directive.reminder_rounds import ReminderRound
 from workflows.directive.tracking import UnitTracking
 from workflows.notifications import Notification
 from workflows.orgchart.models import RecipientGroup, RoleAssignment, Setting, Unit, User
@@ -15,6 +16,7 @@ __all__ = [
     "NumberCounter",
     "OutgoingDocument",
     "RecipientGroup",
+    "ReminderRound",
     "RoleAssignment",
     "Setting",
     "Substitution",

@@ -75,6 +75,23 @@ PROCESSES: dict[str, dict[str, Any]] = {
             "review_report",
             "extend_deadline",
             "build_output",
+            "acknowledge_merge",
+            "round_unacknowledged",
+            "move_deadline_unacknowledged",
+            "round_report",
+            "move_deadline",
+        },
+    },
+    "reminder_round": {
+        "lanes": ["specialist", "division_head", "leader", "clerk"],
+        "ids": {
+            "draft_round",
+            "review_round",
+            "round_content_ok",
+            "sign_round",
+            "round_signed",
+            "issue_round",
+            "number_round",
         },
     },
 }

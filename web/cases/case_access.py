@@ -79,7 +79,8 @@ def access_to(session: Session, user: CurrentUser, case_id: int) -> CaseAccess |
 
 def visible_cases(session: Session, user: CurrentUser) -> ColumnElement[bool]:
     """A filter on ProcessInstance keeping the cases (top-level instances) the user may see, wholly or in part."""
-    top_level = ProcessInstance.parent_id.is_(None)
+    # A case is its own root; a reminder round's instance belongs to its directive's case instead.
+    top_level = ProcessInstance.parent_id.is_(None) & (ProcessInstance.case_id == ProcessInstance.id)
     if oversees_agency(user, agency_code(session)):
         return top_level
     took_part = select(TaskRow.case_id).where(involved(user.username, user.roles))

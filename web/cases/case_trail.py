@@ -15,6 +15,7 @@ from engine.models import AuditEvent, ProcessDefinition, ProcessInstance
 from web.cases.case_access import CaseAccess
 from web.cases.case_progress import graph_of
 from web.core.labels import decision_label, step_label
+from web.supervision.round_trail import round_labels, round_line
 from workflows.orgchart.models import User
 
 
@@ -98,13 +99,18 @@ def case_trail(
     }
     people = full_names(session, {e.actor for e in events} | handed_to | stood_in_for)
     names = _timer_names(session, case_id)
+    rounds = round_labels(session, case_id)
 
     def unit_of(instance_id: int | None) -> str:
-        return unit_names.get(instance_id or 0, "")
+        return unit_names.get(instance_id or 0, "") or rounds.get(instance_id or 0, "")
 
     entries = []
     for event in events:
+        if event.instance_id in rounds and event.tag.startswith("engine:instance:"):
+            continue  # a reminder round's own lines say when it started and when it was issued
         action, kind = _describe(event, unit_of, names, case_id)
+        if (line := round_line(event)) is not None:
+            action, kind = line, "instance"
         after = event.after if isinstance(event.after, dict) else {}
         decision = after.get("decision") if kind == "task" and event.tag.endswith(":completed") else None
         comment = event.comment or ""

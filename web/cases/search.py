@@ -37,6 +37,7 @@ def mine() -> str:
     took_part = select(TaskRow.case_id).where(TaskRow.completed_by == user.username)
     statement = cases_with_arrival(
         ProcessInstance.parent_id.is_(None),
+        ProcessInstance.case_id == ProcessInstance.id,  # not a reminder round's instance
         or_(ProcessInstance.started_by == user.username, ProcessInstance.id.in_(took_part)),
     )
     return render_template("cases/mine.html", page=page_of(db(), user, statement, _page()))

@@ -30,6 +30,12 @@ STEP_NAMES = (
     _l("Nhắc hạn (chưa tiếp nhận)"),
     _l("Quá hạn (chưa tiếp nhận)"),
     _l("Hết hạn theo dõi"),
+    _l("Đôn đốc báo cáo"),
+    _l("Đôn đốc (chưa tiếp nhận)"),
+    _l("Dự thảo công văn đôn đốc"),
+    _l("Kiểm tra công văn đôn đốc"),
+    _l("Ký công văn đôn đốc"),
+    _l("Phát hành công văn đôn đốc"),
 )
 
 

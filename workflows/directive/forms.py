@@ -456,6 +456,8 @@ DIRECTIVE_FORMS: dict[str, type[FormSchema]] = {
 
 
 def register_directive_forms(registry: FormRegistry) -> None:
-    """Register the form of every user task of ``directive_lifecycle`` and ``unit_execution``."""
-    for form_key, schema_cls in DIRECTIVE_FORMS.items():
+    """Register the form of every user task of ``directive_lifecycle``, ``unit_execution`` and ``reminder_round``."""
+    from workflows.directive.round_forms import ROUND_FORMS  # its forms build on these: imported once both exist
+
+    for form_key, schema_cls in {**DIRECTIVE_FORMS, **ROUND_FORMS}.items():
         registry.register(form_key, schema_cls)

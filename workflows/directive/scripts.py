@@ -23,6 +23,7 @@ from workflows.directive.addressing import addressee_lines_for
 from workflows.directive.queries import case_reference
 from workflows.directive.report_definition import definition_from, definition_of
 from workflows.directive.report_draft import Letter, report_body, report_subject
+from workflows.directive.round_scripts import round_functions
 from workflows.directive.tracking_scripts import tracking_functions
 from workflows.notifications import Notification, queue_notification
 from workflows.orgchart.directory import OrgDirectory
@@ -60,6 +61,7 @@ class DirectiveScripts:
             "sum_figures": sum_figures,
             "draft_report": bound.draft_report,
             **tracking_functions(context, self.calendar),
+            **round_functions(context),
         }
 
 
@@ -194,7 +196,8 @@ class _Bound:
         case = self.session.get(ProcessInstance, self.ctx.case_id)
         if case is not None:
             # The case is known by its directive's number once issued; every number stays searchable.
-            if document_type == "CV":
+            # A letter of another process of the case (a reminder round) leaves the case's number alone.
+            if document_type == "CV" and self.ctx.instance_id == self.ctx.case_id:
                 case.business_key = doc.notation
             case.search_text = extend(case.search_text, doc.notation)
         return {

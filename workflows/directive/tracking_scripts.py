@@ -69,6 +69,13 @@ def tracking_functions(context: ScriptContext, calendar: WorkingCalendar) -> Map
         """Follow-up of the unit ended without its part."""
         tracking.closed(session, instance_id, now)
 
+    def track_reminder_round(deadline: str) -> None:
+        """A reminder round moved the unit's report deadline to `deadline` (and, if it never
+        acknowledged, its acknowledgement to the next working day, as its task now asks)."""
+        tracking.moved_by_round(
+            session, instance_id, date.fromisoformat(deadline), calendar.next_working_day(today), now
+        )
+
     return {
         "track_unit": track_unit,
         "track_acknowledged": track_acknowledged,
@@ -76,4 +83,5 @@ def tracking_functions(context: ScriptContext, calendar: WorkingCalendar) -> Map
         "track_returned": track_returned,
         "track_accepted": track_accepted,
         "track_closed": track_closed,
+        "track_reminder_round": track_reminder_round,
     }

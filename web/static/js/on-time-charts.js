@@ -19,9 +19,9 @@
 
   function rowsOf(table) {
     var rows = [];
-    Array.prototype.forEach.call(table.querySelectorAll("tbody tr[data-label]"), function (row) {
+    Array.prototype.forEach.call(table.querySelectorAll("tbody tr[data-name]"), function (row) {
       var rate = row.getAttribute("data-rate");
-      rows.push({ label: row.getAttribute("data-label"), rate: rate === "" ? null : Number(rate) });
+      rows.push({ label: row.getAttribute("data-name"), rate: rate === "" ? null : Number(rate) });
     });
     return rows;
   }
@@ -32,6 +32,13 @@
       return "#b0b7c0";
     }
     return rate >= 90 ? "#1e7b3a" : rate >= 70 ? "#b26b00" : "#b3261e";
+  }
+
+  // On a narrow screen a unit's long name is cut (the tooltip and the table keep it whole).
+  function shortName(value) {
+    var name = String(this.getLabelForValue(value));
+    var room = window.innerWidth < 600 ? 22 : 48;
+    return name.length > room ? name.slice(0, room - 1) + "…" : name;
   }
 
   function draw(canvas) {
@@ -74,7 +81,7 @@
             }
           }
         },
-        scales: byUnit ? { x: axis, y: { ticks: { autoSkip: false } } } : { y: axis }
+        scales: byUnit ? { x: axis, y: { ticks: { autoSkip: false, callback: shortName } } } : { y: axis }
       }
     });
     canvas.setAttribute("data-ready", "true");

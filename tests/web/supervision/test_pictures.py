@@ -105,6 +105,10 @@ def test_the_diagram_page_shows_each_step_with_its_waiting_tasks(app: Flask, iss
     index = client.get("/supervision/pictures").get_data(as_text=True)
     assert 'href="/supervision/pictures/processes/unit_execution"' in index
     assert 'href="/supervision/pictures/processes/directive_lifecycle"' in index
+    # Every deployed process has its page, whatever its key.
+    for key in re.findall(r'href="/supervision/pictures/processes/([^"]+)"', index):
+        assert client.get(f"/supervision/pictures/processes/{key}").status_code == 200, key
+        assert isinstance(_steps(client, key), dict)
 
     page = client.get("/supervision/pictures/processes/unit_execution")
     assert page.status_code == 200

@@ -76,6 +76,12 @@ VALID: dict[str, dict[str, Any]] = {
         "comment": "Bổ sung số liệu tuyên truyền trên mạng xã hội.",
         "resubmit_by": "2023-03-28",
     },
+    "round_draft": {
+        "letter_subject": "đôn đốc đẩy mạnh thông tin, tuyên truyền (lần 2)",
+        "letter_body": "Ngày 09/03/2023, Sở ban hành Công văn số 01/SVHTTDL-QLVHGĐ về việc …",
+    },
+    "round_review": {"decision": "approve", "comment": ""},
+    "round_sign": {"decision": "sign", "comment": ""},
 }
 
 #: The task-data variables each form writes (bpmn/README.md, "The data of each step").
@@ -120,6 +126,9 @@ VARIABLES = {
     "acknowledge": {"acknowledge_note"},
     "unit_report": {"report_number", "report_date", "figures", "narrative"},
     "review_report": {"decision", "comment", "resubmit_by"},
+    "round_draft": {"letter_subject", "letter_body"},
+    "round_review": {"decision", "comment"},
+    "round_sign": {"decision", "comment"},
 }
 
 

@@ -21,7 +21,7 @@ from sqlalchemy import select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from engine.models import ProcessInstance
+from engine.models import ProcessInstance, TaskRow
 from web.accounts.auth import me
 from web.cases.case_access import agency_code
 from web.core.requests import db, engine, runtime
@@ -79,7 +79,15 @@ def round_letter(data: dict[str, Any]) -> Document:
                 OutgoingDocument.notation == row.notation, OutgoingDocument.reference == case_reference(row.case_id)
             )
         )
-    return round_document(db(), data, issued, drafted_on=today())
+    # "Lưu: VT, <division>(<initials>)": the initials of the specialist who last checked the draft, once one did.
+    drafter = db().scalar(
+        select(TaskRow.completed_by)
+        .where(TaskRow.instance_id == (row.instance_id if row else None), TaskRow.spec_name == "draft_round")
+        .where(TaskRow.state == "completed")
+        .order_by(TaskRow.completed_at.desc())
+        .limit(1)
+    )
+    return round_document(db(), {**data, "drafter": drafter or data["drafter"]}, issued, drafted_on=today())
 
 
 def _case(case_id: int) -> tuple[ProcessInstance, dict[str, object]]:

@@ -176,8 +176,9 @@ def started(session: Session, row: ReminderRound, instance_id: int, actor: str, 
     )
 
 
-def issue(session: Session, round_id: int, notation: str, issued_on: date, now: datetime) -> list[int]:
-    """The round's letter was numbered: queue a deadline message to each chosen unit still at work.
+def issue(session: Session, round_id: int, notation: str, issued_on: date, actor: str, now: datetime) -> list[int]:
+    """The round's letter was numbered (by `actor`, the clerk): queue a deadline message to each chosen unit
+    still at work.
 
     Returns the ids of the unit instances messaged. A unit that finished meanwhile is left alone.
     """
@@ -196,7 +197,7 @@ def issue(session: Session, round_id: int, notation: str, issued_on: date, now: 
     audit.append(
         session,
         "workflows:reminder_round:issued",
-        actor="system",
+        actor=actor,
         at=now,
         case_id=row.case_id,
         instance_id=row.instance_id,

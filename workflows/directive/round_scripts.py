@@ -34,7 +34,8 @@ def round_functions(context: ScriptContext) -> Mapping[str, Callable[..., Any]]:
         row = session.get(rounds.ReminderRound, int(round_id))
         if row is None or row.case_id != case_id:
             raise LookupError(f"reminder round {round_id} is not of case {case_id}")
-        messaged = rounds.issue(session, row.id, str(letter["notation"]), date.fromisoformat(str(letter["date"])), now)
+        issued_on = date.fromisoformat(str(letter["date"]))
+        messaged = rounds.issue(session, row.id, str(letter["notation"]), issued_on, context.actor, now)
         found = select(UnitTracking.instance_id, UnitTracking.unit_code).where(UnitTracking.instance_id.in_(messaged))
         units: dict[int, str] = {row.instance_id: row.unit_code for row in session.execute(found)}
         deadline = dmy(row.deadline)

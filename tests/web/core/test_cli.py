@@ -106,6 +106,7 @@ def test_setup_twice_changes_nothing_the_second_time(cli: Cli) -> None:
     first = _ok(cli("setup"))
     assert "org chart loaded: created {" in first
     assert "directive_lifecycle version 1" in first and "unit_execution version 1" in first
+    assert "reminder_round version 1" in first
     second = _ok(cli("setup"))
     assert "org chart loaded: created nothing, updated nothing, removed nothing" in second
     assert "version 2" not in second
@@ -115,7 +116,7 @@ def test_setup_twice_changes_nothing_the_second_time(cli: Cli) -> None:
             versions = session.scalar(select(func.count()).select_from(ProcessDefinition))
     finally:
         runtime.db.dispose()
-    assert versions == 2
+    assert versions == 3
 
 
 def test_demo_runs_the_reference_case_and_prints_its_trail(cli: Cli) -> None:

@@ -3,7 +3,8 @@
 A person sees the whole case when they started it, took part in or are a candidate for a step of
 the case's own instance, or hold an agency-wide role (director, leader, supervisor, auditor). A
 person whose only part is in a recipient unit's child instance (a unit officer) sees the directive
-and that unit's part, not the other units' reports. Everyone else sees nothing: the pages answer 404.
+and that unit's part, not the other units' reports. A substitute sees what the officer they stand
+in for would, where work waits for them. Everyone else sees nothing: the pages answer 404.
 """
 
 from __future__ import annotations
@@ -16,6 +17,9 @@ from sqlalchemy.orm import Session
 
 from engine.models import ProcessInstance, TaskRow
 from web.accounts.auth import CurrentUser
+from web.core.requests import runtime
+from workflows.calendar import LOCAL_TZ
+from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.models import Setting
 
 #: Roles that oversee every case of the agency.
@@ -69,12 +73,28 @@ def access_to(session: Session, user: CurrentUser, case_id: int) -> CaseAccess |
     if case.started_by == user.username or oversees_agency(user, agency_code(session)):
         return CaseAccess(case, full=True)
     query = select(TaskRow.instance_id).where(TaskRow.case_id == case_id, involved(user.username, user.roles))
-    instances = set(session.scalars(query.distinct()))
+    instances = set(session.scalars(query.distinct())) | _standing_in(session, user, case_id)
     if case_id in instances:
         return CaseAccess(case, full=True)
     if not instances:
         return None
     return CaseAccess(case, full=False, instances=frozenset(instances))
+
+
+def _standing_in(session: Session, user: CurrentUser, case_id: int) -> set[int]:
+    """The parts of the case with work waiting for someone the user stands in for today: the
+    substitute reads the case as the absent officer would, to do that work."""
+    directory = OrgDirectory(session)
+    today = runtime().services.clock.now().astimezone(LOCAL_TZ).date()
+    found: set[int] = set()
+    for absent in directory.stands_in_for(user.username, today):
+        waiting = select(TaskRow.instance_id).where(
+            TaskRow.case_id == case_id,
+            TaskRow.state == "ready",
+            involved(absent, directory.roles_of(absent)),
+        )
+        found |= set(session.scalars(waiting.distinct()))
+    return found
 
 
 def visible_cases(session: Session, user: CurrentUser) -> ColumnElement[bool]:

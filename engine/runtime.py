@@ -322,7 +322,11 @@ class Engine:
         instance_id = loaded.row.id
         for child in self.session.scalars(
             select(ProcessInstance).where(
-                ProcessInstance.parent_id == instance_id, ProcessInstance.status.in_((RUNNING, SUSPENDED))
+                # Its children, and the top-level instances that belong to the case it roots (reminder rounds).
+                (ProcessInstance.parent_id == instance_id)
+                | ((ProcessInstance.case_id == instance_id) & ProcessInstance.parent_id.is_(None)),
+                ProcessInstance.id != instance_id,
+                ProcessInstance.status.in_((RUNNING, SUSPENDED)),
             )
         ).all():
             self._cancel(self._load(child.id, actor, require_running=False), actor, reason)

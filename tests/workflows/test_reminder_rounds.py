@@ -41,7 +41,7 @@ from tests.workflows.round_helpers import (
     take_through,
     tracking_rows,
 )
-from web.core.composition import Runtime, build_services
+from web.core.composition import Runtime, build_services, engine_transactions
 from workflows.directive import reference_case as case
 from workflows.directive import reminder_rounds as rounds
 from workflows.directive import scenario
@@ -265,3 +265,16 @@ def test_the_district_chases_its_late_units_with_its_own_names(tmp_path: Path, c
         assert district.HEADER in printed and "(lần 2)" in printed
         assert str(drafted["letter_body"]).startswith("Ngày 08/03/2023, ")
         assert not [name for name in district.REFERENCE_NAMES if name in printed]
+
+
+def test_cancelling_the_directive_stops_a_round_still_in_drafting(runtime: Runtime, clock: ManualClock) -> None:
+    issued = _issued(runtime, clock)
+    round_id = start(runtime, issued.case_id, issued.late, 5, scenario.HEAD, "2023-03-27")
+    assert len(issued.r.pending("draft_round")) == 1
+    with engine_transactions(runtime)() as engine:
+        engine.cancel(issued.case_id, scenario.DIRECTOR, "Cấp trên thu hồi văn bản gốc.")
+    row = round_row(runtime, round_id)
+    with session_of(runtime) as session:
+        round_instance = session.get(ProcessInstance, row.instance_id)
+        assert round_instance is not None and round_instance.status == "cancelled"
+    assert issued.r.pending("draft_round") == []

@@ -1,23 +1,50 @@
-"""Who has what to do: queries over task rows, never over deserialized workflows."""
+"""Who has what to do: queries over task rows, never over deserialized workflows.
+
+An inbox is the union of disjoint branches: the tasks the user claimed, and for each (role, unit)
+they hold the unclaimed tasks offered to it. Each branch has an index whose order is the inbox's
+order (`TaskRow`'s `ix_task_offered_*`), so a page asks every branch for its first rows only and
+merges them: with twenty thousand tasks open to one unit, a page still reads a few dozen index
+entries instead of sorting them all. The count stops at `COUNT_CAP` (the page says "1000+"), and
+the step filter's choices come from skipping through an index, one probe per distinct step.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    and_,
+    bindparam,
+    func,
+    literal_column,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.sql.elements import Label
 
 from .models import ProcessInstance, TaskRow
 from .text import fold
 
-SORTS = {
-    "urgent": (TaskRow.priority.desc(), TaskRow.created_at.desc()),
-    "due": (TaskRow.due_at.is_(None), TaskRow.due_at.asc(), TaskRow.priority.desc()),
-    "received": (TaskRow.created_at.desc(),),
-    "oldest": (TaskRow.created_at.asc(),),
+# The order of each sort, given the task columns to order (the table's, or a merged page's).
+# NULLS LAST is PostgreSQL's own order for ASC, so a deadline index serves "due" there.
+SORTS: dict[str, Callable[[Any], tuple[Any, ...]]] = {
+    "urgent": lambda t: (t.priority.desc(), t.created_at.desc()),
+    "due": lambda t: (t.due_at.asc().nulls_last(), t.priority.desc()),
+    "received": lambda t: (t.created_at.desc(),),
+    "oldest": lambda t: (t.created_at.asc(),),
 }
+# Beyond this many matching tasks the inbox says "1000+" instead of counting them all.
+COUNT_CAP = 1000
 
 
 @dataclass(frozen=True)
@@ -44,68 +71,206 @@ class InboxRow:
 
 @dataclass(frozen=True)
 class InboxPage:
-    """A page of an inbox and how many tasks match in all."""
+    """A page of an inbox and how many tasks match in all (at most `COUNT_CAP`, then `capped`)."""
 
     rows: list[InboxRow]
     total: int
     page: int
     per_page: int
+    capped: bool = False
+    has_next: bool = False
 
     @property
     def pages(self) -> int:
-        """How many pages the matching tasks fill."""
-        return max(1, -(-self.total // self.per_page))
+        """How many pages there are to link to: all of them, or up to the next one past the cap."""
+        counted = -(-self.total // self.per_page)
+        return max(1, counted, self.page + 1 if self.has_next else self.page)
+
+
+def _branches(groups: int) -> list[ColumnElement[bool]]:
+    """Disjoint conditions whose union is what is open to the user, each matching an index's prefix.
+
+    The user and their (role, unit) pairs are parameters (`username`, `role_N`, `unit_N`), so that
+    a statement built once serves every user holding as many pairs.
+    """
+    ready = TaskRow.state == "ready"
+    offered = [
+        and_(
+            ready,
+            TaskRow.role == bindparam(f"role_{n}"),
+            TaskRow.candidate_unit == bindparam(f"unit_{n}"),
+            TaskRow.assignee.is_(None),
+        )
+        for n in range(groups)
+    ]
+    return [and_(ready, TaskRow.assignee == bindparam("username")), *offered]
+
+
+def _who(username: str, roles: Iterable[tuple[str, str]]) -> tuple[int, dict[str, Any]]:
+    """How many (role, unit) pairs the user holds, and the parameters of `_branches` for them."""
+    pairs = sorted(set(roles))
+    params: dict[str, Any] = {"username": username}
+    for n, (role, unit) in enumerate(pairs):
+        params[f"role_{n}"], params[f"unit_{n}"] = role, unit
+    return len(pairs), params
 
 
 def open_to(username: str, roles: Iterable[tuple[str, str]]) -> ColumnElement[bool]:
     """Ready tasks claimed by the user, or unclaimed and offered to a (role, unit) they hold."""
-    ready = TaskRow.state == "ready"
     # One branch per index: (state, assignee, …) and (state, role, candidate_unit, …). SQLite uses
     # both indexes (a multi-index OR) only when every branch names all their leading columns; a
     # row-value IN, or a shared `state = …` outside the OR, makes it read every ready task of everyone.
+    ready = TaskRow.state == "ready"
     offered = [
-        and_(ready, TaskRow.assignee.is_(None), TaskRow.role == role, TaskRow.candidate_unit == unit)
+        and_(ready, TaskRow.role == role, TaskRow.candidate_unit == unit, TaskRow.assignee.is_(None))
         for role, unit in sorted(set(roles))
     ]
     return or_(and_(ready, TaskRow.assignee == username), *offered)
 
 
-def _filtered(
-    username: str, roles: Iterable[tuple[str, str]], query: InboxQuery
-) -> Select[TaskRow, str | None, str | None]:
-    case = ProcessInstance
-    statement = (
-        select(TaskRow, case.title, case.business_key)
-        .join(case, case.id == TaskRow.case_id)
-        .where(open_to(username, roles))
-    )
-    if query.step:
-        statement = statement.where(TaskRow.spec_name == query.step)
-    if query.due_before is not None:
-        statement = statement.where(TaskRow.due_at < query.due_before)
-    if query.min_priority is not None:
-        statement = statement.where(TaskRow.priority >= query.min_priority)
-    if query.text:
-        statement = statement.where(case.search_text.contains(fold(query.text), autoescape=True))
+@dataclass(frozen=True)
+class _Shape:
+    """What a statement's SQL depends on; the values are its parameters (see `_params`)."""
+
+    groups: int
+    sort: str
+    step: bool
+    due: bool
+    priority: bool
+    text: bool
+
+    @classmethod
+    def of(cls, groups: int, query: InboxQuery) -> _Shape:
+        """The shape of a query for a user holding `groups` (role, unit) pairs."""
+        sort = query.sort if query.sort in SORTS else "urgent"
+        return cls(
+            groups,
+            sort,
+            bool(query.step),
+            query.due_before is not None,
+            query.min_priority is not None,
+            bool(query.text),
+        )
+
+
+def _params(query: InboxQuery) -> dict[str, Any]:
+    """The filters' values, named as `_branch` names them."""
+    text = fold(query.text)
+    escaped = text.replace("/", "//").replace("%", "/%").replace("_", "/_")
+    return {
+        "step": query.step,
+        "due_before": query.due_before,
+        "min_priority": query.min_priority,
+        "pattern": f"%{escaped}%",
+    }
+
+
+def _branch(condition: ColumnElement[bool], shape: _Shape, *columns: Any) -> Select[Any]:
+    statement = select(*columns).select_from(TaskRow).where(condition)
+    if shape.step:
+        statement = statement.where(TaskRow.spec_name == bindparam("step"))
+    if shape.due:
+        statement = statement.where(TaskRow.due_at < bindparam("due_before"))
+    if shape.priority:
+        statement = statement.where(TaskRow.priority >= bindparam("min_priority"))
+    if shape.text:
+        case = ProcessInstance
+        statement = statement.join(case, case.id == TaskRow.case_id).where(
+            case.search_text.like(bindparam("pattern"), escape="/")
+        )
     return statement
+
+
+def _wrapped(statement: Select[Any]) -> Select[Any]:
+    # SQLite takes ORDER BY and LIMIT inside a UNION only in a subquery of its own.
+    return select(statement.subquery())
+
+
+# Statements are built once per shape and kept: building one and computing its cache key costs
+# more than running it against the indexes.
+@functools.lru_cache(maxsize=256)
+def _count_statement(shape: _Shape) -> Select[Any]:
+    """How many tasks match, counting no further than one past the cap."""
+    one: Label[Any] = literal_column("1").label("one")
+    limited = [_wrapped(_branch(c, shape, one).limit(COUNT_CAP + 1)) for c in _branches(shape.groups)]
+    return select(func.count()).select_from(union_all(*limited).subquery())
+
+
+@functools.lru_cache(maxsize=256)
+def _page_statement(shape: _Shape) -> Select[TaskRow, str | None, str | None]:
+    """A page: each branch's first `wanted` rows in order, merged, then `shown` rows from `offset`."""
+    order = SORTS[shape.sort]
+    wanted = bindparam("wanted", type_=Integer)
+    firsts = [
+        _wrapped(_branch(c, shape, *TaskRow.__table__.c).order_by(*order(TaskRow), TaskRow.id).limit(wanted))
+        for c in _branches(shape.groups)
+    ]
+    task = aliased(TaskRow, union_all(*firsts).subquery())
+    case = ProcessInstance
+    return (
+        select(task, case.title, case.business_key)
+        .join(case, case.id == task.case_id)
+        .order_by(*order(task), task.id)
+        .limit(bindparam("shown", type_=Integer))
+        .offset(bindparam("offset", type_=Integer))
+    )
 
 
 def inbox(session: Session, username: str, roles: Iterable[tuple[str, str]], query: InboxQuery) -> InboxPage:
     """One page of the user's pending tasks."""
-    roles = list(roles)
-    statement = _filtered(username, roles, query)
-    total = int(session.scalar(select(func.count()).select_from(statement.order_by(None).subquery())) or 0)
-    order = SORTS.get(query.sort, SORTS["urgent"])
+    groups, params = _who(username, roles)
+    shape = _Shape.of(groups, query)
+    params |= _params(query)
+    counted = int(session.scalar(_count_statement(shape), params) or 0)
     page = max(1, query.page)
-    rows = session.execute(
-        statement.order_by(*order, TaskRow.id).limit(query.per_page).offset((page - 1) * query.per_page)
+    offset = (page - 1) * query.per_page
+    # One more row than the page shows says whether a next page exists past the count's cap.
+    params |= {"wanted": offset + query.per_page + 1, "shown": query.per_page + 1, "offset": offset}
+    rows = list(session.execute(_page_statement(shape), params))
+    return InboxPage(
+        [InboxRow(t, title, number) for t, title, number in rows[: query.per_page]],
+        min(counted, COUNT_CAP),
+        page,
+        query.per_page,
+        capped=counted > COUNT_CAP,
+        has_next=len(rows) > query.per_page,
     )
-    return InboxPage([InboxRow(task, title, number) for task, title, number in rows], total, page, query.per_page)
+
+
+def _offered_steps(condition: ColumnElement[bool], name: str) -> Select[Any]:
+    """The distinct steps of one offered branch, skipping through its steps index: a probe per step."""
+
+    def first_after(previous: Any = None) -> Any:
+        later = [] if previous is None else [TaskRow.spec_name > previous]
+        return select(TaskRow.spec_name).where(condition, *later).order_by(TaskRow.spec_name).limit(1).scalar_subquery()
+
+    steps = select(first_after().label("name")).cte(name, recursive=True)
+    steps = steps.union_all(select(first_after(steps.c.name)).where(steps.c.name.is_not(None)))
+    title = (
+        select(TaskRow.title)
+        .where(condition, TaskRow.spec_name == steps.c.name)
+        .order_by(TaskRow.title)
+        .limit(1)
+        .scalar_subquery()
+    )
+    return select(steps.c.name, title.label("title")).where(steps.c.name.is_not(None))
+
+
+@functools.lru_cache(maxsize=64)
+def _steps_statement(groups: int) -> CompoundSelect[str, str]:
+    claimed, *offered = _branches(groups)
+    claimed_steps = select(TaskRow.spec_name, TaskRow.title).where(claimed).distinct()
+    parts = [claimed_steps, *(_offered_steps(c, f"steps_{n}") for n, c in enumerate(offered))]
+    return union_all(*(_wrapped(part) for part in parts))
 
 
 def steps_open_to(session: Session, username: str, roles: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
-    """The distinct steps (id, title) among the user's pending tasks: the choices of the step filter."""
-    statement = (
-        select(TaskRow.spec_name, TaskRow.title).where(open_to(username, roles)).distinct().order_by(TaskRow.title)
-    )
-    return [(name, title) for name, title in session.execute(statement)]
+    """The distinct steps (id, title) among the user's pending tasks: the choices of the step filter.
+
+    A step renamed between versions of a process is offered once, under the first of its titles.
+    """
+    groups, params = _who(username, roles)
+    titles: dict[str, str] = {}
+    for name, title in session.execute(_steps_statement(groups), params):
+        titles[name] = min(title, titles.get(name, title))
+    return sorted(titles.items(), key=lambda step: (step[1], step[0]))

@@ -83,6 +83,13 @@ class TaskRow(Base):
         Index("ix_task_inbox", "state", "role", "candidate_unit", "due_at"),
         Index("ix_task_assignee", "state", "assignee", "due_at"),
         Index("ix_task_due", "state", "due_at"),
+        # Tasks offered to a (role, unit), in the inbox's orders (engine/inbox.py): a page reads its
+        # first rows from these instead of sorting every match, the step filter skips from one step
+        # to the next, and counts read index entries only. The assignee comes last: PostgreSQL
+        # orders by the columns after an equality, but not after `assignee IS NULL`.
+        Index("ix_task_offered_urgent", "state", "role", "candidate_unit", "priority", "created_at", "assignee"),
+        Index("ix_task_offered_received", "state", "role", "candidate_unit", "created_at", "assignee"),
+        Index("ix_task_offered_steps", "state", "role", "candidate_unit", "spec_name", "title", "assignee"),
         # Ready tasks per step of a process and their arrival (the supervisors' diagram): the count
         # and the average arrival read this index alone.
         Index("ix_task_step", "state", "spec_name", "created_at"),

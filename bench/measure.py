@@ -1,0 +1,123 @@
+"""Timing helpers the benches share: our application under gunicorn on any database, pages timed for a
+signed-in user, and percentiles of what was timed.
+
+`served` starts gunicorn (our factory, like `directive-flow web`) on a free loopback port against a
+database URL; `time_pages` signs a user in through the real form and times a list of URLs,
+interleaved so that the machine's noise hits them alike; `time_calls` does the same for plain
+functions (a query, a worker's pass). Timings are client-side: connect, render, transfer.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.parse
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from web.accounts.users import DEMO_PASSWORD
+
+from .inbox import Browser, _wait_until_healthy, free_port
+
+
+@dataclass(frozen=True)
+class Timing:
+    """Seconds measured for one thing, and its percentiles in milliseconds."""
+
+    name: str
+    seconds: list[float]
+
+    def ms(self, p: int) -> float:
+        """The p-th percentile in milliseconds (p = 50 is the median)."""
+        if len(self.seconds) == 1:
+            return self.seconds[0] * 1000
+        return statistics.quantiles(self.seconds, n=100, method="inclusive")[p - 1] * 1000
+
+    def line(self, goal_ms: float | None = None) -> str:
+        """Median, p95 and max, and the p95 against a goal when there is one."""
+        text = (
+            f"{self.name:36} median {self.ms(50):7.1f} ms  p95 {self.ms(95):7.1f} ms  "
+            f"max {max(self.seconds) * 1000:7.1f} ms  (n={len(self.seconds)})"
+        )
+        if goal_ms is not None:
+            ratio = self.ms(95) / goal_ms
+            text += f"; p95/goal {ratio:.2f} (goal ≤ {goal_ms:.0f} ms): {'OK' if ratio <= 1 else 'MISSED'}"
+        return text
+
+
+@contextmanager
+def served(database_url: str, workers: int = 2) -> Iterator[str]:
+    """Our application under gunicorn against `database_url`; yields its base URL, stops it after."""
+    with tempfile.TemporaryDirectory(prefix="df-bench-serve-") as folder:
+        port = free_port()
+        env = os.environ | {
+            "INSTANCE_PATH": folder,
+            "DATABASE_URL": database_url,
+            "PORT": str(port),
+            # Plain HTTP on the loopback interface: the browser rule for Secure cookies does not apply.
+            "COOKIE_SECURE": "false",
+            # Set here, as a deployment would: workers started together must not each invent one.
+            "SECRET_KEY": secrets.token_hex(32),
+        }
+        log = Path(folder) / "gunicorn.log"
+        command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
+        with log.open("wb") as output:
+            server = subprocess.Popen([*command, "web:create_app()"], env=env, stdout=output, stderr=output)
+        base = f"http://127.0.0.1:{port}"
+        try:
+            _wait_until_healthy(base, server, log)
+            yield base
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait(timeout=10)
+
+
+def signed_in(base: str, username: str, password: str = DEMO_PASSWORD) -> Browser:
+    """A browser signed in as `username` through the sign-in form."""
+    browser = Browser(base)
+    browser.sign_in(username, password)
+    return browser
+
+
+def time_pages(
+    browsers: Mapping[str, Browser], paths: Sequence[str], requests: int, warmup: int = 10
+) -> dict[tuple[str, str], Timing]:
+    """Time every path for every signed-in browser `requests` times, interleaved; keyed (browser, path).
+
+    A page that lands anywhere else (the sign-in form, an error) stops the run: it would time the wrong page.
+    """
+    times: dict[tuple[str, str], list[float]] = {(name, path): [] for name in browsers for path in paths}
+    for round_ in range(warmup + requests):
+        for (name, path), seconds in times.items():
+            started = time.perf_counter()
+            _page, url = browsers[name].get(path)
+            elapsed = time.perf_counter() - started
+            if urllib.parse.urlsplit(url).path != urllib.parse.urlsplit(path).path:
+                raise RuntimeError(f"{path} for {name} ended at {url}")
+            if round_ >= warmup:
+                seconds.append(elapsed)
+    return {key: Timing(f"{key[0]} {key[1]}", seconds) for key, seconds in times.items()}
+
+
+def time_calls(calls: Mapping[str, Callable[[], object]], repeats: int, warmup: int = 5) -> dict[str, Timing]:
+    """Time every call `repeats` times, interleaved, after `warmup` untimed rounds."""
+    times: dict[str, list[float]] = {name: [] for name in calls}
+    for round_ in range(warmup + repeats):
+        for name, call in calls.items():
+            started = time.perf_counter()
+            call()
+            elapsed = time.perf_counter() - started
+            if round_ >= warmup:
+                times[name].append(elapsed)
+    return {name: Timing(name, seconds) for name, seconds in times.items()}

@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from .instances import LoadedInstance
@@ -79,17 +79,30 @@ def cancel_pending(session: Session, instance_id: int, now: datetime) -> None:
         job.status, job.finished_at = CANCELLED, now
 
 
-def acquire_due(session: Session, now: datetime) -> Job | None:
-    """Take the most overdue pending job of a running instance, skipping rows other workers hold."""
-    query = (
+def _runnable(now: datetime) -> Select[Job]:
+    """Pending jobs due by `now` whose instance is running."""
+    return (
         select(Job)
         .join(ProcessInstance, ProcessInstance.id == Job.instance_id)
         .where(Job.status == PENDING, Job.due_at <= now, ProcessInstance.status == "running")
-        .order_by(Job.due_at, Job.id)
-        .limit(1)
     )
+
+
+def due_jobs(session: Session, now: datetime, limit: int) -> list[int]:
+    """Up to `limit` jobs that are due, most overdue first, without taking them (see `take`)."""
+    query = _runnable(now).with_only_columns(Job.id).order_by(Job.due_at, Job.id).limit(limit)
+    return list(session.scalars(query))
+
+
+def take(session: Session, job_id: int, now: datetime) -> Job | None:
+    """Lock one job for this transaction if it is still pending, due and of a running instance.
+
+    None when another worker holds it or has already run it: the row lock and the status read after
+    it are what make a job run once, however many workers listed it among their `due_jobs`.
+    """
+    query = _runnable(now).where(Job.id == job_id)
     if session.get_bind().dialect.name == "postgresql":
-        # Several workers on several hosts: each takes a different job, none waits.
+        # Several workers on several hosts: a job another one is running is skipped, never waited for.
         query = query.with_for_update(of=Job, skip_locked=True)
     return session.scalars(query).first()
 

@@ -28,29 +28,48 @@ def run_due_jobs(
     services: EngineServices,
     *,
     limit: int | None = None,
+    batch: int = 100,
 ) -> WorkerReport:
-    """Run every job due by the services' clock (at most `limit`), one transaction each."""
+    """Run every job due by the services' clock (at most `limit`), one transaction each.
+
+    The due jobs are listed a batch at a time, then each is taken and run in a transaction of its
+    own (`jobs.take`); a job another worker took meanwhile is skipped. A batch of which this worker
+    could take none is left to the workers holding it, and the pass ends.
+    """
     report = WorkerReport()
-    while limit is None or len(report.done) + len(report.failed) < limit:
-        now = services.clock.now()
+    while True:
+        wanted = batch if limit is None else min(batch, limit - len(report.done) - len(report.failed))
+        if wanted <= 0:
+            return report
         with session_factory() as session:
-            job = jobs.acquire_due(session, now)
-            if job is None:
-                return report
-            job_id = job.id
-            try:
-                Engine(session, services).run_job(job)
-                session.commit()
-                report.done.append(job_id)
-                continue
-            # One broken job must not stop the others: whatever it raised is recorded on it.
-            except Exception as exc:  # noqa: BLE001
-                session.rollback()
-                error = f"{type(exc).__name__}: {exc}"
-                hopeless = isinstance(exc, JobCannotRun)
-        _record_failure(session_factory, services, job_id, error, now, hopeless=hopeless)
-        report.failed.append((job_id, error))
-    return report
+            listed = jobs.due_jobs(session, services.clock.now(), wanted)
+        taken = [job_id for job_id in listed if _run_one(session_factory, services, job_id, report)]
+        if not taken:
+            return report
+
+
+def _run_one(
+    session_factory: Callable[[], Session], services: EngineServices, job_id: int, report: WorkerReport
+) -> bool:
+    """Take and run one job in its own transaction; whether this worker took it."""
+    now = services.clock.now()
+    with session_factory() as session:
+        job = jobs.take(session, job_id, now)
+        if job is None:
+            return False
+        try:
+            Engine(session, services).run_job(job)
+            session.commit()
+            report.done.append(job_id)
+            return True
+        # One broken job must not stop the others: whatever it raised is recorded on it.
+        except Exception as exc:  # noqa: BLE001
+            session.rollback()
+            error = f"{type(exc).__name__}: {exc}"
+            hopeless = isinstance(exc, JobCannotRun)
+    _record_failure(session_factory, services, job_id, error, now, hopeless=hopeless)
+    report.failed.append((job_id, error))
+    return True
 
 
 def _record_failure(

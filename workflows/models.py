@@ -7,6 +7,7 @@ from workflows.notifications import Notification
 from workflows.orgchart.models import RecipientGroup, RoleAssignment, Setting, Unit, User
 from workflows.orgchart.substitutes import Substitution
 from workflows.registers.models import IncomingDocument, IssuedNumber, NumberCounter, OutgoingDocument
+from workflows.supervision import indexes as _supervision_indexes  # noqa: F401  (declares task indexes)
 
 __all__ = [
     "IncomingDocument",

@@ -17,7 +17,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Final
 
-from sqlalchemy import Boolean, CheckConstraint, Date, Index, Integer, String, or_, select
+from sqlalchemy import Boolean, CheckConstraint, Date, Index, Integer, String, event, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 from sqlalchemy.sql import ColumnElement
 
@@ -42,6 +42,10 @@ class UnitTracking(Base):
         Index("ix_unit_tracking_open_acknowledge", "status", "acknowledged_on", "acknowledge_by"),
         Index("ix_unit_tracking_unit", "unit_code", "status"),
         Index("ix_unit_tracking_division", "lead_division", "status"),
+        # In the board's order (due day, then id), so that a page reads only its own rows.
+        Index("ix_unit_tracking_due", "due_on", "id"),
+        Index("ix_unit_tracking_unit_due", "unit_code", "due_on", "id"),
+        Index("ix_unit_tracking_division_due", "lead_division", "due_on", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -66,6 +70,9 @@ class UnitTracking(Base):
     # Reminder rounds (đôn đốc) that named this unit.
     reminders: Mapped[int] = mapped_column(Integer, default=0)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    # The day of what the unit owes now (`due_day()`), kept on every write so that "late or due
+    # soon" is one index range, read in order; None when it owes nothing.
+    due_on: Mapped[date | None] = mapped_column(Date)
 
     @property
     def on_time(self) -> bool | None:
@@ -96,13 +103,15 @@ class UnitTracking(Base):
         return due is not None and due < today
 
 
+@event.listens_for(UnitTracking, "before_insert")
+@event.listens_for(UnitTracking, "before_update")
+def _keep_due_on(_mapper: object, _connection: object, row: UnitTracking) -> None:
+    row.due_on = row.due_day()
+
+
 def owing_by(day: date) -> ColumnElement[bool]:
     """Open rows whose acknowledgement or report is due before `day` (the SQL form of `late_on`)."""
-    row = UnitTracking
-    return or_(
-        (row.status == OPEN) & row.acknowledged_on.is_(None) & (row.acknowledge_by < day),
-        (row.status == OPEN) & row.acknowledged_on.is_not(None) & row.awaiting_report & (row.deadline < day),
-    )
+    return UnitTracking.due_on < day
 
 
 def of_instance(session: Session, instance_id: int) -> UnitTracking | None:

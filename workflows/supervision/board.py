@@ -19,12 +19,13 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, case, exists, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.models import ProcessInstance, TaskRow
 from workflows.calendar import WorkingCalendar
 from workflows.directive.tracking import UnitTracking, owing_by
+from workflows.supervision.indexes import WAITING_ELSEWHERE
 from workflows.supervision.scope import Scope
 
 LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -33,7 +34,7 @@ LIVE = ("running", "suspended")
 ACKNOWLEDGE, REPORT = "acknowledge", "report"
 # At most this many items are read from each source, the most overdue first: the board of an
 # agency with a million open tasks stays one bounded read, and beyond it the page says to filter.
-WINDOW = 2000
+WINDOW = 500
 
 
 @dataclass(frozen=True)
@@ -139,30 +140,21 @@ class BoardQuery:
         return where
 
     def _tasks_where(self) -> list[ColumnElement[bool]]:
-        own_part = exists().where(
-            UnitTracking.instance_id == TaskRow.instance_id, UnitTracking.unit_code == TaskRow.candidate_unit
-        )
         where = [
-            TaskRow.state == "ready",
+            WAITING_ELSEWHERE,
             TaskRow.due_at < _start_of(self.last_day + timedelta(days=1)),
-            ~own_part,
-            self.scope.tasks(),
+            self.scope.tasks_in_place(),
         ]
         chosen = self.filter
         if chosen.unit:
             where.append(TaskRow.candidate_unit == chosen.unit)
         if chosen.division:
-            led = select(UnitTracking.case_id).where(UnitTracking.lead_division == chosen.division)
-            where.append((TaskRow.candidate_unit == chosen.division) | TaskRow.case_id.in_(led))
+            where.append(TaskRow.candidate_unit == chosen.division)
         if chosen.case_id is not None:
             where.append(TaskRow.case_id == chosen.case_id)
         if chosen.min_urgency is not None:
             where.append(TaskRow.priority >= chosen.min_urgency)
         return where
-
-    @staticmethod
-    def _unit_due() -> ColumnElement[date]:
-        return case((UnitTracking.acknowledged_on.is_(None), UnitTracking.acknowledge_by), else_=UnitTracking.deadline)
 
     # -- the page --------------------------------------------------------------------------
 
@@ -175,12 +167,12 @@ class BoardQuery:
                 case_row.title,
                 row.unit_code,
                 row.acknowledged_on,
-                self._unit_due(),
+                row.due_on,
                 row.urgency,
             )
             .join(case_row, case_row.id == row.case_id)
             .where(*self._units_where())
-            .order_by(self._unit_due(), row.id)
+            .order_by(row.due_on, row.id)
             .limit(limit)
         )
         return [
@@ -196,6 +188,7 @@ class BoardQuery:
                 urgency=urgency,
             )
             for case_id, number, title, unit, acknowledged_on, due, urgency in self.session.execute(statement)
+            if due is not None  # owing_by chose rows that owe something
         ]
 
     def _task_items(self, limit: int) -> list[BoardItem]:

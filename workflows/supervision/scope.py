@@ -2,7 +2,7 @@
 
 The director, the agency's other leaders and the supervisors see the whole agency; the leader of
 a recipient unit sees that unit's part; a head of division sees the directives their division
-leads and the work waiting in the division.
+leads (what each recipient unit owes) and the steps waiting in the division itself.
 """
 
 from __future__ import annotations
@@ -44,12 +44,16 @@ class Scope:
         """The task rows within the scope: waiting in the person's units, or of their divisions' cases."""
         if self.whole_agency:
             return true()
-        places = sorted(self.units | self.divisions)
         led = select(UnitTracking.case_id).where(UnitTracking.lead_division.in_(sorted(self.divisions)))
-        return or_(
-            TaskRow.candidate_unit.in_(places) if places else false(),
-            TaskRow.case_id.in_(led) if self.divisions else false(),
-        )
+        return or_(self.tasks_in_place(), TaskRow.case_id.in_(led) if self.divisions else false())
+
+    def tasks_in_place(self) -> ColumnElement[bool]:
+        """The task rows waiting in the person's own units and divisions (the board's steps: what
+        the units of a division's directives owe comes from their tracking rows instead)."""
+        if self.whole_agency:
+            return true()
+        places = sorted(self.units | self.divisions)
+        return TaskRow.candidate_unit.in_(places) if places else false()
 
     def sees_unit_row(self, row: UnitTracking) -> bool:
         """Whether one unit's row of a directive is within the scope."""

@@ -2,9 +2,10 @@
 signed-in user, and percentiles of what was timed.
 
 `served` starts gunicorn (our factory, like `directive-flow web`) on a free loopback port against a
-database URL; `time_pages` signs a user in through the real form and times a list of URLs,
-interleaved so that the machine's noise hits them alike; `time_calls` does the same for plain
-functions (a query, a worker's pass). Timings are client-side: connect, render, transfer.
+database URL; `time_urls` signs a user in through the real form and times a list of URLs,
+interleaved so that the machine's noise hits them alike (`time_pages` does so for several users
+at once); `time_calls` does the same for plain functions (a query, a worker's pass). Page timings
+are client-side: connect, render, transfer.
 """
 
 from __future__ import annotations
@@ -108,6 +109,12 @@ def time_pages(
             if round_ >= warmup:
                 seconds.append(elapsed)
     return {key: Timing(f"{key[0]} {key[1]}", seconds) for key, seconds in times.items()}
+
+
+def time_urls(base: str, username: str, paths: Sequence[str], requests: int, warmup: int = 10) -> dict[str, Timing]:
+    """Sign `username` in at `base` and time each of `paths` `requests` times, interleaved; keyed by path."""
+    timed = time_pages({username: signed_in(base, username)}, paths, requests, warmup)
+    return {path: timing for (_, path), timing in timed.items()}
 
 
 def time_calls(calls: Mapping[str, Callable[[], object]], repeats: int, warmup: int = 5) -> dict[str, Timing]:

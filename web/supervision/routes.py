@@ -7,7 +7,8 @@ directive, from which a reminder round starts. Both export to CSV and XLSX.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import functools
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from flask import Blueprint, abort, current_app, flash, render_template, request, url_for
@@ -33,6 +34,7 @@ bp = Blueprint("supervision", __name__, url_prefix="/supervision", template_fold
 _calendar = WorkingCalendar()
 WITHIN_DEFAULT, WITHIN_MAX = 2, 30
 EXPORT_ROWS = 10_000
+CASES_OFFERED = 30
 FORMATS = ("csv", "xlsx")
 
 
@@ -120,23 +122,33 @@ def index() -> str:
     for error in asked.errors:
         flash(error, "error")
     found = board(db(), scope, asked.board_filter, today(), _calendar)
-    cases = case_numbers(db(), [item.case_id for item in found.items] + [case_id for case_id, _n in found.by_case])
+    # The directive filter offers the directives with the most late work (and the one chosen).
+    offered = [case_id for case_id, _n in found.by_case[:CASES_OFFERED]]
+    if asked.board_filter.case_id is not None and asked.board_filter.case_id not in offered:
+        offered.append(asked.board_filter.case_id)
+    cases = case_numbers(db(), offered)
     names = _unit_names(
         [code for item in found.items for code in (item.unit_code, item.detail)] + [unit for unit, _n in found.by_unit]
     )
     return render_template(
         "supervision/board.html",
         board=found,
+        offered=offered,
         chosen=asked.board_filter,
         cases=cases,
         unit_names=names,
         units=_choices(kind_is_division=False),
         divisions=_choices(kind_is_division=True),
         urgencies=URGENCIES,
-        step_of=unit_step_label,
-        lateness=lateness,
+        step_of=_once_each(unit_step_label),
+        lateness=_once_each(lateness),
         today=today(),
     )
+
+
+def _once_each(words: Callable[..., str]) -> Callable[..., str]:
+    """`words` asked once per distinct argument in this page: a row's labels repeat down the list."""
+    return functools.lru_cache(maxsize=None)(words)
 
 
 def _board_rows(found: Board, names: dict[str, str]) -> list[list[object]]:

@@ -67,10 +67,14 @@ def test_every_message_has_an_english_translation_with_the_same_placeholders() -
     messages = [m for m in catalog if m.id]
     assert len(messages) > 200
     for message in messages:
-        assert isinstance(message.id, str) and isinstance(message.string, str), message.id
-        assert message.string.strip(), f"untranslated: {message.id!r}"
+        # A plural entry (ngettext) has a singular and a plural id, and one English form for each.
+        ids = (message.id,) if isinstance(message.id, str) else tuple(message.id)
+        strings = (message.string,) if isinstance(message.string, str) else tuple(message.string)
+        assert len(strings) == len(ids), message.id
+        for source, english in zip(ids, strings, strict=True):
+            assert english.strip(), f"untranslated: {source!r}"
+            assert Counter(PLACEHOLDER.findall(english)) == Counter(PLACEHOLDER.findall(source)), source
         assert not message.fuzzy, f"fuzzy: {message.id!r}"
-        assert Counter(PLACEHOLDER.findall(message.string)) == Counter(PLACEHOLDER.findall(message.id)), message.id
     assert not [(m.id, errors) for m, errors in catalog.check()]
 
 

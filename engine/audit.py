@@ -1,8 +1,21 @@
-"""The audit trail: append-only events, each hashed with the one before it.
+"""The audit trail: append-only events, each hashed with the one before it in its chain.
 
-Editing, inserting or deleting any event breaks the chain at that point, which `verify` finds.
-Appends are serialised: on PostgreSQL by a transaction-scoped advisory lock, on SQLite by its
-single writer; the unique `seq` column is the last line of defence either way.
+Events are kept in chains, so that recording what happens in one case never waits for another:
+every event of a case belongs to the chain ``case:<case_id>``, and the few events that belong to no
+case (deployments, settings, substitutes) to the single chain ``agency``. Within a chain, `seq`
+numbers the events 1, 2, 3… and each carries the hash of its predecessor (`GENESIS` for the first)
+and a hash of its own content, chain and position. The global order of events is their primary key.
+
+Appends to one chain are serialised: on PostgreSQL by a transaction-scoped advisory lock keyed by
+the chain (writers of different cases take different locks and never wait for each other), on
+SQLite by its single writer; the unique (chain, seq) constraint is the last line of defence.
+
+`verify` walks every chain and finds, within it, an edited event, an event inserted or moved, and a
+deleted event that had successors. What it cannot find without an anchor outside the database: the
+last events of a chain deleted, a whole chain deleted, or events re-ordered across chains by
+renumbering their ids (their hashed `at` still tells the true order). Nor does an unkeyed hash stop
+someone with write access from recomputing a whole chain. Keyed hashes (HMAC) and signed checkpoints
+of each chain's head are a later step.
 """
 
 from __future__ import annotations
@@ -14,17 +27,30 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import select, text, tuple_
 from sqlalchemy.orm import Session
 
 from .models import AuditEvent, ProcessDefinition, TaskRow
 
 GENESIS = "0" * 64
-_ADVISORY_LOCK_KEY = 0x41554454  # "AUDT"
+AGENCY_CHAIN = "agency"
+# The first key of PostgreSQL's two-key advisory locks ("AUDT"): the audit's own namespace of locks.
+_ADVISORY_LOCK_CLASS = 0x41554454
+
+
+def chain_of(case_id: int | None) -> str:
+    """The chain an event joins: its case's, or the agency's for events of no case."""
+    return AGENCY_CHAIN if case_id is None else f"case:{case_id}"
+
+
+def _lock_key(chain: str) -> int:
+    # A signed 32-bit digest of the chain: two chains sharing a key only ever wait for each other.
+    return int.from_bytes(hashlib.blake2b(chain.encode("utf-8"), digest_size=4).digest(), "big", signed=True)
 
 
 def _canonical(event: AuditEvent) -> str:
     body = {
+        "chain": event.chain,
         "seq": event.seq,
         "tag": event.tag,
         "actor": event.actor,
@@ -41,7 +67,7 @@ def _canonical(event: AuditEvent) -> str:
 
 
 def event_hash(event: AuditEvent) -> str:
-    """The hash an event must carry, given its content and its predecessor's hash."""
+    """The hash an event must carry, given its content, its place in its chain and its predecessor's hash."""
     return hashlib.sha256(_canonical(event).encode("utf-8")).hexdigest()
 
 
@@ -58,14 +84,24 @@ def append(
     after: Any = None,
     comment: str | None = None,
 ) -> AuditEvent:
-    """Add one event (`source:subject:action`) at the head of the chain."""
+    """Add one event (`source:subject:action`) at the head of its case's chain (or the agency's)."""
     if tag.count(":") != 2 or not all(tag.split(":")):
         raise ValueError(f"audit tag {tag!r} is not source:subject:action")
+    chain = chain_of(case_id)
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _ADVISORY_LOCK_KEY})
-    head = session.execute(select(AuditEvent.seq, AuditEvent.hash).order_by(AuditEvent.seq.desc()).limit(1)).first()
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:audit, :chain)"),
+            {"audit": _ADVISORY_LOCK_CLASS, "chain": _lock_key(chain)},
+        )
+    head = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.chain == chain)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
     seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
     event = AuditEvent(
+        chain=chain,
         seq=seq,
         tag=tag,
         actor=actor,
@@ -93,42 +129,56 @@ def _jsonable(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class ChainBreak:
-    """Where verification found the chain broken, and why."""
+    """Where verification found a chain broken, and why: the event (its id) and its place (chain, seq)."""
 
+    event_id: int
+    chain: str
     seq: int
     reason: str
 
+    def __str__(self) -> str:
+        return f"event {self.event_id} ({self.chain} #{self.seq}): {self.reason}"
+
 
 def _events(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
-    last = 0
-    while True:
-        rows = session.scalars(
-            select(AuditEvent).where(AuditEvent.seq > last).order_by(AuditEvent.seq).limit(batch)
-        ).all()
-        if not rows:
-            return
+    """Every event in (chain, seq) order, read a batch at a time."""
+    query = select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq).limit(batch)
+    rows = session.scalars(query).all()
+    while rows:
         yield from rows
-        last = rows[-1].seq
+        last = rows[-1]
+        rows = session.scalars(query.where(tuple_(AuditEvent.chain, AuditEvent.seq) > (last.chain, last.seq))).all()
 
 
 def verify(session: Session) -> list[ChainBreak]:
-    """Walk the whole chain; an empty list means no event was edited, inserted or removed."""
+    """Walk every chain; an empty list means no event was edited, inserted, moved or removed before a chain's head.
+
+    Within each chain (events in seq order) it reports an event after a gap ("events missing"), an
+    event whose `prev_hash` is not its predecessor's hash, an event whose content no longer gives
+    its hash, and an event filed in a chain other than its case's.
+    """
     breaks = []
-    expected_prev, expected_seq = GENESIS, 1
+    chain, expected_prev, expected_seq = None, GENESIS, 1
     for event in _events(session):
+        if event.chain != chain:
+            chain, expected_prev, expected_seq = event.chain, GENESIS, 1
+        where = (event.id, event.chain, event.seq)
         if event.seq != expected_seq:
-            breaks.append(ChainBreak(event.seq, f"expected event {expected_seq}: events missing"))
+            breaks.append(ChainBreak(*where, f"expected event {expected_seq}: events missing"))
         if event.prev_hash != expected_prev:
-            breaks.append(ChainBreak(event.seq, "does not follow the event before it"))
+            breaks.append(ChainBreak(*where, "does not follow the event before it"))
         if event_hash(event) != event.hash:
-            breaks.append(ChainBreak(event.seq, "content differs from its hash"))
+            breaks.append(ChainBreak(*where, "content differs from its hash"))
+        if event.chain != chain_of(event.case_id):
+            breaks.append(ChainBreak(*where, f"belongs to chain {chain_of(event.case_id)}"))
         expected_prev, expected_seq = event.hash, event.seq + 1
     return breaks
 
 
 def trail(session: Session, case_id: int) -> list[AuditEvent]:
-    """Every event of one case, oldest first."""
-    return list(session.scalars(select(AuditEvent).where(AuditEvent.case_id == case_id).order_by(AuditEvent.seq)))
+    """Every event of one case, oldest first (its chain in order)."""
+    query = select(AuditEvent).where(AuditEvent.chain == chain_of(case_id)).order_by(AuditEvent.seq)
+    return list(session.scalars(query))
 
 
 def task_event(

@@ -145,13 +145,17 @@ class Job(Base):
 
 
 class AuditEvent(Base):
-    """An append-only, hash-chained record of something that happened."""
+    """An append-only record of something that happened, hash-chained with the events before it in its chain."""
 
     __tablename__ = "audit_event"
+    # Unique, so two writers can never both extend the same head; its index also finds the head.
+    __table_args__ = (UniqueConstraint("chain", "seq"),)
 
+    # The global order of events.
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
-    # Position in the chain; unique, so two writers can never both extend the same head.
-    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    # The chain the event belongs to ("case:<case_id>", or "agency" for events of no case) and its position there.
+    chain: Mapped[str] = mapped_column(String(64))
+    seq: Mapped[int] = mapped_column(BigInteger)
     tag: Mapped[str] = mapped_column(String(200), index=True)
     actor: Mapped[str] = mapped_column(String(100))
     at: Mapped[datetime] = mapped_column(UtcDateTime)

@@ -1,14 +1,20 @@
-"""The audit trail: a hash chain in which any edit, deletion or insertion made behind the engine shows up."""
+"""The audit trail: one hash chain per case, in which any edit, deletion or insertion behind the engine shows up."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from sqlalchemy import delete, select, update
+from sqlalchemy import Engine as SqlEngine
+from sqlalchemy import delete, text, update
+from sqlalchemy.exc import OperationalError
 
 from engine import audit
 from engine.models import AuditEvent
+from tests.databases import postgresql_schema, postgresql_url
+from web.core.db import unit_of_work
 
 if TYPE_CHECKING:
     from tests.engine.conftest import EngineEnv
@@ -16,7 +22,7 @@ if TYPE_CHECKING:
 
 @pytest.fixture
 def trail(engine_env: EngineEnv, approval_data: dict[str, Any]) -> list[AuditEvent]:
-    """A small case's trail: deploy, start, claim, hand over with a reason, complete."""
+    """A small case's trail: deploy (the agency's chain), then start, claim, hand over with a reason, complete."""
     with engine_env.transaction() as engine:
         task_id = engine.start("approval", "an", approval_data).new_tasks[0].id
     with engine_env.transaction() as engine:
@@ -27,10 +33,11 @@ def trail(engine_env: EngineEnv, approval_data: dict[str, Any]) -> list[AuditEve
     return engine_env.rows(AuditEvent)
 
 
-def _tamper(env: EngineEnv, statement: Any) -> None:
+def _tamper(env: EngineEnv, *statements: Any) -> None:
     """Change the table directly, as someone with database access could."""
     with env.sessions() as session:
-        session.execute(statement)
+        for statement in statements:
+            session.execute(statement)
         session.commit()
 
 
@@ -39,23 +46,49 @@ def _breaks(env: EngineEnv) -> list[audit.ChainBreak]:
         return audit.verify(session)
 
 
-def _seq(trail: list[AuditEvent], tag: str) -> int:
-    return next(e.seq for e in trail if e.tag == tag)
+def _event(trail: list[AuditEvent], tag: str) -> AuditEvent:
+    return next(e for e in trail if e.tag == tag)
 
 
-def test_events_form_a_chain(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
-    """Each event follows the one before it, numbered without gaps, and verification finds nothing wrong."""
-    assert [e.tag for e in trail] == [
+def test_each_case_has_its_own_chain(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+    """The deployment opens the agency's chain; the case's events form their own, numbered without gaps."""
+    deployed, *case = trail
+    assert (deployed.tag, deployed.chain, deployed.seq, deployed.prev_hash) == (
         "engine:definition:deployed",
+        "agency",
+        1,
+        audit.GENESIS,
+    )
+    assert [e.tag for e in case] == [
         "engine:instance:started",
         "engine:task:claimed",
         "engine:task:reassigned",
         "engine:task:completed",
     ]
-    assert [e.seq for e in trail] == list(range(1, len(trail) + 1))
-    assert trail[0].prev_hash == audit.GENESIS
-    assert [e.prev_hash for e in trail[1:]] == [e.hash for e in trail[:-1]]
+    assert {e.chain for e in case} == {f"case:{case[0].case_id}"}
+    assert [e.seq for e in case] == [1, 2, 3, 4]
+    assert [e.prev_hash for e in case] == [audit.GENESIS] + [e.hash for e in case[:-1]]
     assert all(audit.event_hash(e) == e.hash for e in trail)
+    assert _breaks(engine_env) == []
+
+
+def test_interleaved_cases_keep_separate_chains(engine_env: EngineEnv, approval_data: dict[str, Any]) -> None:
+    """Work on two cases in turn: each case's trail holds only its own events, in order, and all verifies."""
+    with engine_env.transaction() as engine:
+        first = engine.start("approval", "an", approval_data)
+        second = engine.start("approval", "binh", approval_data)
+        engine.claim(first.new_tasks[0].id, "an")
+        engine.claim(second.new_tasks[0].id, "binh")
+        engine.release(first.new_tasks[0].id, "an")
+    with engine_env.sessions() as session:
+        trails = {
+            case: [(e.tag, e.seq) for e in audit.trail(session, case)]
+            for case in (first.instance_id, second.instance_id)
+        }
+    assert trails == {
+        first.instance_id: [("engine:instance:started", 1), ("engine:task:claimed", 2), ("engine:task:released", 3)],
+        second.instance_id: [("engine:instance:started", 1), ("engine:task:claimed", 2)],
+    }
     assert _breaks(engine_env) == []
 
 
@@ -69,44 +102,71 @@ def test_completed_event_records_actor_task_and_data(trail: list[AuditEvent]) ->
 
 
 def test_edited_comment_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
-    """Rewriting the reason of a hand-over in the database breaks the chain at that event."""
-    seq = _seq(trail, "engine:task:reassigned")
-    _tamper(engine_env, update(AuditEvent).where(AuditEvent.seq == seq).values(comment="theo yêu cầu"))
-    assert [(b.seq, b.reason) for b in _breaks(engine_env)] == [(seq, "content differs from its hash")]
+    """Rewriting the reason of a hand-over in the database breaks the chain at that event, named by id and place."""
+    event = _event(trail, "engine:task:reassigned")
+    _tamper(engine_env, update(AuditEvent).where(AuditEvent.id == event.id).values(comment="theo yêu cầu"))
+    assert _breaks(engine_env) == [audit.ChainBreak(event.id, event.chain, 3, "content differs from its hash")]
+    assert str(_breaks(engine_env)[0]) == f"event {event.id} ({event.chain} #3): content differs from its hash"
 
 
 def test_edited_after_data_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """Changing what was submitted in a completed task is detected."""
     event = trail[-1]
     forged = {**event.after, "text": "Dự thảo đã sửa"}
-    _tamper(engine_env, update(AuditEvent).where(AuditEvent.seq == event.seq).values(after=forged))
-    assert [b.seq for b in _breaks(engine_env)] == [event.seq]
+    _tamper(engine_env, update(AuditEvent).where(AuditEvent.id == event.id).values(after=forged))
+    assert [b.event_id for b in _breaks(engine_env)] == [event.id]
 
 
 def test_edited_actor_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """Pretending someone else did a step is detected."""
-    seq = _seq(trail, "engine:task:claimed")
-    _tamper(engine_env, update(AuditEvent).where(AuditEvent.seq == seq).values(actor="chi"))
-    assert [b.seq for b in _breaks(engine_env)] == [seq]
+    event = _event(trail, "engine:task:claimed")
+    _tamper(engine_env, update(AuditEvent).where(AuditEvent.id == event.id).values(actor="chi"))
+    assert [b.event_id for b in _breaks(engine_env)] == [event.id]
+
+
+def test_edited_agency_event_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+    """The agency's chain is checked as well: a deployment credited to someone else is found."""
+    deployed = trail[0]
+    _tamper(engine_env, update(AuditEvent).where(AuditEvent.id == deployed.id).values(actor="an"))
+    assert _breaks(engine_env) == [audit.ChainBreak(deployed.id, "agency", 1, "content differs from its hash")]
+
+
+def test_reordered_events_are_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+    """Swapping the places of the claim and the hand-over within the case breaks its chain at the first moved event."""
+    claimed, reassigned = _event(trail, "engine:task:claimed"), _event(trail, "engine:task:reassigned")
+    _tamper(
+        engine_env,
+        update(AuditEvent).where(AuditEvent.id == claimed.id).values(seq=-1),  # (chain, seq) is unique
+        update(AuditEvent).where(AuditEvent.id == reassigned.id).values(seq=claimed.seq),
+        update(AuditEvent).where(AuditEvent.id == claimed.id).values(seq=reassigned.seq),
+    )
+    breaks = _breaks(engine_env)
+    assert (breaks[0].event_id, breaks[0].seq) == (reassigned.id, 2)
+    assert {(b.event_id, b.reason) for b in breaks} >= {
+        (reassigned.id, "does not follow the event before it"),
+        (reassigned.id, "content differs from its hash"),
+        (claimed.id, "does not follow the event before it"),
+    }
 
 
 def test_deleted_middle_event_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
-    """Removing an event leaves a gap that verification reports at the event after it."""
-    seq = _seq(trail, "engine:task:claimed")
-    _tamper(engine_env, delete(AuditEvent).where(AuditEvent.seq == seq))
-    reasons = {b.reason for b in _breaks(engine_env) if b.seq == seq + 1}
-    assert reasons == {"expected event 3: events missing", "does not follow the event before it"}
+    """Removing an event leaves a gap in its case's chain, reported at the event after it."""
+    claimed, reassigned = _event(trail, "engine:task:claimed"), _event(trail, "engine:task:reassigned")
+    _tamper(engine_env, delete(AuditEvent).where(AuditEvent.id == claimed.id))
+    breaks = _breaks(engine_env)
+    assert {b.event_id for b in breaks} == {reassigned.id}
+    assert {b.reason for b in breaks} == {"expected event 2: events missing", "does not follow the event before it"}
 
 
 def test_inserted_forged_event_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
-    """A forged event slipped into the middle, even with a correctly computed hash, breaks the chain after it."""
-    at = _seq(trail, "engine:task:claimed")
+    """A forged event slipped into a case's chain, even with a correctly computed hash, breaks it after it."""
+    claimed, reassigned = _event(trail, "engine:task:claimed"), _event(trail, "engine:task:reassigned")
     with engine_env.sessions() as session:
-        for seq in range(len(trail), at, -1):  # make room one row at a time (seq is unique)
-            session.execute(update(AuditEvent).where(AuditEvent.seq == seq).values(seq=seq + 1))
-        claimed = session.scalars(select(AuditEvent).where(AuditEvent.seq == at)).one()
+        for event in reversed(trail[3:]):  # make room one row at a time ((chain, seq) is unique)
+            session.execute(update(AuditEvent).where(AuditEvent.id == event.id).values(seq=event.seq + 1))
         forged = AuditEvent(
-            seq=at + 1,
+            chain=claimed.chain,
+            seq=claimed.seq + 1,
             tag="engine:task:released",
             actor="an",
             at=claimed.at,
@@ -121,27 +181,45 @@ def test_inserted_forged_event_is_detected(engine_env: EngineEnv, trail: list[Au
         forged.hash = audit.event_hash(forged)
         session.add(forged)
         session.commit()
+        forged_id = forged.id
     breaks = _breaks(engine_env)
-    assert breaks and breaks[0].seq == at + 2
-    assert "does not follow the event before it" in {b.reason for b in breaks}
+    assert (breaks[0].event_id, breaks[0].chain, breaks[0].seq) == (reassigned.id, claimed.chain, 4)
+    assert "does not follow the event before it" in {b.reason for b in breaks if b.event_id == reassigned.id}
+    assert forged_id not in {b.event_id for b in breaks}
+
+
+def test_event_moved_to_another_case_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+    """Filing a case's event under another case leaves a gap in its own chain and a stranger in the other."""
+    claimed, reassigned = _event(trail, "engine:task:claimed"), _event(trail, "engine:task:reassigned")
+    _tamper(
+        engine_env,
+        update(AuditEvent).where(AuditEvent.id == claimed.id).values(chain="case:999", case_id=999),
+    )
+    breaks = _breaks(engine_env)
+    assert {b.event_id for b in breaks} == {claimed.id, reassigned.id}
+    assert (claimed.id, "content differs from its hash") in {(b.event_id, b.reason) for b in breaks}
 
 
 def test_appended_event_with_made_up_hash_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
-    """An event added at the end by hand, without the chain's hash, is reported."""
+    """An event added at the end of a case's chain by hand, without the chain's hash, is reported."""
     last = trail[-1]
     with engine_env.sessions() as session:
-        session.add(
-            AuditEvent(
-                seq=last.seq + 1,
-                tag="engine:task:completed",
-                actor="chi",
-                at=last.at,
-                prev_hash=last.hash,
-                hash="f" * 64,
-            )
+        added = AuditEvent(
+            chain=last.chain,
+            seq=last.seq + 1,
+            tag="engine:task:completed",
+            actor="chi",
+            at=last.at,
+            case_id=last.case_id,
+            prev_hash=last.hash,
+            hash="f" * 64,
         )
+        session.add(added)
         session.commit()
-    assert [(b.seq, b.reason) for b in _breaks(engine_env)] == [(last.seq + 1, "content differs from its hash")]
+        added_id = added.id
+    assert _breaks(engine_env) == [
+        audit.ChainBreak(added_id, last.chain, last.seq + 1, "content differs from its hash")
+    ]
 
 
 @pytest.mark.parametrize("tag", ["engine:completed", "engine-task-completed", "engine:task:completed:twice", ""])
@@ -156,3 +234,64 @@ def test_tags_with_empty_parts_are_refused(engine_env: EngineEnv, tag: str) -> N
     """A tag with an empty source, subject or action would make the trail unsearchable by that part."""
     with engine_env.sessions() as session, pytest.raises(ValueError, match="source:subject:action"):
         audit.append(session, tag, actor="an", at=engine_env.clock.now())
+
+
+# -- concurrent writers on PostgreSQL ------------------------------------------------------------
+
+
+@pytest.fixture
+def pg_env(env_factory: Callable[[SqlEngine], EngineEnv]) -> Iterator[EngineEnv]:
+    """The engine's tables on a fresh PostgreSQL schema, nothing deployed."""
+    with postgresql_schema(postgresql_url()) as db:
+        yield env_factory(db)
+
+
+def _append_without_waiting(env: EngineEnv, case_id: int) -> None:
+    """Append to a case's chain in a transaction of its own that gives up after 2 s of waiting for a lock."""
+    with unit_of_work(env.sessions) as session:
+        session.execute(text("SET LOCAL lock_timeout = '2s'"))
+        audit.append(session, "engine:task:claimed", actor="binh", at=env.clock.now(), case_id=case_id)
+
+
+@pytest.mark.postgresql
+def test_appends_to_two_cases_do_not_wait_for_each_other(pg_env: EngineEnv) -> None:
+    """While one transaction has appended to case 1 and is still open, another appends to case 2 and commits."""
+    with unit_of_work(pg_env.sessions) as first:
+        audit.append(first, "engine:task:claimed", actor="an", at=pg_env.clock.now(), case_id=1)
+        _append_without_waiting(pg_env, 2)  # would raise LockNotAvailable if it queued behind case 1
+        # The same case's writers do queue: the head of case 1 is held by the open transaction.
+        with pytest.raises(OperationalError, match="lock timeout"):
+            _append_without_waiting(pg_env, 1)
+    assert [(e.chain, e.seq, e.actor) for e in pg_env.rows(AuditEvent)] == [("case:1", 1, "an"), ("case:2", 1, "binh")]
+    with pg_env.sessions() as session:
+        assert audit.verify(session) == []
+
+
+@pytest.mark.postgresql
+def test_concurrent_appends_to_one_case_leave_a_gapless_chain(pg_env: EngineEnv) -> None:
+    """Four writers appending to the same case at once, ten transactions each: one chain numbered 1 to 40."""
+    threads, per_thread = 4, 10
+    barrier = threading.Barrier(threads)
+    errors: list[BaseException] = []
+
+    def append_many(actor: str) -> None:
+        try:
+            barrier.wait(timeout=30)
+            for _ in range(per_thread):
+                with unit_of_work(pg_env.sessions) as session:
+                    audit.append(session, "engine:task:claimed", actor=actor, at=pg_env.clock.now(), case_id=7)
+        except BaseException as exc:  # noqa: BLE001  (the test inspects whatever each thread met)
+            errors.append(exc)
+
+    workers = [threading.Thread(target=append_many, args=(f"user{i}",)) for i in range(threads)]
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(timeout=60)
+    assert not any(w.is_alive() for w in workers), "an append hung"
+    assert errors == []
+    events = pg_env.rows(AuditEvent)
+    assert {e.chain for e in events} == {"case:7"}
+    assert sorted(e.seq for e in events) == list(range(1, threads * per_thread + 1))
+    with pg_env.sessions() as session:
+        assert audit.verify(session) == []

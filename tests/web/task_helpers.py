@@ -130,7 +130,7 @@ def audit_events(runtime: Runtime, task_id: str, tag: str) -> list[AuditEvent]:
     """The audit events of one kind about one task."""
     with session_of(runtime) as session:
         query = select(AuditEvent).where(AuditEvent.task_id == task_id, AuditEvent.tag == tag)
-        return list(session.scalars(query.order_by(AuditEvent.seq)))
+        return list(session.scalars(query.order_by(AuditEvent.id)))
 
 
 def field_block(html: str, field_id: str) -> str:

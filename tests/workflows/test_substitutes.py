@@ -78,7 +78,7 @@ def test_a_substitute_stands_in_only_on_the_days_named_until_cancelled(
     cancel_substitution(db_session, row.id, by="tp.qlvhgd", at=NOW, today=MONDAY)  # the division head can
     assert directory.stands_in_for("cv.ntm", date(2023, 3, 8)) == []
     tags = db_session.scalars(
-        select(AuditEvent.tag).where(AuditEvent.tag.like("workflows:substitution:%")).order_by(AuditEvent.seq)
+        select(AuditEvent.tag).where(AuditEvent.tag.like("workflows:substitution:%")).order_by(AuditEvent.id)
     )
     assert list(tags) == ["workflows:substitution:named", "workflows:substitution:cancelled"]
 
@@ -142,7 +142,7 @@ def _completions(runtime: Runtime, case_id: int) -> list[tuple[str, str, str | N
         events = session.scalars(
             select(AuditEvent)
             .where(AuditEvent.case_id == case_id, AuditEvent.tag == "engine:task:completed")
-            .order_by(AuditEvent.seq)
+            .order_by(AuditEvent.id)
         )
         return [(e.after["task"], e.actor, e.after.get("on_behalf_of")) for e in events]
 

@@ -260,7 +260,7 @@ def audit_verify() -> None:
         breaks = audit.verify(session)
     if breaks:
         for item in breaks:
-            click.echo(f"event {item.seq}: {item.reason}", err=True)
+            click.echo(str(item), err=True)
         sys.exit(1)
     click.echo("audit trail intact")
 

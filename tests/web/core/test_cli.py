@@ -215,12 +215,12 @@ def test_audit_verify_finds_a_tampered_event(cli: Cli) -> None:
     runtime = build_runtime(Settings.from_env(cli.env))
     try:
         with runtime.db.begin() as connection:
-            connection.execute(text("UPDATE audit_event SET actor = 'ai_do' WHERE seq = 1"))
+            connection.execute(text("UPDATE audit_event SET actor = 'ai_do' WHERE id = 1"))
     finally:
         runtime.db.dispose()
     result = cli("audit", "verify")
     assert result.exit_code == 1
-    assert "event 1: content differs from its hash" in result.stderr
+    assert "event 1 (agency #1): content differs from its hash" in result.stderr
     assert "audit trail intact" not in result.output
 
 

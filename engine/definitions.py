@@ -253,3 +253,12 @@ class SpecCache:
             with self._lock:
                 self._entries[definition.id] = entry
         return entry
+
+    def get_by_id(self, session: Session, definition_id: int) -> ParsedProcess:
+        """The parsed spec of a definition by id, reading the stored definition (and its XML) only on first use."""
+        entry = self._entries.get(definition_id)
+        if entry is not None:
+            return entry
+        definition = session.get(ProcessDefinition, definition_id)
+        assert definition is not None  # a foreign key guarantees it
+        return self.get(definition)

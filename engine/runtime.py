@@ -434,9 +434,8 @@ class Engine:
         row = self.instance(instance_id)
         if require_running and row.status != RUNNING:
             raise InstanceNotRunning(instance_id, row.status)
-        definition = self.session.get(ProcessDefinition, row.definition_id)
-        assert definition is not None  # a foreign key guarantees it
-        parsed = self.services.spec_cache.get(definition)
+        # Every job and task action loads an instance: its definition's row (and XML) only when not parsed yet.
+        parsed = self.services.spec_cache.get_by_id(self.session, row.definition_id)
         workflow = self.services.serializer.load(row.state, parsed.spec, parsed.subprocess_specs)
         loaded = LoadedInstance(row, workflow, parsed)
         workflow.script_engine = self._script_engine(loaded, actor)

@@ -31,7 +31,7 @@ class Notice:
 
 @dataclass(frozen=True)
 class _Facts:
-    directive: str  # "Công văn số 01/SVHTTDL-QLVHGĐ V/v …"
+    directive: str  # "Công văn số <number> V/v <subject>"
     unit_name: str
     step: str | None
     deadline: str  # dd/mm/yyyy

@@ -183,3 +183,35 @@ def all_units_report(r: Rehearsal, units: list[str], officer: Callable[[str], st
     for unit in units:
         r.do(scenario.SPECIALIST, "review_report", {"decision": "accept", "comment": ""}, unit=unit)
     r.tick()
+
+
+#: The late-units scenario of the supervision tests: so many units report on time, so many never acknowledge.
+ON_TIME, SILENT = 6, 4
+
+
+@dataclass
+class LateUnits:
+    """The reference directive issued to its units, most of which are late by its deadline (24/03/2023)."""
+
+    r: CheckedRehearsal
+    case_id: int
+    units: list[str]
+    on_time: list[str]
+    late: list[str]
+    silent: list[str]
+
+
+def issued_with_late_units(runtime: Runtime, clock: ManualClock) -> LateUnits:
+    """Issue the directive; all but the last SILENT units acknowledge on 10/3, the first ON_TIME report on 15/3."""
+    r = rehearsal(runtime, clock)
+    units = run_to_issue(r)
+    officer = officer_of(runtime)
+    on_time, silent = units[:ON_TIME], units[-SILENT:]
+    r.at("2023-03-10 09:00")
+    for unit in units:
+        if unit not in silent:
+            r.do(officer(unit), "acknowledge", {"acknowledge_note": ""}, unit=unit)
+    r.at("2023-03-15 10:00")
+    for index, unit in enumerate(on_time):
+        r.do(officer(unit), "report", case.unit_report(index, "2023-03-15"), unit=unit)
+    return LateUnits(r, r.case_id or 0, units, on_time, [u for u in units if u not in on_time], silent)

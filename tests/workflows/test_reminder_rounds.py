@@ -7,7 +7,6 @@ the late units are chased. The clock is moved, never waited for.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -20,12 +19,12 @@ from engine.worker import run_due_jobs
 from tests.workflows import district_org as district
 from tests.workflows.invented_org import invented_runtime
 from tests.workflows.lifecycle_helpers import (
-    CheckedRehearsal,
+    LateUnits,
     instance_data,
+    issued_with_late_units,
     notifications,
     officer_of,
     rehearsal,
-    run_to_issue,
     session_of,
 )
 from tests.workflows.round_helpers import (
@@ -48,36 +47,16 @@ from workflows.directive import scenario
 from workflows.directive.round_letter import round_document, unit_names
 from workflows.registers.models import OutgoingDocument
 
-ON_TIME, SILENT = 6, 4
 REFERENCE = People(scenario.SPECIALIST, scenario.HEAD, scenario.SIGNER, scenario.CLERK)
 NEW_DEADLINE = date(2023, 4, 3)  # five working days after Monday 27/03/2023
 
 
-@dataclass
-class Issued:
-    r: CheckedRehearsal
-    case_id: int
-    units: list[str]
-    late: list[str]
-    silent: list[str]
-
-
-def _issued(runtime: Runtime, clock: ManualClock) -> Issued:
-    r = rehearsal(runtime, clock)
-    units = run_to_issue(r)
-    officer = officer_of(runtime)
-    on_time, silent = units[:ON_TIME], units[-SILENT:]
-    r.at("2023-03-10 09:00")
-    for unit in units:
-        if unit not in silent:
-            r.do(officer(unit), "acknowledge", {"acknowledge_note": ""}, unit=unit)
-    r.at("2023-03-15 10:00")
-    for index, unit in enumerate(on_time):
-        r.do(officer(unit), "report", case.unit_report(index, "2023-03-15"), unit=unit)
+def _issued(runtime: Runtime, clock: ManualClock) -> LateUnits:
+    issued = issued_with_late_units(runtime, clock)
     # The old deadline passes: reminders and escalations of the old deadline fire.
-    r.at("2023-03-27 08:00")
-    r.tick()
-    return Issued(r, r.case_id or 0, units, [u for u in units if u not in on_time], silent)
+    issued.r.at("2023-03-27 08:00")
+    issued.r.tick()
+    return issued
 
 
 def _messages(runtime: Runtime, case_id: int, kind: str) -> list[tuple[str, str]]:

@@ -6,7 +6,6 @@ not, and some of those never even acknowledge. The clock is moved, never waited 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date
 
 import pytest
@@ -14,10 +13,9 @@ import pytest
 from engine.clock import ManualClock
 from engine.text import fold
 from tests.workflows.lifecycle_helpers import (
-    CheckedRehearsal,
+    SILENT,
+    issued_with_late_units,
     officer_of,
-    rehearsal,
-    run_to_issue,
     session_of,
 )
 from web.core.composition import Runtime
@@ -30,33 +28,6 @@ from workflows.supervision.unit_table import UnitLine, unit_lines
 
 WHOLE = Scope(whole_agency=True)
 CALENDAR = WorkingCalendar()
-ON_TIME = 6
-SILENT = 4  # never acknowledge
-
-
-@dataclass
-class Issued:
-    r: CheckedRehearsal
-    case_id: int
-    units: list[str]
-    on_time: list[str]
-    late: list[str]
-    silent: list[str]
-
-
-def _issued(runtime: Runtime, clock: ManualClock) -> Issued:
-    r = rehearsal(runtime, clock)
-    units = run_to_issue(r)
-    officer = officer_of(runtime)
-    on_time, silent = units[:ON_TIME], units[-SILENT:]
-    r.at("2023-03-10 09:00")
-    for unit in units:
-        if unit not in silent:
-            r.do(officer(unit), "acknowledge", {"acknowledge_note": ""}, unit=unit)
-    r.at("2023-03-15 10:00")
-    for index, unit in enumerate(on_time):
-        r.do(officer(unit), "report", case.unit_report(index, "2023-03-15"), unit=unit)
-    return Issued(r, r.case_id or 0, units, on_time, [u for u in units if u not in on_time], silent)
 
 
 def _board(runtime: Runtime, today: str, board_filter: BoardFilter | None = None, scope: Scope = WHOLE) -> Board:
@@ -76,7 +47,7 @@ def _late_units(found: Board) -> set[str]:
 def test_at_the_deadline_the_units_not_reported_are_late_on_the_board_and_in_the_table(
     runtime: Runtime, clock: ManualClock
 ) -> None:
-    issued = _issued(runtime, clock)
+    issued = issued_with_late_units(runtime, clock)
     assert len(issued.units) >= 20  # the reference directive goes to every district and more
     deadline = "2023-03-24"
     # On the deadline itself nobody is late for the report yet, only the units that never acknowledged.
@@ -113,7 +84,7 @@ def _late_tasks(found: Board) -> int:
 
 
 def test_accepting_a_late_report_takes_the_unit_off_the_board(runtime: Runtime, clock: ManualClock) -> None:
-    issued = _issued(runtime, clock)
+    issued = issued_with_late_units(runtime, clock)
     late = issued.late[0]
     issued.r.at("2023-03-27 10:00")
     issued.r.do(officer_of(runtime)(late), "report", case.unit_report(9, "2023-03-27"), unit=late)
@@ -129,7 +100,7 @@ def test_accepting_a_late_report_takes_the_unit_off_the_board(runtime: Runtime, 
 
 
 def test_filters_narrow_the_board(runtime: Runtime, clock: ManualClock) -> None:
-    issued = _issued(runtime, clock)
+    issued = issued_with_late_units(runtime, clock)
     one = issued.late[2]
     only_unit = _board(runtime, "2023-03-27", BoardFilter(unit=one))
     assert {item.unit_code for item in only_unit.items} == {one}
@@ -161,7 +132,7 @@ def test_who_sees_what(roles: set[tuple[str, str]], expected: Scope) -> None:
 
 
 def test_a_unit_leader_sees_only_their_unit(runtime: Runtime, clock: ManualClock) -> None:
-    issued = _issued(runtime, clock)
+    issued = issued_with_late_units(runtime, clock)
     one = issued.late[0]
     theirs = _board(runtime, "2023-03-27", scope=Scope(units=frozenset({one})))
     assert {item.unit_code for item in theirs.items} == {one}

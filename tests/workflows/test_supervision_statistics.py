@@ -8,7 +8,6 @@ clock is moved, never waited for.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -20,11 +19,12 @@ from engine.models import ProcessDefinition, ProcessInstance, TaskRow
 from tests.workflows import district_org as district
 from tests.workflows.invented_org import invented_runtime
 from tests.workflows.lifecycle_helpers import (
-    CheckedRehearsal,
+    ON_TIME,
+    SILENT,
     child_of,
+    issued_with_late_units,
     officer_of,
     rehearsal,
-    run_to_issue,
     session_of,
 )
 from web.core.composition import Runtime
@@ -48,36 +48,10 @@ from workflows.supervision.statistics import (
 
 WHOLE = Scope(whole_agency=True)
 CALENDAR = WorkingCalendar()
-ON_TIME, SILENT = 6, 4
 # 27/3/2023 10:00 in Vietnam.
 MONDAY_27 = datetime(2023, 3, 27, 3, 0, tzinfo=UTC)
 MARCH = OnTimeFilter(date(2023, 1, 1), date(2023, 4, 1))
 LEAD = str(case.INSTRUCTION["lead_division"])
-
-
-@dataclass
-class Issued:
-    r: CheckedRehearsal
-    case_id: int
-    units: list[str]
-    on_time: list[str]
-    late: list[str]
-    silent: list[str]
-
-
-def _issued(runtime: Runtime, clock: ManualClock) -> Issued:
-    r = rehearsal(runtime, clock)
-    units = run_to_issue(r)
-    officer = officer_of(runtime)
-    on_time, silent = units[:ON_TIME], units[-SILENT:]
-    r.at("2023-03-10 09:00")
-    for unit in units:
-        if unit not in silent:
-            r.do(officer(unit), "acknowledge", {"acknowledge_note": ""}, unit=unit)
-    r.at("2023-03-15 10:00")
-    for index, unit in enumerate(on_time):
-        r.do(officer(unit), "report", case.unit_report(index, "2023-03-15"), unit=unit)
-    return Issued(r, r.case_id or 0, units, on_time, [u for u in units if u not in on_time], silent)
 
 
 def _second_letter(runtime: Runtime, clock: ManualClock) -> None:
@@ -98,7 +72,7 @@ def _by_step(load: ProcessLoad) -> dict[str, Any]:
 
 
 def test_each_step_shows_how_many_tasks_wait_there_and_for_how_long(runtime: Runtime, clock: ManualClock) -> None:
-    issued = _issued(runtime, clock)
+    issued = issued_with_late_units(runtime, clock)
     _second_letter(runtime, clock)
 
     lifecycle = _by_step(_load(runtime, "directive_lifecycle"))
@@ -131,7 +105,7 @@ def test_each_step_shows_how_many_tasks_wait_there_and_for_how_long(runtime: Run
 
 
 def test_the_average_mixes_old_and_new_arrivals(runtime: Runtime, clock: ManualClock) -> None:
-    issued = _issued(runtime, clock)
+    issued = issued_with_late_units(runtime, clock)
     late = issued.late[0]
     issued.r.at("2023-03-27 09:00")
     issued.r.do(officer_of(runtime)(late), "report", case.unit_report(9, "2023-03-27"), unit=late)
@@ -144,7 +118,7 @@ def test_the_average_mixes_old_and_new_arrivals(runtime: Runtime, clock: ManualC
 
 
 def test_each_person_sees_the_steps_of_their_own_scope(runtime: Runtime, clock: ManualClock) -> None:
-    issued = _issued(runtime, clock)
+    issued = issued_with_late_units(runtime, clock)
     one_silent = issued.silent[0]
     theirs = _load(runtime, "unit_execution", Scope(units=frozenset({one_silent})))
     assert {step.step: step.waiting for step in theirs.steps} == {"acknowledge": 1}
@@ -173,7 +147,7 @@ def _by_unit(runtime: Runtime, today: str, chosen: OnTimeFilter = MARCH) -> dict
 
 
 def test_on_time_rate_per_unit_counts_reports_by_the_original_deadline(runtime: Runtime, clock: ManualClock) -> None:
-    issued = _issued(runtime, clock)
+    issued = issued_with_late_units(runtime, clock)
     # Before the deadline the units that have not reported are neither on time nor late.
     before = _by_unit(runtime, "2023-03-20")
     assert before[issued.on_time[0]].rate == 100.0
@@ -196,7 +170,7 @@ def test_on_time_rate_per_unit_counts_reports_by_the_original_deadline(runtime: 
 
 
 def test_a_unit_stopped_before_reporting_is_not_counted_late(runtime: Runtime, clock: ManualClock) -> None:
-    issued = _issued(runtime, clock)
+    issued = issued_with_late_units(runtime, clock)
     stopped = issued.late[1]
     child = child_of(runtime, issued.case_id, stopped)
     with issued.r.transaction() as engine:
@@ -207,7 +181,7 @@ def test_a_unit_stopped_before_reporting_is_not_counted_late(runtime: Runtime, c
 
 
 def test_on_time_rate_per_month_shows_every_month_of_the_range(runtime: Runtime, clock: ManualClock) -> None:
-    issued = _issued(runtime, clock)
+    issued = issued_with_late_units(runtime, clock)
     with session_of(runtime) as session:
         months = on_time_by_month(session, WHOLE, MARCH, date(2023, 3, 27))
         other_division = on_time_by_month(
@@ -312,7 +286,7 @@ def _other_process_waiting_at_report(runtime: Runtime, now: datetime) -> None:
 def test_a_step_id_another_process_uses_too_is_counted_in_its_own_process_only(
     runtime: Runtime, clock: ManualClock
 ) -> None:
-    issued = _issued(runtime, clock)
+    issued = issued_with_late_units(runtime, clock)
     _other_process_waiting_at_report(runtime, MONDAY_27)
     assert _by_step(_load(runtime, "unit_execution"))["report"].waiting == len(issued.late) - SILENT
     other = _by_step(_load(runtime, "other_process"))

@@ -5,45 +5,6 @@
 (function () {
   "use strict";
 
-  var container = document.getElementById("process-load-diagram");
-  if (!container) {
-    return;
-  }
-  var status = document.getElementById("process-load-status");
-
-  function fail(error) {
-    container.classList.add("diagram-failed");
-    if (status) {
-      status.textContent = container.getAttribute("data-failed-message") || "";
-    }
-    if (window.console && error) {
-      window.console.error("process diagram:", error);
-    }
-  }
-
-  function fetchOk(url, as) {
-    return window.fetch(url, { credentials: "same-origin", headers: { Accept: as === "json" ? "application/json" : "application/xml" } })
-      .then(function (response) {
-        if (!response.ok) {
-          throw new Error(url + ": HTTP " + response.status);
-        }
-        return as === "json" ? response.json() : response.text();
-      });
-  }
-
-  function fit(viewer) {
-    var canvas = viewer.get("canvas");
-    canvas.zoom("fit-viewport", "auto");
-    var inner = canvas.viewbox().inner;
-    if (inner.width > 0) {
-      // Room above the top row of steps for their badges.
-      var height = container.clientWidth * (inner.height / inner.width) + 96;
-      container.style.height = Math.round(Math.max(260, Math.min(760, height))) + "px";
-      canvas.resized();
-      canvas.zoom("fit-viewport", "auto");
-    }
-  }
-
   function line(className, text) {
     var element = document.createElement("span");
     element.className = className;
@@ -83,32 +44,15 @@
     });
   }
 
-  if (typeof window.BpmnJS !== "function" || typeof window.fetch !== "function") {
-    fail(new Error("bpmn-js viewer not loaded"));
-    return;
-  }
-
-  var viewer = new window.BpmnJS({ container: container });
-  Promise.all([
-    fetchOk(container.getAttribute("data-xml-url"), "xml"),
-    fetchOk(container.getAttribute("data-steps-url"), "json")
-  ])
-    .then(function (results) {
-      return viewer.importXML(results[0]).then(function () {
-        show(viewer, results[1]);
-        fit(viewer);
-        container.classList.add("diagram-ready");
-      });
-    })
-    .catch(fail);
-
-  var resizeTimer = null;
-  window.addEventListener("resize", function () {
-    window.clearTimeout(resizeTimer);
-    resizeTimer = window.setTimeout(function () {
-      if (container.classList.contains("diagram-ready")) {
-        fit(viewer);
-      }
-    }, 200);
+  window.dfDiagram({
+    containerId: "process-load-diagram",
+    statusId: "process-load-status",
+    dataUrl: "data-steps-url",
+    label: "process diagram",
+    decorate: show,
+    // Room above the top row of steps for their badges.
+    room: 96,
+    minHeight: 260,
+    maxHeight: 760
   });
 })();

@@ -14,27 +14,18 @@ we measure.
 from __future__ import annotations
 
 import argparse
-import html
-import os
 import re
-import secrets
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from http.cookiejar import CookieJar
 from pathlib import Path
 
 from web.accounts.users import DEMO_PASSWORD
 
+from .measure import Browser, served
 from .populate import populate
 from .setup import bench_runtime
 
@@ -47,86 +38,6 @@ VARIANTS = {
     "page 2": "/?page=2",
 }
 COUNT = re.compile(r'class="count">\((\d+)\)')
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on now (on the loopback interface)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-@contextmanager
-def gunicorn(database: Path, folder: Path, workers: int) -> Iterator[str]:
-    """Our application under gunicorn on a free loopback port; yields its base URL, stops it after."""
-    port = free_port()
-    env = os.environ | {
-        "INSTANCE_PATH": str(folder),
-        "DATABASE_URL": f"sqlite:///{database}",
-        "PORT": str(port),
-        # Plain HTTP on the loopback interface: the browser rule for Secure cookies does not apply
-        # to this client.
-        "COOKIE_SECURE": "false",
-        # Set here, as a deployment would: workers started together must not each invent one.
-        "SECRET_KEY": secrets.token_hex(32),
-    }
-    log = folder / "gunicorn.log"
-    command = [sys.executable, "-m", "gunicorn", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)]
-    with log.open("wb") as output:
-        server = subprocess.Popen([*command, "web:create_app()"], env=env, stdout=output, stderr=output)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_healthy(base, server, log)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait(timeout=10)
-
-
-def _wait_until_healthy(base: str, server: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{log.read_text(errors='replace')}")
-        try:
-            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
-                if response.status == 200:
-                    return
-        # Refused, reset or timed out while the workers start (URLError is an OSError too).
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer within {seconds:.0f} s:\n{log.read_text(errors='replace')}")
-
-
-class Browser:
-    """A client that keeps its session cookie, like a browser tab."""
-
-    def __init__(self, base: str) -> None:
-        self.base = base
-        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
-
-    def get(self, path: str) -> tuple[str, str]:
-        """The page at `path` (after redirects) and the URL it ended at."""
-        with self.opener.open(self.base + path, timeout=30) as response:
-            return str(response.read().decode("utf-8")), str(response.url)
-
-    def sign_in(self, username: str, password: str) -> str:
-        """Sign in through the form, as a person would; returns the page it lands on."""
-        form, _url = self.get("/login")
-        tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', form)
-        token = re.search(r'value="([^"]*)"', tag.group()) if tag else None
-        assert token is not None, "no CSRF token on the sign-in form"
-        fields = {"username": username, "password": password, "csrf_token": html.unescape(token.group(1))}
-        with self.opener.open(self.base + "/login", urllib.parse.urlencode(fields).encode(), timeout=30) as response:
-            url = str(response.url)
-            page = str(response.read().decode("utf-8"))
-        if urllib.parse.urlsplit(url).path != "/":
-            raise RuntimeError(f"signing in as {username} ended at {url}")
-        return page
 
 
 @dataclass(frozen=True)
@@ -198,10 +109,7 @@ def main() -> None:
                 f"{population.engine_seconds + population.clone_seconds:.1f} s"
             )
         runtime.db.dispose()
-        with (
-            tempfile.TemporaryDirectory(prefix="df-bench-serve-") as folder,
-            gunicorn(database, Path(folder), args.workers) as base,
-        ):
+        with served(f"sqlite:///{database}", args.workers) as base:
             print(f"gunicorn, {args.workers} workers, at {base}")
             figures = [
                 f for user in (UNIT_OFFICER, SPECIALIST) for f in measure(base, user, args.requests, args.warmup)

@@ -10,22 +10,74 @@ are client-side: connect, render, transfer.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import secrets
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
 import urllib.parse
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from http.cookiejar import CookieJar
 from pathlib import Path
 
 from web.accounts.users import DEMO_PASSWORD
 
-from .inbox import Browser, _wait_until_healthy, free_port
+
+def free_port() -> int:
+    """A TCP port nobody listens on now (on the loopback interface)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def _wait_until_healthy(base: str, server: subprocess.Popen[bytes], log: Path, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}:\n{log.read_text(errors='replace')}")
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=5) as response:
+                if response.status == 200:
+                    return
+        # Refused, reset or timed out while the workers start (URLError is an OSError too).
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer within {seconds:.0f} s:\n{log.read_text(errors='replace')}")
+
+
+class Browser:
+    """A client that keeps its session cookie, like a browser tab."""
+
+    def __init__(self, base: str) -> None:
+        self.base = base
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(CookieJar()))
+
+    def get(self, path: str) -> tuple[str, str]:
+        """The page at `path` (after redirects) and the URL it ended at."""
+        with self.opener.open(self.base + path, timeout=30) as response:
+            return str(response.read().decode("utf-8")), str(response.url)
+
+    def sign_in(self, username: str, password: str) -> str:
+        """Sign in through the form, as a person would; returns the page it lands on."""
+        form, _url = self.get("/login")
+        tag = re.search(r'<input[^>]*name="csrf_token"[^>]*>', form)
+        token = re.search(r'value="([^"]*)"', tag.group()) if tag else None
+        assert token is not None, "no CSRF token on the sign-in form"
+        fields = {"username": username, "password": password, "csrf_token": html.unescape(token.group(1))}
+        with self.opener.open(self.base + "/login", urllib.parse.urlencode(fields).encode(), timeout=30) as response:
+            url = str(response.url)
+            page = str(response.read().decode("utf-8"))
+        if urllib.parse.urlsplit(url).path != "/":
+            raise RuntimeError(f"signing in as {username} ended at {url}")
+        return page
 
 
 @dataclass(frozen=True)

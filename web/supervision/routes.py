@@ -203,11 +203,13 @@ def _case_or_404(case_id: int, scope: Scope) -> ProcessInstance:
     return case
 
 
-def _lines(case_id: int, scope: Scope) -> tuple[list[UnitLine], str, bool]:
+def _lines(case_id: int, scope: Scope) -> tuple[list[UnitLine], list[UnitLine], str, bool]:
+    """Every unit line in the order asked, those shown (late only, if asked), the order and the filter."""
     sort = request.args.get("sort") or "late"
     sort = sort if sort in SORTS else "late"
     late_only = request.args.get("late") == "1"
-    return unit_lines(db(), case_id, today(), _calendar, scope, sort=sort, late_only=late_only), sort, late_only
+    everyone = unit_lines(db(), case_id, today(), _calendar, scope, sort=sort)
+    return everyone, [line for line in everyone if line.late] if late_only else everyone, sort, late_only
 
 
 @bp.get("/cases/<int:case_id>/units")
@@ -216,8 +218,7 @@ def units(case_id: int) -> str:
     """Every recipient unit of one directive: deadline, acknowledged, reported, accepted, reminders, lateness."""
     scope = my_scope()
     case = _case_or_404(case_id, scope)
-    lines, sort, late_only = _lines(case_id, scope)
-    everyone = lines if not late_only else unit_lines(db(), case_id, today(), _calendar, scope)
+    everyone, lines, sort, late_only = _lines(case_id, scope)
     return render_template(
         "supervision/units.html",
         case=case,
@@ -245,7 +246,7 @@ def units_export(case_id: int, fmt: str) -> Response:
         abort(404)
     scope = my_scope()
     case = _case_or_404(case_id, scope)
-    lines, _sort, _late = _lines(case_id, scope)
+    _everyone, lines, _sort, _late = _lines(case_id, scope)
     headers = [
         _("Đơn vị"),
         _("Hạn báo cáo"),

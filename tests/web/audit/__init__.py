@@ -1,0 +1,1 @@
+"""Auditors' pages: the search across cases and the exports."""

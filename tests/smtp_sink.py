@@ -1,11 +1,14 @@
 """A real SMTP server for tests (aiosmtpd), on a port of 127.0.0.1, keeping every message it accepts.
 
 Start it on a free port, or leave the port closed to play a server that is down and start it later
-on the same port. Each accepted message is kept with its envelope recipients, parsed.
+on the same port. Each accepted message is kept with its envelope recipients, parsed. Like a real
+submission server it can offer STARTTLS (and insist on it), speak TLS from the first byte, and ask
+for a login.
 """
 
 from __future__ import annotations
 
+import ssl
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,6 +18,7 @@ from email.message import EmailMessage
 from typing import Any
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from tests.served import free_port
 
@@ -40,6 +44,11 @@ class SmtpSink:
 
     port: int = field(default_factory=free_port)
     received: list[Received] = field(default_factory=list)
+    #: Offered after EHLO and required before any mail ("starttls"), or spoken from the start ("ssl").
+    tls: str = "none"
+    certificate: ssl.SSLContext | None = None
+    #: The only (user, password) accepted when set; a login is then required.
+    login: tuple[str, str] | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _controller: Controller | None = None
 
@@ -53,7 +62,15 @@ class SmtpSink:
 
     def start(self) -> None:
         """Listen on the port."""
-        self._controller = Controller(self, hostname="127.0.0.1", port=self.port)
+        options: dict[str, Any] = {}
+        if self.tls == "starttls":
+            options.update(tls_context=self.certificate, require_starttls=True)
+        elif self.tls == "ssl":
+            # aiosmtpd only counts STARTTLS as encrypted; a connection in TLS from the start is too.
+            options.update(ssl_context=self.certificate, auth_require_tls=False)
+        if self.login is not None:
+            options.update(authenticator=self._authenticate, auth_required=True)
+        self._controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
         self._controller.start()
 
     def stop(self) -> None:
@@ -61,6 +78,10 @@ class SmtpSink:
         if self._controller is not None:
             self._controller.stop()
             self._controller = None
+
+    def _authenticate(self, _server: Any, _session: Any, _envelope: Any, _mechanism: str, data: Any) -> AuthResult:
+        given = (data.login.decode(), data.password.decode()) if isinstance(data, LoginPassword) else None
+        return AuthResult(success=given == self.login, handled=False)
 
     def messages(self) -> list[Received]:
         """What arrived so far."""

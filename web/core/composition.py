@@ -86,6 +86,7 @@ def build_mailer(settings: Settings) -> SmtpMailer | None:
             user=settings.smtp_user,
             password=settings.smtp_password,
             sender=settings.mail_sender,
+            ca_file=settings.smtp_ca_file,
         )
     )
 

@@ -41,6 +41,7 @@ class Settings:
     smtp_tls: str = "starttls"  # none, starttls or ssl
     smtp_user: str | None = None
     smtp_password: str | None = field(default=None, repr=False)
+    smtp_ca_file: str | None = None  # the server's certificate authority, when not one the system trusts
     mail_sender: str = "directive-flow@localhost"
     # The application's address as people open it, for the links in e-mails; http://127.0.0.1:PORT when unset.
     base_url: str | None = None
@@ -73,6 +74,7 @@ class Settings:
             smtp_tls=(env.get("SMTP_TLS") or "starttls").lower(),
             smtp_user=env.get("SMTP_USER") or None,
             smtp_password=env.get("SMTP_PASSWORD") or None,
+            smtp_ca_file=env.get("SMTP_CA_FILE") or None,
             mail_sender=env.get("MAIL_FROM") or "directive-flow@localhost",
             base_url=env.get("BASE_URL") or None,
             mail_max_attempts=int(env.get("MAIL_MAX_ATTEMPTS", "5")),

@@ -40,6 +40,9 @@ class SmtpSettings:
     password: str | None = field(default=None, repr=False)
     sender: str = "directive-flow@localhost"
     timeout: float = 30.0
+    # The certificate authorities the server's certificate is checked against: the system's, or
+    # this file's (an agency's own mail server often carries a certificate of its own authority).
+    ca_file: str | None = None
 
     def __post_init__(self) -> None:
         if self.tls not in TLS_MODES:
@@ -57,22 +60,28 @@ class SmtpMailer:
         s = self.settings
         try:
             if s.tls == "ssl":
-                client: smtplib.SMTP = smtplib.SMTP_SSL(
-                    s.host, s.port, timeout=s.timeout, context=ssl.create_default_context()
-                )
+                client: smtplib.SMTP = smtplib.SMTP_SSL(s.host, s.port, timeout=s.timeout, context=self._tls())
             else:
                 client = smtplib.SMTP(s.host, s.port, timeout=s.timeout)
             with client:
                 if s.tls == "starttls":
-                    client.starttls(context=ssl.create_default_context())
+                    client.starttls(context=self._tls())
                 if s.user:
                     client.login(s.user, s.password or "")
                 refused = client.send_message(message, from_addr=s.sender, to_addrs=recipients)
         except smtplib.SMTPRecipientsRefused as exc:
             raise MailNotSent(f"every recipient refused: {_answers(exc.recipients)}") from exc
+        except UnicodeEncodeError as exc:
+            # smtplib sends the login in ASCII only; say so rather than fail the whole delivery pass.
+            raise MailNotSent(f"the SMTP user or password is not ASCII, which SMTP login cannot carry: {exc}") from exc
         except (smtplib.SMTPException, OSError) as exc:
             raise MailNotSent(f"{type(exc).__name__}: {exc}") from exc
         return {address: _answer(answer) for address, answer in refused.items()}
+
+    def _tls(self) -> ssl.SSLContext:
+        # Certificates and host names are always checked: a mail server that cannot prove who it is
+        # gets no password and no message.
+        return ssl.create_default_context(cafile=self.settings.ca_file)
 
 
 def _answer(answer: tuple[int, bytes]) -> str:

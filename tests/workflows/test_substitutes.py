@@ -22,6 +22,9 @@ from web.core.composition import Runtime, build_services
 from web.core.db import unit_of_work
 from workflows.calendar import LOCAL_TZ
 from workflows.directive import reference_case as case
+from workflows.directive import scenario
+from workflows.directive.document import compose_for_case
+from workflows.directive.queries import case_reference
 from workflows.directive.rehearsal import Rehearsal
 from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.loader import LoadSummary
@@ -33,6 +36,7 @@ from workflows.orgchart.out_of_office import (
     name_substitute,
 )
 from workflows.orgchart.substitutes import Substitution
+from workflows.registers.models import OutgoingDocument
 
 MONDAY = date(2023, 3, 6)
 NOW = datetime(2023, 3, 6, 1, 0, tzinfo=UTC)
@@ -208,3 +212,30 @@ def test_in_the_district_the_deputy_chairman_instructs_for_the_absent_chairman(
     r.do(district.CLERK, "register_incoming", district.LETTER)
     r.do(district.DEPUTY, "instruct", district.INSTRUCTION)
     assert _completions(runtime, r.case_id or 0)[-1] == ("instruct", district.DEPUTY, district.CHAIRMAN)
+
+
+def test_the_deputy_who_signs_for_an_absent_signer_signs_with_her_own_name(
+    runtime: Runtime, clock: ManualClock
+) -> None:
+    """The signer named at instruction is away on the day of signing; the other deputy signs for him.
+    The register and the letter carry her signature ("KT. GIÁM ĐỐC", her title and name), never his."""
+    r = _fresh_rehearsal(runtime, clock)
+    r.at("2023-03-06 08:00")
+    _substitute(runtime, "giamdoc", "pgd.hoa", "pgd.lan", "2023-03-08", "2023-03-08")
+    scenario.register_and_instruct(r)
+    r.at("2023-03-08 08:30")
+    r.do("cv.hvd", "draft", case.draft())
+    r.do("tp.qlvhgd", "review_content", {"decision": "approve", "comment": ""})
+    r.at("2023-03-08 15:00")
+    r.do("pgd.lan", "sign", {"decision": "sign", "comment": ""})
+    scenario.issue(r)
+    data = r.data()
+    with unit_of_work(runtime.sessions) as session:
+        issued = session.scalars(
+            select(OutgoingDocument).where(OutgoingDocument.reference == case_reference(r.case_id or 0))
+        ).one()
+        assert (issued.signer_username, issued.signer_capacity) == ("pgd.lan", "KT.")
+        letter = compose_for_case(session, data, "cv.hvd", issued)
+    assert letter.signature_titles == ("KT. GIÁM ĐỐC", "PHÓ GIÁM ĐỐC")
+    assert letter.signer_name == "Trần Thị Lan"
+    assert ("sign", "pgd.lan", "pgd.hoa") in _completions(runtime, r.case_id or 0)

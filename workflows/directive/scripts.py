@@ -14,8 +14,9 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
-from engine.models import ProcessInstance
+from engine.models import ProcessInstance, TaskRow
 from engine.ports import ScriptContext
+from engine.task_rows import COMPLETED
 from engine.text import extend
 from workflows.calendar import WorkingCalendar, escalation_time, reminder_time
 from workflows.directive import notices
@@ -177,6 +178,7 @@ class _Bound:
         drafting = directory.unit(division)
         if agency is None or drafting is None:
             raise LookupError(f"unknown unit {self._agency() if agency is None else division!r}")
+        signer = self._who_signed(signer)
         signer_user = directory.user(signer)
         signs_as = signer_user.signs_as if signer_user is not None else None
         capacity = signer_capacity(directory.roles_of(signer), agency.code, signs_as)
@@ -207,6 +209,22 @@ class _Bound:
             "capacity": capacity,
             "type": document_type,
         }
+
+    def _who_signed(self, assigned: str) -> str:
+        """Who really signed: the assigned signer, or the substitute who completed their signing step.
+
+        The document carries the signature of the person who signed it (ND30: a deputy standing in
+        for the head signs "KT." with their own name), never the name of someone who was away.
+        """
+        query = (
+            select(TaskRow.completed_by)
+            .where(
+                TaskRow.instance_id == self.ctx.instance_id, TaskRow.assignee == assigned, TaskRow.state == COMPLETED
+            )
+            .order_by(TaskRow.completed_at.desc())
+            .limit(1)
+        )
+        return self.session.scalar(query) or assigned
 
     def resolve_recipients(self, group_codes: Sequence[str], on: str) -> list[str]:
         """The units the recipient groups stand for on that day, from the org chart."""

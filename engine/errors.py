@@ -51,6 +51,13 @@ class PermissionDenied(EngineError):
         self.target = target
 
 
+class ReadOnlyActor(PermissionDenied):
+    """The actor holds only roles that read (an auditor): no command may change anything in their name."""
+
+    def __init__(self, actor: str, action: str) -> None:
+        super().__init__(actor, action, "anything: they may only read")
+
+
 class JobCannotRun(EngineError):
     """A job that cannot do what it is for; trying again would not help, so it becomes an incident."""
 

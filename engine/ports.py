@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 
 class Directory(Protocol):
-    """Who holds which role in which unit, and whom a person stands in for on a day (out of office)."""
+    """Who holds which role in which unit, whom a person stands in for on a day (out of office), and
+    whether a person may only read (holds nothing but a read-only role such as auditor)."""
 
     def may_act(self, username: str, role: str, unit_code: str) -> bool: ...
 
@@ -20,6 +21,8 @@ class Directory(Protocol):
     def colleagues(self, username: str) -> list[str]: ...
 
     def stands_in_for(self, username: str, on: date) -> list[str]: ...
+
+    def reads_only(self, username: str) -> bool: ...
 
 
 class FormValidator(Protocol):

@@ -20,7 +20,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import acting, audit, cancel_rules, handback, jobs, messages, status, task_rows
+from . import acting, audit, cancel_rules, handback, jobs, messages, read_only, status, task_rows
 from .calls import call_inputs, current_data, text_or_none
 from .definitions import deploy as deploy_definition
 from .definitions import latest_definition
@@ -69,7 +69,7 @@ class Engine:
 
     # -- definitions ------------------------------------------------------------------------
 
-    @conflicts_translated
+    @read_only.command
     def deploy(self, xml: bytes, filename: str, actor: str) -> list[ProcessDefinition]:
         """Deploy the processes of a BPMN file; an unchanged file makes no new version."""
         before = {d.id for d in self.session.scalars(select(ProcessDefinition))}
@@ -81,6 +81,7 @@ class Engine:
 
     # -- starting ---------------------------------------------------------------------------
 
+    @read_only.command
     def start(
         self,
         process_key: str,
@@ -174,7 +175,7 @@ class Engine:
             raise InstanceNotRunning(case.id, case.status)
         return row
 
-    @conflicts_translated
+    @read_only.command
     def claim(self, task_id: str, actor: str) -> TaskRow:
         """Take a task open to the actor's group, so that colleagues see it is being handled."""
         row = self._ready_task(task_id)
@@ -188,7 +189,7 @@ class Engine:
         audit.task_event(self.session, self.now(), row, "claimed", actor, on_behalf_of=standing.on_behalf_of)
         return row
 
-    @conflicts_translated
+    @read_only.command
     def release(self, task_id: str, actor: str) -> TaskRow:
         """Give a claimed task back to the group."""
         row = self._ready_task(task_id)
@@ -199,7 +200,7 @@ class Engine:
         audit.task_event(self.session, self.now(), row, "released", actor)
         return row
 
-    @conflicts_translated
+    @read_only.command
     def reassign(self, task_id: str, actor: str, to_user: str, reason: str) -> TaskRow:
         """Hand a task over to a colleague who holds the same role in the same unit."""
         row = self._ready_task(task_id)
@@ -228,7 +229,7 @@ class Engine:
         )
         return row
 
-    @conflicts_translated
+    @read_only.command
     def complete(self, task_id: str, actor: str, data: Mapping[str, Any]) -> CommandResult:
         """Validate the form, complete the task as `actor`, and run on to the next wait state."""
         row = self._ready_task(task_id)
@@ -284,7 +285,7 @@ class Engine:
         loaded = self._load(instance_id, "system", require_running=False)
         return current_data(loaded.workflow)
 
-    @conflicts_translated
+    @read_only.command
     def cancel(self, instance_id: int, actor: str, reason: str) -> None:
         """Stop an instance and every child instance below it; open tasks are cancelled.
 
@@ -345,12 +346,12 @@ class Engine:
             comment=reason,
         )
 
-    @conflicts_translated
+    @read_only.command
     def suspend(self, instance_id: int, actor: str, reason: str) -> None:
         """Hold an instance: no task of it can be completed and no timer fires until resumed."""
         self._change_status(instance_id, RUNNING, SUSPENDED, "suspended", actor, reason)
 
-    @conflicts_translated
+    @read_only.command
     def resume(self, instance_id: int, actor: str) -> None:
         """Let a suspended instance go on."""
         self._change_status(instance_id, SUSPENDED, RUNNING, "resumed", actor, None)

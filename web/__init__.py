@@ -10,6 +10,7 @@ from flask import Flask
 
 from web.accounts import auth, substitutes
 from web.admin import incidents
+from web.audit import read_only
 from web.cases import attachments, documents, search
 from web.cases import routes as cases
 from web.core import errors, favicon, health, i18n, organisation, requests, security_headers
@@ -42,6 +43,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     i18n.init_app(app, settings.timezone)
     auth.init_app_login(app)
     errors.init_app(app)
+    read_only.init_app(app)
     security_headers.init_app(app)
     organisation.init_app(app)
     app.register_blueprint(inbox.bp)

@@ -59,6 +59,11 @@ class FakeDirectory:
         units = {unit for user, _, unit in self.holders if user == username}
         return sorted({user for user, _, unit in self.holders if unit in units and user != username})
 
+    def reads_only(self, username: str) -> bool:
+        """Whether the user holds only the auditor's role."""
+        roles = {role for user, role, _ in self.holders if user == username}
+        return bool(roles) and roles <= {"auditor"}
+
     def stands_in_for(self, username: str, on: date) -> list[str]:
         """The absent people the user substitutes for on that day."""
         return sorted(

@@ -1,10 +1,11 @@
 """Who may see a case, and how much of it, answered from task rows (never from deserialized workflows).
 
 A person sees the whole case when they started it, took part in or are a candidate for a step of
-the case's own instance, or hold an agency-wide role (director, leader, supervisor, auditor). A
-person whose only part is in a recipient unit's child instance (a unit officer) sees the directive
-and that unit's part, not the other units' reports. A substitute sees what the officer they stand
-in for would, where work waits for them. Everyone else sees nothing: the pages answer 404.
+the case's own instance, hold an agency-wide role (director, leader, supervisor, auditor), or are
+an administrator, a supervisor or an auditor of any unit. A person whose only part is in a
+recipient unit's child instance (a unit officer) sees the directive and that unit's part, not the
+other units' reports. A substitute sees what the officer they stand in for would, where work waits
+for them. Everyone else sees nothing: the pages answer 404.
 """
 
 from __future__ import annotations
@@ -22,8 +23,11 @@ from workflows.calendar import LOCAL_TZ
 from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.models import Setting
 
-#: Roles that oversee every case of the agency.
+#: Roles that oversee every case of the agency when held in the agency itself.
 AGENCY_WIDE_ROLES = ("director", "leader", "supervisor", "auditor")
+#: Roles that see every case wherever they are held: the administrator, a supervisor (whose scope is
+#: the whole agency, workflows/supervision/scope.py) and an auditor, who reads everything.
+EVERY_CASE_ROLES = frozenset({"admin", "supervisor", "auditor"})
 
 
 @dataclass(frozen=True)
@@ -55,6 +59,8 @@ def agency_code(session: Session) -> str | None:
 
 def oversees_agency(user: CurrentUser, agency: str | None) -> bool:
     """Whether the user holds a role that oversees every case of the agency."""
+    if any(role in EVERY_CASE_ROLES for role, _unit in user.roles):
+        return True
     return agency is not None and any(user.holds(role, agency) for role in AGENCY_WIDE_ROLES)
 
 

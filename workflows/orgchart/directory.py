@@ -10,6 +10,9 @@ from sqlalchemy.orm import Session, aliased
 from workflows.orgchart import substitutes
 from workflows.orgchart.models import RoleAssignment, Unit, User
 
+#: Roles that open everything and change nothing; a person holding one beside another role acts with the other.
+READ_ONLY_ROLES = frozenset({"auditor"})
+
 
 class OrgDirectory:
     """The directory of users, roles and units, read from the org-chart tables of one session."""
@@ -45,6 +48,12 @@ class OrgDirectory:
     def stands_in_for(self, username: str, on: date) -> list[str]:
         """The absent officers whose work `username` may do on day `on` (see workflows.orgchart.substitutes)."""
         return substitutes.stands_in_for(self._session, username, on)
+
+    def reads_only(self, username: str) -> bool:
+        """Whether an active user holds only read-only roles (an auditor): they may change nothing."""
+        query = _active_assignments().with_only_columns(RoleAssignment.role).where(RoleAssignment.username == username)
+        roles = set(self._session.scalars(query.distinct()))
+        return bool(roles) and roles <= READ_ONLY_ROLES
 
     def roles_of(self, username: str) -> set[tuple[str, str]]:
         """The (role, unit code) pairs an active user holds; none for inactive or unknown users."""

@@ -22,6 +22,20 @@ from web.core.db import make_engine, make_session_factory, unit_of_work
 from web.core.settings import Settings
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave out the tests marked `slow` on a developer's machine; CI (CI=true) runs every test.
+
+    They are deselected, not skipped: the summary counts them apart, and `-m slow` (or any -m)
+    runs them here too.
+    """
+    if os.environ.get("CI") == "true" or config.getoption("markexpr"):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
 def _load_all_models() -> None:
     """Import every module that declares tables, so that metadata knows them all."""
     import engine.models  # noqa: F401

@@ -1,5 +1,6 @@
 """Every table of the domain layer, imported in one place for Alembic and the tests."""
 
+from workflows.audit import indexes as _audit_indexes  # noqa: F401  (declares audit and task indexes)
 from workflows.delivery.models import NotificationPreference, UserNotification
 from workflows.directive.reminder_rounds import ReminderRound
 from workflows.directive.tracking import UnitTracking

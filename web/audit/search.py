@@ -1,0 +1,221 @@
+"""The auditors' search across cases (/audit/search) and its export to CSV and XLSX.
+
+Auditors, administrators, the director and supervisors look for every event that matches a person,
+a unit, a role, a step, a decision, a range of days and a document number (workflows/audit/search.py);
+each result links to its case's timeline. A criterion typed wrong is named with its message and
+nothing is searched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+from sqlalchemy import select
+from werkzeug.wrappers import Response
+
+from web.accounts.auth import me
+from web.core.labels import DECISIONS, decision_label, role_label, step_label
+from web.core.requests import db
+from web.core.spreadsheets import FORMATS, spreadsheet_response
+from web.tasks.day_input import DayOutOfRange, out_of_range_message, parse_day
+from workflows.audit.search import Criteria, Hit, every_hit, people_named, search, steps
+from workflows.orgchart.models import Role, Unit
+
+bp = Blueprint("audit_search", __name__, url_prefix="/audit", template_folder="templates")
+
+#: Who may search every case's trail: it shows the whole agency's work, so only those who oversee it.
+SEARCH_ROLES = ("auditor", "admin", "director", "supervisor")
+TEXT_LIMIT = 200
+#: Endpoints of a case's timeline, the first one the application has (the case page otherwise).
+TIMELINE_ENDPOINTS = ("audit_timeline.show", "cases.show")
+
+
+def may_search() -> bool:
+    """Whether the signed-in person may search across cases (for the navigation too)."""
+    return bool(current_user.is_authenticated) and any(me().holds(role) for role in SEARCH_ROLES)
+
+
+@bp.app_context_processor
+def _navigation() -> dict[str, object]:
+    return {"searches_audit": may_search}
+
+
+@dataclass
+class SearchForm:
+    """The criteria as typed, what they mean, and a message for each one refused (by field)."""
+
+    values: dict[str, str]
+    criteria: Criteria = field(default_factory=Criteria)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _day(form: SearchForm, name: str) -> date | None:
+    text = form.values[name]
+    if not text:
+        return None
+    try:
+        return parse_day(text)
+    except DayOutOfRange:
+        form.errors[name] = out_of_range_message()
+    except ValueError:
+        form.errors[name] = _("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 06/03/2023.")
+    return None
+
+
+def _choice(form: SearchForm, name: str, allowed: set[str], message: str) -> str | None:
+    value = form.values[name]
+    if value and value not in allowed:
+        form.errors[name] = message
+    return value if value in allowed else None
+
+
+def read_form() -> SearchForm:
+    """The criteria from the query string, each checked; `errors` names every field refused."""
+    names = ("person", "unit", "role", "step", "decision", "from", "to", "number")
+    form = SearchForm({name: (request.args.get(name) or "").strip()[:TEXT_LIMIT] for name in names})
+    session = db()
+    units = set(session.scalars(select(Unit.code)))
+    roles = set(session.scalars(select(Role.code)))
+    unit = _choice(form, "unit", units, _("Đơn vị đã chọn không có trong danh sách."))
+    role = _choice(form, "role", roles, _("Vai trò đã chọn không có trong danh sách."))
+    step = _choice(form, "step", {code for code, _title in steps(session)}, _("Bước đã chọn không có trong danh sách."))
+    decision = _choice(form, "decision", set(DECISIONS), _("Quyết định đã chọn không có trong danh sách."))
+    first, last = _day(form, "from"), _day(form, "to")
+    if first and last and first > last:
+        form.errors["to"] = _("“Đến ngày” phải cùng hoặc sau “Từ ngày”.")
+    people = None
+    if form.values["person"]:
+        people = people_named(session, form.values["person"])
+        if not people:
+            form.errors["person"] = _("Không có người nào có tên hoặc tên đăng nhập này.")
+    form.criteria = Criteria(people, unit, role, step, decision, first, last, form.values["number"] or None)
+    return form
+
+
+def _page_number() -> int:
+    return max(1, request.args.get("page", 1, type=int) or 1)
+
+
+def _require_searcher() -> None:
+    if not may_search():
+        abort(403)
+
+
+def _options() -> dict[str, object]:
+    session = db()
+    units = session.execute(select(Unit.code, Unit.name).order_by(Unit.name)).all()
+    roles = [(code, role_label(code)) for code in session.scalars(select(Role.code).order_by(Role.position))]
+    return {
+        "units": units,
+        "roles": roles,
+        "steps": [(code, step_label(title)) for code, title in steps(session)],
+        "decisions": [(code, str(label)) for code, label in DECISIONS.items()],
+    }
+
+
+def timeline_url(case_id: int) -> str:
+    """Where a result's case is read: its timeline, or its page while there is no timeline."""
+    endpoint = next(name for name in TIMELINE_ENDPOINTS if name in current_app.view_functions)
+    return url_for(endpoint, case_id=case_id)
+
+
+def event_label(hit: Hit) -> str:
+    """What the event was, in words."""
+    labels = {
+        "engine:task:completed": _("Hoàn thành bước"),
+        "engine:task:claimed": _("Nhận việc"),
+        "engine:task:released": _("Trả lại nhóm"),
+        "engine:task:reassigned": _("Chuyển giao"),
+        "engine:instance:started": _("Bắt đầu"),
+        "engine:instance:completed": _("Kết thúc"),
+        "engine:instance:cancelled": _("Hủy"),
+        "engine:instance:suspended": _("Tạm dừng"),
+        "engine:instance:resumed": _("Tiếp tục"),
+    }
+    return str(labels.get(hit.tag, hit.tag))
+
+
+def actor_label(hit: Hit) -> str:
+    """Who did it, and for whom when a substitute did."""
+    actor = _("Hệ thống") if hit.actor == "system" else hit.actor_name
+    if hit.on_behalf_name:
+        return str(_("%(actor)s (thay %(absent)s)", actor=actor, absent=hit.on_behalf_name))
+    return str(actor)
+
+
+def _search_page(form: SearchForm) -> tuple[str, int] | str:
+    """The form as asked and, when something valid was asked, one page of the matching events."""
+    found = None
+    if form.criteria.asked and not form.errors:
+        found = search(db(), form.criteria, _page_number())
+    page = render_template(
+        "audit/search.html",
+        form=form,
+        found=found,
+        timeline_url=timeline_url,
+        event_label=event_label,
+        actor_label=actor_label,
+        role_label=role_label,
+        decision_label=decision_label,
+        step_label=step_label,
+        **_options(),
+    )
+    return (page, 400) if form.errors else page
+
+
+@bp.get("/search")
+@login_required  # type: ignore[untyped-decorator]
+def index() -> tuple[str, int] | str:
+    """The search form and, when something was asked, one page of the matching events."""
+    _require_searcher()
+    return _search_page(read_form())
+
+
+def export_headers() -> list[str]:
+    """The columns of an export, in Vietnamese (or the page's language)."""
+    return [
+        _("Số, ký hiệu"),
+        _("Trích yếu"),
+        _("Bước"),
+        _("Sự kiện"),
+        _("Người thực hiện"),
+        _("Vai trò"),
+        _("Đơn vị"),
+        _("Quyết định"),
+        _("Thời điểm"),
+        _("Ý kiến"),
+    ]
+
+
+def export_row(hit: Hit) -> list[object]:
+    """One event as a row of the export (its moment a real date and time, shown dd/mm/yyyy HH:MM)."""
+    return [
+        hit.case_number or "",
+        hit.case_title or "",
+        step_label(hit.step_title),
+        event_label(hit),
+        actor_label(hit),
+        role_label(hit.role) if hit.role else "",
+        hit.unit_name or hit.unit or "",
+        decision_label(hit.decision) if hit.decision else "",
+        hit.at,
+        hit.comment or "",
+    ]
+
+
+@bp.get("/search/export.<fmt>")
+@login_required  # type: ignore[untyped-decorator]
+def export(fmt: str) -> Response | tuple[str, int] | str:
+    """Every matching event (up to the export's limit) as CSV or XLSX; a bad criterion shows the form again."""
+    if fmt not in FORMATS:
+        abort(404)
+    _require_searcher()
+    form = read_form()
+    if form.errors or not form.criteria.asked:
+        return _search_page(form)
+    rows = [export_row(hit) for hit in every_hit(db(), form.criteria)]
+    return spreadsheet_response(_("tra-cuu-nhat-ky"), export_headers(), rows, fmt, sheet_title=_("Nhật ký xử lý"))

@@ -12,6 +12,7 @@ from web.accounts import auth, substitutes
 from web.admin import incidents
 from web.audit import read_only
 from web.audit import search as audit_search
+from web.audit import timeline as audit_timeline
 from web.cases import attachments, documents, search
 from web.cases import routes as cases
 from web.core import errors, favicon, health, i18n, organisation, requests, security_headers
@@ -64,6 +65,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(favicon.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(audit_search.bp)
+    app.register_blueprint(audit_timeline.bp)
     return app
 
 

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from engine import audit
 from engine.db import Base
 from engine.messages import queue_message
-from engine.models import ProcessInstance
+from engine.models import ProcessInstance, TaskRow
+from engine.task_rows import READY
 from engine.types import UtcDateTime
 from workflows.calendar import WorkingCalendar
 from workflows.directive.tracking import UnitTracking, of_case
@@ -39,6 +40,8 @@ DRAFTING: Final = "drafting"
 ISSUED: Final = "issued"
 STATUSES: Final = (DRAFTING, ISSUED)
 LIVE: Final = ("running", "suspended")
+#: The step of a unit asked only to acknowledge, with no closing day: the one a round can move.
+RECEIPT_STEP: Final = "acknowledge_receipt"
 #: Who may start a round besides those who supervise the whole agency: the lead division's people.
 LEAD_ROLES: Final = frozenset({"division_head", "specialist"})
 
@@ -100,13 +103,31 @@ def next_number(session: Session, case_id: int) -> int:
 
 
 def open_units(session: Session, case_id: int) -> dict[str, UnitTracking]:
-    """The units a round may chase: their part still runs and they owe an acknowledgement or a report."""
-    rows = [row for row in of_case(session, case_id) if row.report_required and row.owes() is not None]
+    """The units a round may chase: their part still runs and they owe an acknowledgement or a report.
+
+    Of a directive that asks no report, the units that have not acknowledged it: except those whose
+    follow-up ends on a set day (they are closed on that day, not chased; bpmn/README.md).
+    """
+    rows = [row for row in of_case(session, case_id) if row.owes() is not None]
     ids = [row.instance_id for row in rows]
     live = set(
         session.scalars(select(ProcessInstance.id).where(ProcessInstance.id.in_(ids), ProcessInstance.status.in_(LIVE)))
     )
-    return {row.unit_code: row for row in rows if row.instance_id in live}
+    receipt_only = [row.instance_id for row in rows if not row.report_required]
+    chaseable = set(
+        session.scalars(
+            select(TaskRow.instance_id).where(
+                TaskRow.instance_id.in_(receipt_only), TaskRow.state == READY, TaskRow.spec_name == RECEIPT_STEP
+            )
+        )
+        if receipt_only
+        else []
+    )
+    return {
+        row.unit_code: row
+        for row in rows
+        if row.instance_id in live and (row.report_required or row.instance_id in chaseable)
+    }
 
 
 def late_units(session: Session, case_id: int, today: date) -> list[str]:

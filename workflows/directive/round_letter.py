@@ -46,6 +46,8 @@ class Directive:
     agency_name: str
     division_name: str
     original_deadline: date | None
+    #: Whether the directive asked the units to report, or only to acknowledge and carry it out.
+    report_required: bool = True
 
 
 def directive_of(session: Session, case_data: Mapping[str, Any]) -> Directive:
@@ -64,6 +66,7 @@ def directive_of(session: Session, case_data: Mapping[str, Any]) -> Directive:
         agency_name=agency.short_name if agency is not None else str(case_data.get("agency") or ""),
         division_name=division.name if division is not None else str(case_data.get("lead_division") or ""),
         original_deadline=date.fromisoformat(str(deadline)) if deadline else None,
+        report_required=case_data.get("report_required", "yes") != "no",
     )
 
 
@@ -75,6 +78,16 @@ def round_body(directive: Directive, deadline: date) -> str:
         else ""
     )
     agency = directive.agency_name
+    if not directive.report_required:
+        return "\n\n".join(
+            [
+                f"Ngày {dmy(directive.issued_on)}, {agency} ban hành Công văn số {directive.notation} "
+                f"về việc {directive.subject}.",
+                "Đến nay, các đơn vị nêu trên chưa tiếp nhận công văn theo yêu cầu.",
+                f"{agency} đề nghị các đơn vị khẩn trương tiếp nhận, triển khai thực hiện nội dung Công văn số "
+                f"{directive.notation} và xác nhận đã tiếp nhận trên hệ thống trước ngày {dmy(deadline)}./.",
+            ]
+        )
     return "\n\n".join(
         [
             f"Ngày {dmy(directive.issued_on)}, {agency} ban hành Công văn số {directive.notation} "

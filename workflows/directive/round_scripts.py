@@ -36,21 +36,27 @@ def round_functions(context: ScriptContext) -> Mapping[str, Callable[..., Any]]:
             raise LookupError(f"reminder round {round_id} is not of case {case_id}")
         issued_on = date.fromisoformat(str(letter["date"]))
         messaged = rounds.issue(session, row.id, str(letter["notation"]), issued_on, context.actor, now)
-        found = select(UnitTracking.instance_id, UnitTracking.unit_code).where(UnitTracking.instance_id.in_(messaged))
-        units: dict[int, str] = {row.instance_id: row.unit_code for row in session.execute(found)}
+        found = select(UnitTracking.instance_id, UnitTracking.unit_code, UnitTracking.report_required).where(
+            UnitTracking.instance_id.in_(messaged)
+        )
+        units: dict[int, tuple[str, bool]] = {
+            row.instance_id: (row.unit_code, row.report_required) for row in session.execute(found)
+        }
         deadline = dmy(row.deadline)
         for instance_id in messaged:
             subject = f"Đôn đốc lần {row.number}: Công văn số {directive_number}, hạn mới {deadline}"
+            unit, report_required = units[instance_id]
+            asked = "gửi báo cáo kết quả" if report_required else "xác nhận đã tiếp nhận"
             body = (
                 f"Công văn số {letter['notation']} (đôn đốc lần {row.number}) đề nghị đơn vị thực hiện Công văn số "
-                f"{directive_number} và gửi báo cáo kết quả trước ngày {deadline}."
+                f"{directive_number} và {asked} trước ngày {deadline}."
             )
             queue_notification(
                 session,
                 created_at=now,
                 channel="email",
                 recipient_kind="unit",
-                recipient=units[instance_id],
+                recipient=unit,
                 kind=KIND,
                 subject=subject,
                 body=body,

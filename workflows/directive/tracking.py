@@ -204,12 +204,13 @@ def closed(session: Session, instance_id: int, now: datetime) -> None:
 
 
 def moved_by_round(session: Session, instance_id: int, deadline: date, acknowledge_by: date, now: datetime) -> None:
-    """A reminder round named the unit: its report is due by `deadline`, and a unit that never
-    acknowledged owes that by `acknowledge_by`."""
+    """A reminder round named the unit: its report (if the directive asks one) is due by `deadline`,
+    and a unit that never acknowledged owes that by `acknowledge_by`."""
     row = _stamp(session, instance_id, now)
     if row is None:
         return
-    row.deadline = deadline
+    if row.report_required:
+        row.deadline = deadline
     row.reminders += 1
     if row.acknowledged_on is None:
         row.acknowledge_by = acknowledge_by

@@ -69,12 +69,12 @@ def tracking_functions(context: ScriptContext, calendar: WorkingCalendar) -> Map
         """Follow-up of the unit ended without its part."""
         tracking.closed(session, instance_id, now)
 
-    def track_reminder_round(deadline: str) -> None:
-        """A reminder round moved the unit's report deadline to `deadline` (and, if it never
-        acknowledged, its acknowledgement to the next working day, as its task now asks)."""
-        tracking.moved_by_round(
-            session, instance_id, date.fromisoformat(deadline), calendar.next_working_day(today), now
-        )
+    def track_reminder_round(deadline: str, acknowledge_by: str | None = None) -> None:
+        """A reminder round moved the unit's report deadline to `deadline` and, if it never
+        acknowledged, its acknowledgement to `acknowledge_by` (a unit asked only to acknowledge) or
+        to the next working day, as its task now asks."""
+        owed = date.fromisoformat(acknowledge_by) if acknowledge_by else calendar.next_working_day(today)
+        tracking.moved_by_round(session, instance_id, date.fromisoformat(deadline), owed, now)
 
     return {
         "track_unit": track_unit,

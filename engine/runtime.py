@@ -429,7 +429,7 @@ class Engine:
 
     def _script_engine(self, loaded: LoadedInstance, actor: str) -> SandboxScriptEngine:
         context = ScriptContext(self.session, self.now(), actor, loaded.row.id, loaded.row.case_id or loaded.row.id)
-        return SandboxScriptEngine(self.services.scripts(context), self.services.clock)
+        return SandboxScriptEngine(self.services.scripts(context), self.services.clock, self.services.script_limits)
 
     def _load(self, instance_id: int, actor: str, *, require_running: bool = True) -> LoadedInstance:
         row = self.instance(instance_id)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from .clock import Clock
 from .definitions import SpecCache
 from .ports import Directory, FormValidator, ScriptFunctions
+from .sandbox_limits import DEFAULT_LIMITS, ScriptLimits
 from .serialization import StateSerializer
 
 
@@ -30,3 +31,5 @@ class EngineServices:
     spec_cache: SpecCache = field(default_factory=SpecCache)
     serializer: StateSerializer = field(default_factory=StateSerializer)
     max_job_attempts: int = 5
+    # What one BPMN script or expression may cost (engine/sandbox_limits.py).
+    script_limits: ScriptLimits = DEFAULT_LIMITS

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from engine.clock import Clock, SystemClock
 from engine.runtime import Engine
+from engine.sandbox_limits import ScriptLimits
 from engine.services import EngineServices
 from web.core.db import make_engine, make_session_factory, unit_of_work
 from web.core.settings import Settings
@@ -40,6 +41,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> EngineServ
         scripts=DirectiveScripts(calendar),
         business_timezone=ZoneInfo(settings.timezone),
         priorities=PRIORITY,
+        script_limits=ScriptLimits(seconds=settings.script_seconds, memory_bytes=settings.script_memory_mb << 20),
     )
 
 

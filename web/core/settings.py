@@ -46,6 +46,9 @@ class Settings:
     # The application's address as people open it, for the links in e-mails; http://127.0.0.1:PORT when unset.
     base_url: str | None = None
     mail_max_attempts: int = 5
+    # What one BPMN script may cost: seconds of running, and memory it may add to its process.
+    script_seconds: float = 5.0
+    script_memory_mb: int = 512
 
     @property
     def public_url(self) -> str:
@@ -78,5 +81,7 @@ class Settings:
             mail_sender=env.get("MAIL_FROM") or "directive-flow@localhost",
             base_url=env.get("BASE_URL") or None,
             mail_max_attempts=int(env.get("MAIL_MAX_ATTEMPTS", "5")),
+            script_seconds=float(env.get("SCRIPT_TIME_LIMIT", "5")),
+            script_memory_mb=int(env.get("SCRIPT_MEMORY_LIMIT_MB", "512")),
         )
         return replace(settings, **overrides)

@@ -13,6 +13,7 @@ from web.admin import incidents
 from web.audit import read_only
 from web.audit import search as audit_search
 from web.audit import timeline as audit_timeline
+from web.audit import timeline_export as audit_timeline_export
 from web.cases import attachments, documents, search
 from web.cases import routes as cases
 from web.core import errors, favicon, health, i18n, organisation, requests, security_headers
@@ -66,6 +67,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(incidents.bp)
     app.register_blueprint(audit_search.bp)
     app.register_blueprint(audit_timeline.bp)
+    app.register_blueprint(audit_timeline_export.bp)
     return app
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from web.accounts.auth import me
+from web.audit.timeline_page import action_label
 from web.core.labels import DECISIONS, decision_label, role_label, step_label
 from web.core.requests import db
 from web.core.spreadsheets import FORMATS, spreadsheet_response
@@ -124,19 +125,8 @@ def timeline_url(case_id: int) -> str:
 
 
 def event_label(hit: Hit) -> str:
-    """What the event was, in words."""
-    labels = {
-        "engine:task:completed": _("Hoàn thành bước"),
-        "engine:task:claimed": _("Nhận việc"),
-        "engine:task:released": _("Trả lại nhóm"),
-        "engine:task:reassigned": _("Chuyển giao"),
-        "engine:instance:started": _("Bắt đầu"),
-        "engine:instance:completed": _("Kết thúc"),
-        "engine:instance:cancelled": _("Hủy"),
-        "engine:instance:suspended": _("Tạm dừng"),
-        "engine:instance:resumed": _("Tiếp tục"),
-    }
-    return str(labels.get(hit.tag, hit.tag))
+    """What the event was, in the timeline's words."""
+    return action_label(hit.tag)
 
 
 def actor_label(hit: Hit) -> str:

@@ -1,4 +1,5 @@
-"""The auditor searches "every return by a head of division" on `directive-flow serve` and exports it to XLSX.
+"""The auditor searches "every return by a head of division" on `directive-flow serve`, exports it to XLSX and
+takes the case's timeline as PDF.
 
 The served application (gunicorn and its job worker, tests/served.py) runs on the real clock: the
 head returns the draft today, so the auditor finds it under today's date.
@@ -12,6 +13,7 @@ from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
 from openpyxl import load_workbook  # type: ignore[import-untyped]
+from pypdf import PdfReader
 
 from tests.deployment.directive_http import DirectiveOverHttp
 from tests.served import ServedApp, WebClient
@@ -39,7 +41,7 @@ def _download(client: WebClient, path: str) -> tuple[int, str, bytes]:
         connection.close()
 
 
-def test_the_auditor_finds_the_head_s_return_and_exports_it(served: ServedApp) -> None:
+def test_the_auditor_finds_the_head_s_return_exports_it_and_takes_the_case_s_timeline(served: ServedApp) -> None:
     d = DirectiveOverHttp(served)
     d.register()
     d.do(DIRECTOR, "instruct", {**case.INSTRUCTION, "handling_deadline": d.working_day(3)})
@@ -69,6 +71,12 @@ def test_the_auditor_finds_the_head_s_return_and_exports_it(served: ServedApp) -
     moment = sheet.cell(row=2, column=header.index("Thời điểm") + 1)
     assert isinstance(moment.value, datetime) and moment.value.date() == d.today
     assert moment.number_format == "DD/MM/YYYY HH:MM"
+
+    # The result's case, for the case file: its timeline as PDF, the head's return in it word for word.
+    status, content_type, body = _download(auditor, f"/cases/{d.case_id}/timeline.pdf")
+    assert status == 200 and content_type == "application/pdf"
+    text = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(body)).pages).split())
+    assert "NHẬT KÝ XỬ LÝ HỒ SƠ" in text and RETURN_COMMENT in text and "Trả lại" in text
 
     bad = auditor.get(f"/audit/search?{RETURNS}&from=32/01/2024")
     assert bad.status == 400 and "Ngày không hợp lệ" in bad.text

@@ -9,7 +9,8 @@ from the migrations, the organisation from the demo chart plus `extra_units` sub
 * open (ready) task rows, about 2 % of them offered to one role in one unit — the unit officer of
   `HOT_UNIT`, whose inbox the benches measure — and the rest spread over every unit's officer and
   the Sở's divisions and leaders; a few claimed, by the officer or by a colleague; urgency drawn
-  70/20/7/3 %, arrival within the last two years, a deadline 3 to 45 days later for most.
+  70/20/7/3 %, arrival within the last two years, a deadline 3 to 45 days later for most; each
+  carries its case's search text, as `engine.task_rows.keep_search_text` keeps it.
 
 A finished build writes a marker row (`bench_build`: generator version, task count and a digest of the
 migrations); a run that finds it reuses the database, so only the first run pays for the build, and
@@ -49,7 +50,7 @@ from workflows.orgchart.loader import load_org_chart
 from .cloning import ISSUERS, TOPICS
 from .setup import chart_with_units
 
-GENERATOR = "scale-1"
+GENERATOR = "scale-2"
 SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432"
 HOT_ROLE, HOT_UNIT, HOT_USER = "unit_officer", "BTLS", "cb.btls"
 HOT_SHARE = 0.02
@@ -78,6 +79,7 @@ TASK_COLUMNS = (
     "priority",
     "created_at",
     "due_at",
+    "search_text",
     "version",
 )
 INSTANCE_COLUMNS = (
@@ -197,7 +199,10 @@ def _officer_units(db: SqlEngine) -> list[str]:
         return [str(code) for (code,) in rows if code != HOT_UNIT]
 
 
-def _instances(cases: int, definition_id: int, now: datetime, rng: random.Random) -> Iterator[tuple[Any, ...]]:
+def _instances(
+    cases: int, definition_id: int, now: datetime, rng: random.Random, texts: list[str]
+) -> Iterator[tuple[Any, ...]]:
+    """The cases' instances; each case's search text is appended to `texts`, for its tasks."""
     issuers = list(ISSUERS.items())
     for case in range(cases):
         case_id = case * INSTANCES_PER_CASE + 1
@@ -206,6 +211,7 @@ def _instances(cases: int, definition_id: int, now: datetime, rng: random.Random
         title = rng.choice(TOPICS).format(year=started.year, n=rng.randint(1, 20))
         number = f"{rng.randint(1, 3000)}-{code}"
         search = fold(f"{title} {number} {issuer}")
+        texts.append(search)
         yield (
             case_id,
             definition_id,
@@ -241,8 +247,12 @@ def _instances(cases: int, definition_id: int, now: datetime, rng: random.Random
             )
 
 
-def _tasks(count: int, cases: int, units: list[str], now: datetime, rng: random.Random) -> Iterator[tuple[Any, ...]]:
+def _tasks(
+    count: int, texts: list[str], units: list[str], now: datetime, rng: random.Random
+) -> Iterator[tuple[Any, ...]]:
+    """Ready task rows over the cases, each with its case's search text (engine.task_rows.keep_search_text)."""
     hot = hot_count(count)
+    cases = len(texts)
     so_groups = list(SO_STEPS)
     for n in range(count):
         case = rng.randrange(cases)
@@ -283,6 +293,7 @@ def _tasks(count: int, cases: int, units: list[str], now: datetime, rng: random.
             priority,
             created,
             due,
+            texts[case],
             1,
         )
 
@@ -290,6 +301,7 @@ def _tasks(count: int, cases: int, units: list[str], now: datetime, rng: random.
 def _bulk_load(db: SqlEngine, tasks: int, units: list[str], definition_id: int, rng: random.Random) -> None:
     now = datetime.now(UTC)
     cases = max(1, tasks // 10)
+    texts: list[str] = []
     with db.connect() as connection:
         indexes = list(
             connection.execute(
@@ -309,10 +321,10 @@ def _bulk_load(db: SqlEngine, tasks: int, units: list[str], definition_id: int, 
         assert isinstance(raw, psycopg.Connection)
         with raw.cursor() as cursor:
             with cursor.copy(f"COPY process_instance ({', '.join(INSTANCE_COLUMNS)}) FROM STDIN") as copy:
-                for row in _instances(cases, definition_id, now, rng):
+                for row in _instances(cases, definition_id, now, rng, texts):
                     copy.write_row(row)
             with cursor.copy(f"COPY task ({', '.join(TASK_COLUMNS)}) FROM STDIN") as copy:
-                for row in _tasks(tasks, cases, units, now, rng):
+                for row in _tasks(tasks, texts, units, now, rng):
                     copy.write_row(row)
         raw.commit()
         for _, definition in indexes:

@@ -6,6 +6,11 @@ order (`TaskRow`'s `ix_task_offered_*`), so a page asks every branch for its fir
 merges them: with twenty thousand tasks open to one unit, a page still reads a few dozen index
 entries instead of sorting them all. The count stops at `COUNT_CAP` (the page says "1000+"), and
 the step filter's choices come from skipping through an index, one probe per distinct step.
+
+The search box matches the case's text copied onto each ready task (`TaskRow.search_text`, kept by
+`task_rows.keep_search_text`), not the case row: on PostgreSQL the urgent order's index holds it and
+everything else a search filters by or returns, so that a search reads at most a unit's index entries,
+never a task or a case per entry, however rare the words are.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from sqlalchemy import (
     select,
     union_all,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import Label
 
 from .models import ProcessInstance, TaskRow
@@ -174,10 +179,7 @@ def _branch(condition: ColumnElement[bool], shape: _Shape, *columns: Any) -> Sel
     if shape.priority:
         statement = statement.where(TaskRow.priority >= bindparam("min_priority"))
     if shape.text:
-        case = ProcessInstance
-        statement = statement.join(case, case.id == TaskRow.case_id).where(
-            case.search_text.like(bindparam("pattern"), escape="/")
-        )
+        statement = statement.where(TaskRow.search_text.like(bindparam("pattern"), escape="/"))
     return statement
 
 
@@ -197,22 +199,33 @@ def _count_statement(shape: _Shape) -> Select[Any]:
 
 
 @functools.lru_cache(maxsize=256)
-def _page_statement(shape: _Shape) -> Select[TaskRow, str | None, str | None]:
-    """A page: each branch's first `wanted` rows in order, merged, then `shown` rows from `offset`."""
+def _page_statement(shape: _Shape) -> Select[TaskRow, str | None, str | None, int]:
+    """A page: each branch's first `wanted` keys in order, merged, `shown` of them from `offset`, then their rows.
+
+    Each row also says how many keys were merged (`counted`): fewer than `wanted` means every match.
+    """
     order = SORTS[shape.sort]
     wanted = bindparam("wanted", type_=Integer)
+    # Keys only, so that a search reads them from an index that holds its text (`TaskRow`'s indexes).
+    keys = [TaskRow.id, TaskRow.priority, TaskRow.created_at, TaskRow.due_at]
     firsts = [
-        _wrapped(_branch(c, shape, *TaskRow.__table__.c).order_by(*order(TaskRow), TaskRow.id).limit(wanted))
+        _wrapped(_branch(c, shape, *keys).order_by(*order(TaskRow), TaskRow.id).limit(wanted))
         for c in _branches(shape.groups)
     ]
-    task = aliased(TaskRow, union_all(*firsts).subquery())
-    case = ProcessInstance
-    return (
-        select(task, case.title, case.business_key)
-        .join(case, case.id == task.case_id)
-        .order_by(*order(task), task.id)
+    merged = union_all(*firsts).subquery()
+    shown = (
+        select(merged.c.id, func.count().over().label("counted"))
+        .order_by(*order(merged.c), merged.c.id)
         .limit(bindparam("shown", type_=Integer))
         .offset(bindparam("offset", type_=Integer))
+        .subquery()
+    )
+    case = ProcessInstance
+    return (
+        select(TaskRow, case.title, case.business_key, shown.c.counted)
+        .join(shown, shown.c.id == TaskRow.id)
+        .join(case, case.id == TaskRow.case_id)
+        .order_by(*order(TaskRow), TaskRow.id)
     )
 
 
@@ -221,14 +234,23 @@ def inbox(session: Session, username: str, roles: Iterable[tuple[str, str]], que
     groups, params = _who(username, roles)
     shape = _Shape.of(groups, query)
     params |= _params(query)
-    counted = int(session.scalar(_count_statement(shape), params) or 0)
     page = max(1, query.page)
     offset = (page - 1) * query.per_page
     # One more row than the page shows says whether a next page exists past the count's cap.
-    params |= {"wanted": offset + query.per_page + 1, "shown": query.per_page + 1, "offset": offset}
+    wanted = offset + query.per_page + 1
+    params |= {"wanted": wanted, "shown": query.per_page + 1, "offset": offset}
     rows = list(session.execute(_page_statement(shape), params))
+    merged = int(rows[0].counted) if rows else None
+    if merged is not None and merged < wanted:
+        # Every branch gave fewer keys than asked for, so all it has: that is the count. A search
+        # for a directive's number ends here, having read each branch once.
+        counted = merged
+    elif not rows and offset == 0:
+        counted = 0
+    else:
+        counted = int(session.scalar(_count_statement(shape), params) or 0)
     return InboxPage(
-        [InboxRow(t, title, number) for t, title, number in rows[: query.per_page]],
+        [InboxRow(t, title, number) for t, title, number, _ in rows[: query.per_page]],
         min(counted, COUNT_CAP),
         page,
         query.per_page,

@@ -87,7 +87,13 @@ class TaskRow(Base):
         # first rows from these instead of sorting every match, the step filter skips from one step
         # to the next, and counts read index entries only. The assignee comes last: PostgreSQL
         # orders by the columns after an equality, but not after `assignee IS NULL`.
-        Index("ix_task_offered_urgent", "state", "role", "candidate_unit", "priority", "created_at", "assignee"),
+        # On PostgreSQL the first also holds what a search of the inbox matches (the case's text,
+        # copied onto the task), filters by and returns: a search reads it alone, not the table.
+        Index(
+            "ix_task_offered_urgent",
+            *("state", "role", "candidate_unit", "priority", "created_at", "assignee"),
+            postgresql_include=["due_at", "spec_name", "id", "search_text"],
+        ),
         Index("ix_task_offered_received", "state", "role", "candidate_unit", "created_at", "assignee"),
         Index("ix_task_offered_steps", "state", "role", "candidate_unit", "spec_name", "title", "assignee"),
         # Ready tasks per step of a process and their arrival (the supervisors' diagram): the count
@@ -114,6 +120,9 @@ class TaskRow(Base):
     completed_by: Mapped[str | None] = mapped_column(String(100))
     decision: Mapped[str | None] = mapped_column(String(50))
     comment: Mapped[str | None] = mapped_column(Text)
+    # The case's search text (`ProcessInstance.search_text`) while the task is ready, so that the
+    # inbox's search box reads task rows only; `task_rows.keep_search_text` keeps it in step.
+    search_text: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
 
     # Claims and completions of the same task race; the loser gets a conflict, never a lost update.

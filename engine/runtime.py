@@ -494,3 +494,4 @@ class Engine:
         loaded.row.state = self.services.serializer.dump(loaded.workflow)
         loaded.row.serializer_version = self.services.serializer.version
         flush_or_conflict(self.session, f"case {loaded.row.case_id}", instance_id=loaded.row.id)
+        task_rows.keep_search_text(self.session, loaded.row.case_id)

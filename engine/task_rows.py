@@ -8,12 +8,12 @@ from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .errors import NoOneToDoTask
 from .instances import LoadedInstance
-from .models import TaskRow
+from .models import ProcessInstance, TaskRow
 from .ports import Directory
 
 READY, COMPLETED, CANCELLED = "ready", "completed", "cancelled"
@@ -103,6 +103,21 @@ def sync(
     created = [new_row(loaded, t, now, zone, priorities) for task_id, t in ready.items() if task_id not in known]
     session.add_all(created)
     return created
+
+
+def keep_search_text(session: Session, case_id: int | None) -> None:
+    """Copy the case's search text onto its ready task rows that lack it or hold an older one.
+
+    The inbox's search box matches `TaskRow.search_text` and reads nothing else (engine/inbox.py);
+    called after every save, this catches new rows and a case whose number or title changed.
+    """
+    case_text = select(ProcessInstance.search_text).where(ProcessInstance.id == TaskRow.case_id).scalar_subquery()
+    session.execute(
+        update(TaskRow)
+        .where(TaskRow.case_id == case_id, TaskRow.state == READY, TaskRow.search_text.is_distinct_from(case_text))
+        .values(search_text=case_text)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def require_someone(rows: Iterable[TaskRow], directory: Directory) -> None:

@@ -61,9 +61,11 @@ def _fill(env: EngineEnv, tasks: int, seed: int = 11) -> list[dict[str, Any]]:
         )
         session.add(definition)
         session.flush()
+        texts: dict[int, str] = {}
         for n in range(1, CASES + 1):
             # Every third case is about corruption: the text search finds those.
             subject = "Kế hoạch" if n % 3 else "Tham nhũng"
+            texts[n] = fold(f"{subject} {n}")
             session.add(
                 ProcessInstance(
                     id=n,
@@ -72,7 +74,7 @@ def _fill(env: EngineEnv, tasks: int, seed: int = 11) -> list[dict[str, Any]]:
                     case_id=n,
                     business_key=f"{n}/CV",
                     title=f"{subject} {n}",
-                    search_text=fold(f"{subject} {n}"),
+                    search_text=texts[n],
                     status="running",
                     state="{}",
                     serializer_version="1",
@@ -104,6 +106,8 @@ def _fill(env: EngineEnv, tasks: int, seed: int = 11) -> list[dict[str, Any]]:
                     "priority": rng.choice([0, 0, 1, 3]),
                     "created_at": NOW - timedelta(hours=rng.randint(0, 30)),
                     "due_at": due,
+                    # Ready tasks carry their case's text, as the engine keeps it (task_rows.keep_search_text).
+                    "search_text": texts[case_id] if state == "ready" else None,
                     "version": 1,
                 }
             )
@@ -126,7 +130,7 @@ def _expected(rows: list[dict[str, Any]], query: InboxQuery) -> list[str]:
         and (query.step is None or r["spec_name"] == query.step)
         and (query.due_before is None or (r["due_at"] is not None and r["due_at"] < query.due_before))
         and (query.min_priority is None or r["priority"] >= query.min_priority)
-        and (query.text is None or r["case_id"] % 3 == 0)
+        and (query.text is None or fold(query.text) in r["search_text"])
     ]
     far = datetime.max.replace(tzinfo=UTC)
     orders: dict[str, Callable[[dict[str, Any]], tuple[Any, ...]]] = {
@@ -200,3 +204,21 @@ def test_beyond_the_cap_the_count_stops_and_pages_go_on(
         assert (far.capped, far.has_next, far.pages) == (True, False, last)
         before_last = inbox(session, ME, ROLES, InboxQuery(page=last - 1))
         assert (before_last.has_next, before_last.pages) == (True, last)
+
+
+def test_a_search_past_the_cap_counts_and_pages_like_the_inbox(
+    db: SqlEngine, env_factory: Callable[[SqlEngine], EngineEnv]
+) -> None:
+    """A search matching more than a thousand tasks says 1000+, pages to its last task and past it."""
+    env = env_factory(db)
+    rows = _fill(env, 3 * COUNT_CAP)
+    last = -(-sum(_open(r) for r in rows) // 20)
+    with env.sessions() as session:
+        for query in [InboxQuery(text="h"), InboxQuery(text="h", sort="due", page=last)]:  # both subjects have an h
+            page = inbox(session, ME, ROLES, query)
+            assert [r.task.id for r in page.rows] == _expected(rows, query), query
+            assert (page.total, page.capped, page.has_next) == (COUNT_CAP, True, query.page < last), query
+        beyond = inbox(session, ME, ROLES, InboxQuery(text="h", page=last + 1))
+        assert (beyond.rows, beyond.total, beyond.capped, beyond.pages) == ([], COUNT_CAP, True, last + 1)
+        nothing = inbox(session, ME, ROLES, InboxQuery(text="không có"))
+        assert (nothing.rows, nothing.total, nothing.capped, nothing.pages) == ([], 0, False, 1)

@@ -10,9 +10,9 @@ from flask_login import login_required
 from engine.models import ProcessInstance
 from web.accounts.auth import me
 from web.audit.timeline_diagram import progress_upto
-from web.audit.timeline_page import ADMINISTRATIVE, action_label, field_label, kind_label
+from web.audit.timeline_moments import render_moments
+from web.audit.timeline_page import page_labels, version_name
 from web.cases.case_access import access_to
-from web.core.labels import decision_label, role_label, step_label
 from web.core.requests import db, engine
 from web.core.security_headers import policy_for_standalone_page
 from workflows.audit.timeline import DocumentVersion, case_events, data_as_of, events_by_id, form_fields, timeline
@@ -45,6 +45,7 @@ def show(case_id: int) -> str:
     events = [m for m in found.moments if m.event_id is not None and m.instance_id is not None]
     upto = _upto() or (events[-1].event_id if events else None)
     chosen = next((m for m in events if m.event_id == upto), None)
+    labels = page_labels(found)
     return render_template(
         "audit/timeline.html",
         case=case,
@@ -52,13 +53,9 @@ def show(case_id: int) -> str:
         upto=upto,
         chosen=chosen,
         compared=_compared(found.versions),
-        administrative=ADMINISTRATIVE,
-        action_label=action_label,
-        field_label=field_label,
-        kind_label=kind_label,
-        step_label=step_label,
-        role_label=role_label,
-        decision_label=decision_label,
+        labels=labels,
+        moments_html=render_moments(found, labels, upto, version_name),
+        version_name=version_name,
         as_text=as_text,
     )
 

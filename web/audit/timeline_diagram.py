@@ -7,10 +7,10 @@ are now.
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select, true
 from sqlalchemy.orm import Session
 
-from engine.models import ProcessDefinition, ProcessInstance, TaskRow
+from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, TaskRow
 from web.cases.case_progress import Progress, _reachable_from, _spread, graph_of
 from workflows.audit.timeline import COMPLETED, case_events
 
@@ -21,14 +21,27 @@ def progress_upto(session: Session, case: ProcessInstance, upto: int) -> Progres
     """The finished and waiting elements of the case's own diagram right after event `upto`."""
     graph = graph_of(session.get_one(ProcessDefinition, case.definition_id))
     events = case_events(session, case.id, upto=upto)
+    # A command's rows are written a moment after its event: the steps started before the case's
+    # next event (or in the same instant as the chosen one) were reached by then.
     cutoff = events[-1].at if events else case.started_at
+    following = session.scalar(
+        select(AuditEvent.at)
+        .where(AuditEvent.case_id == case.id, AuditEvent.id > upto)
+        .order_by(AuditEvent.id)
+        .limit(1)
+    )
+    started_by_then: ColumnElement[bool] = TaskRow.created_at <= cutoff
+    if following is None:
+        started_by_then = true()
+    elif following > cutoff:
+        started_by_then = TaskRow.created_at < following
     own = [e for e in events if e.instance_id == case.id]
     done = {str(e.after.get("task")) for e in own if e.tag == COMPLETED and isinstance(e.after, dict)}
     done |= {str(e.after.get("timer")) for e in own if e.tag == "engine:timer:fired" and isinstance(e.after, dict)}
     finished_tasks = {e.task_id for e in own if e.tag == COMPLETED}
     ended = next((e.tag for e in own if e.tag in ENDED), None)
     rows = session.execute(
-        select(TaskRow.id, TaskRow.spec_name).where(TaskRow.instance_id == case.id, TaskRow.created_at <= cutoff)
+        select(TaskRow.id, TaskRow.spec_name).where(TaskRow.instance_id == case.id, started_by_then)
     ).all()
     current = set() if ended else {name for task_id, name in rows if task_id not in finished_tasks}
     children = {e.instance_id: (e.after or {}).get("process") for e in events if e.tag == "engine:instance:started"}

@@ -3,11 +3,18 @@
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup, escape
 
+from web.core.i18n import local_datetime
+from web.core.labels import decision_label, role_label, step_label
 from web.tasks.form_fields import english
+from workflows.audit.timeline import DocumentVersion, Moment, Timeline
 from workflows.directive.forms import register_directive_forms
 from workflows.forms.base import FormRegistry
 
@@ -50,6 +57,11 @@ def kind_label(slug: str) -> str:
     return str(DOCUMENT_KINDS.get(slug, slug))
 
 
+def version_name(version: DocumentVersion) -> str:
+    """A version of a document in words: "Công văn · bản 2"."""
+    return f"{kind_label(version.kind.slug)} · " + str(_("bản %(n)d", n=version.number))
+
+
 def action_label(tag: str) -> str:
     """An audit tag in words."""
     return str(ACTIONS.get(tag, tag))
@@ -71,3 +83,47 @@ def field_label(name: str) -> str:
     """A form field's label in the page's language (its name when no form knows it)."""
     vi, en = _labels().get(name, (name, name))
     return en if english() else vi
+
+
+@dataclass(frozen=True)
+class PageLabels:
+    """Every label the page needs, looked up once per page rather than once per line (500 lines and more)."""
+
+    actions: dict[str, str]
+    people: dict[str, tuple[str, str]]
+    # A person as the page writes them (name, then position), ready-escaped.
+    who: dict[str, Markup]
+    lanes: dict[tuple[str, str], str]
+    steps: dict[str, str]
+    fields: dict[str, str]
+    decisions: dict[str, str]
+    moments: dict[int, Moment]
+    times: dict[datetime, str]
+
+
+def page_labels(found: Timeline) -> PageLabels:
+    """The labels of one timeline's actions, people, lanes, steps, fields and decisions."""
+    moments = found.moments
+    people = {name: (p.full_name, p.position_title) for name, p in found.people.items()}
+    people["system"] = (_("Hệ thống"), "")
+    role_names = {role: role_label(role) for role in {m.role for m in moments if m.role}}
+    lanes = {
+        (role, unit): _("vai trò %(role)s tại %(unit)s", role=role_names[role], unit=found.units.get(unit, unit))
+        for role, unit in {(m.role, m.unit or "") for m in moments if m.role}
+    }
+    names = {name for m in moments for name in m.submitted} | {c.field for m in moments for c in m.changes}
+    who = {
+        name: Markup('{}<span class="muted"> · {}</span>').format(full, position) if position else escape(full)
+        for name, (full, position) in people.items()
+    }
+    return PageLabels(
+        who=who,
+        actions={tag: action_label(tag) for tag in {m.tag for m in moments}},
+        people=people,
+        lanes=lanes,
+        steps={title: step_label(title) for title in {m.title for m in moments if m.title}},
+        fields={name: field_label(name) for name in names},
+        decisions={d: decision_label(d) for d in {str(m.decision) for m in moments if m.decision}},
+        moments={m.event_id: m for m in moments if m.event_id is not None},
+        times={at: local_datetime(at) for at in {m.at for m in moments}},
+    )

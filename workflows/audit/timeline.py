@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, TaskRow
@@ -112,12 +112,36 @@ def form_fields(after: Any) -> dict[str, Any]:
     return {key: value for key, value in after.items() if key not in ENGINE_KEYS}
 
 
-def case_events(session: Session, case_id: int, *, upto: int | None = None) -> list[AuditEvent]:
+#: What the timeline reads of an event: every column but the hashes, as plain rows (no ORM objects to build).
+EVENT_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.tag,
+    AuditEvent.actor,
+    AuditEvent.at,
+    AuditEvent.case_id,
+    AuditEvent.instance_id,
+    AuditEvent.task_id,
+    AuditEvent.before,
+    AuditEvent.after,
+    AuditEvent.comment,
+)
+TASK_COLUMNS = (
+    TaskRow.id,
+    TaskRow.instance_id,
+    TaskRow.spec_name,
+    TaskRow.title,
+    TaskRow.role,
+    TaskRow.candidate_unit,
+    TaskRow.created_at,
+)
+
+
+def case_events(session: Session, case_id: int, *, upto: int | None = None) -> list[Row[Any]]:
     """The events of one case in the order they were written (up to event `upto`, when given)."""
-    query = select(AuditEvent).where(AuditEvent.case_id == case_id)
+    query = select(*EVENT_COLUMNS).where(AuditEvent.case_id == case_id)
     if upto is not None:
         query = query.where(AuditEvent.id <= upto)
-    return list(session.scalars(query.order_by(AuditEvent.id)))
+    return list(session.execute(query.order_by(AuditEvent.id)))
 
 
 def _processes(session: Session, case_id: int) -> list[ProcessVersion]:
@@ -130,10 +154,10 @@ def _processes(session: Session, case_id: int) -> list[ProcessVersion]:
     return [ProcessVersion(*row) for row in rows]
 
 
-def _deployments(session: Session, processes: Iterable[ProcessVersion]) -> list[AuditEvent]:
+def _deployments(session: Session, processes: Iterable[ProcessVersion]) -> list[Row[Any]]:
     """The deployment events of the process versions the case ran on."""
     wanted = {(p.key, p.version) for p in processes}
-    found = session.scalars(select(AuditEvent).where(AuditEvent.case_id.is_(None), AuditEvent.tag == DEPLOYED))
+    found = session.execute(select(*EVENT_COLUMNS).where(AuditEvent.case_id.is_(None), AuditEvent.tag == DEPLOYED))
     return [e for e in found if isinstance(e.after, dict) and (e.after.get("key"), e.after.get("version")) in wanted]
 
 
@@ -148,9 +172,7 @@ def _people(session: Session, usernames: set[str]) -> dict[str, Person]:
     return {row.username: Person(*row) for row in rows}
 
 
-def _versions_of(
-    steps: Mapping[str, DocumentKind], events: list[AuditEvent], case_id: int
-) -> dict[int, DocumentVersion]:
+def _versions_of(steps: Mapping[str, DocumentKind], events: list[Row[Any]], case_id: int) -> dict[int, DocumentVersion]:
     """The document versions, by the event that submitted each."""
     found: dict[int, DocumentVersion] = {}
     counts: dict[str, int] = {}
@@ -167,7 +189,9 @@ def timeline(session: Session, case_id: int, *, instances: set[int] | None = Non
     """The timeline of one case; with `instances`, only the moments of those instances (a unit's part)."""
     events = case_events(session, case_id)
     processes = _processes(session, case_id)
-    tasks = {row.id: row for row in session.scalars(select(TaskRow).where(TaskRow.case_id == case_id))}
+    tasks: dict[str, Any] = {
+        row.id: row for row in session.execute(select(*TASK_COLUMNS).where(TaskRow.case_id == case_id))
+    }
     versions = _versions_of({kind.step: kind for kind in KINDS.values()}, events, case_id)
     last_submission: dict[tuple[int | None, str], tuple[int, dict[str, Any]]] = {}
     moments: list[Moment] = [_deployed(event) for event in _deployments(session, processes)]
@@ -221,11 +245,11 @@ def timeline(session: Session, case_id: int, *, instances: set[int] | None = Non
     return Timeline(case_id, moments, processes, _people(session, usernames), units, list(versions.values()))
 
 
-def _deployed(event: AuditEvent) -> Moment:
+def _deployed(event: Row[Any]) -> Moment:
     return Moment(at=event.at, tag=event.tag, actor=event.actor, event_id=event.id, after=event.after)
 
 
-def _step_started(row: TaskRow) -> Moment:
+def _step_started(row: Row[Any]) -> Moment:
     return Moment(
         at=row.created_at,
         tag="engine:task:started",
@@ -239,7 +263,7 @@ def _step_started(row: TaskRow) -> Moment:
     )
 
 
-def data_as_of(events: Iterable[AuditEvent], current: Mapping[str, Any], case_id: int) -> dict[str, Any]:
+def data_as_of(events: Iterable[Row[Any]], current: Mapping[str, Any], case_id: int) -> dict[str, Any]:
     """The case's data as it stood after the given events: what is known now, overlaid in order with
     each submission of the case's own steps up to then (so later edits of a field are undone)."""
     data = dict(current)

@@ -12,7 +12,8 @@ from typing import Any
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"
 # A text longer than this (or spread over lines) is read as prose: its change is shown word by word.
 PROSE_LENGTH = 60
-_WORDS = re.compile(r"(\s+)")
+# A word with the white space after it: no token of white space alone to match everything.
+_WORDS = re.compile(r"\s*\S+\s*|\s+")
 
 
 @dataclass(frozen=True)
@@ -50,16 +51,47 @@ def _is_prose(before: Any, after: Any) -> bool:
     return any(len(text) > PROSE_LENGTH or "\n" in text for text in texts)
 
 
-def word_diff(before: str, after: str) -> tuple[Piece, ...]:
-    """The change from `before` to `after` word by word (white space kept), as runs of pieces."""
-    old, new = _WORDS.split(before), _WORDS.split(after)
+def _runs(old: list[str], new: list[str]) -> list[Piece]:
+    """Pieces turning the token list `old` into `new`."""
     pieces: list[Piece] = []
     for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-        if op in ("equal", "delete", "replace") and i2 > i1:
+        if i2 > i1:
             pieces.append(Piece("equal" if op == "equal" else "delete", "".join(old[i1:i2])))
         if op in ("insert", "replace") and j2 > j1:
             pieces.append(Piece("insert", "".join(new[j1:j2])))
-    return tuple(pieces)
+    return pieces
+
+
+def word_diff(before: str, after: str) -> tuple[Piece, ...]:
+    """The change from `before` to `after` word by word (white space kept), as runs of pieces.
+
+    Lines are matched first and only lines that changed are compared word by word: a long draft
+    with one edited paragraph costs one paragraph's comparison.
+    """
+    old_lines, new_lines = before.splitlines(keepends=True), after.splitlines(keepends=True)
+    pieces: list[Piece] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, old_lines, new_lines, autojunk=False).get_opcodes():
+        if op == "equal":
+            pieces.append(Piece("equal", "".join(old_lines[i1:i2])))
+        elif op == "replace" and i2 - i1 == j2 - j1:
+            for old, new in zip(old_lines[i1:i2], new_lines[j1:j2], strict=True):
+                pieces += _runs(_WORDS.findall(old), _WORDS.findall(new))
+        elif op == "replace":
+            pieces += _runs(_WORDS.findall("".join(old_lines[i1:i2])), _WORDS.findall("".join(new_lines[j1:j2])))
+        else:
+            pieces += _runs(old_lines[i1:i2], new_lines[j1:j2])
+    return tuple(_merged(pieces))
+
+
+def _merged(pieces: list[Piece]) -> list[Piece]:
+    """Neighbouring pieces of the same kind joined into one."""
+    merged: list[Piece] = []
+    for piece in pieces:
+        if merged and merged[-1].op == piece.op:
+            merged[-1] = Piece(piece.op, merged[-1].text + piece.text)
+        else:
+            merged.append(piece)
+    return merged
 
 
 def field_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> list[Change]:

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from engine.clock import ManualClock
 from engine.models import AuditEvent, TaskRow
-from tests.web.case_helpers import fast_rehearsal, signed_in
+from tests.web.case_helpers import XSS_COMMENT, fast_rehearsal, signed_in
 from tests.web.conftest import csrf_token
 from tests.workflows import invented_org as invented
 from tests.workflows.lifecycle_helpers import rehearsal, session_of
@@ -90,7 +90,7 @@ def test_the_diagram_as_of_a_chosen_step(app: Flask, r: Rehearsal, runtime: Runt
     now = client.get(f"/cases/{case_id}/timeline/progress.json").get_json()
     assert {"draft", "review_content", "sign", "issue"} <= set(now["completed"])
     page = client.get(f"/cases/{case_id}/timeline", query_string={"upto": first_draft}).get_data(as_text=True)
-    assert f"upto={first_draft}" in page and 'class="moment  chosen"' in page
+    assert f"upto={first_draft}" in page and 'class="moment chosen"' in page
 
 
 def test_administrative_actions_carry_actor_and_reason(app: Flask, r: Rehearsal, runtime: Runtime) -> None:
@@ -160,3 +160,15 @@ def test_in_an_invented_organisation_its_auditor_reads_the_timeline_and_changes_
         redraft = session.scalars(select(TaskRow).where(TaskRow.case_id == case_id, TaskRow.state == "ready")).one()
     refused = client.post(f"/tasks/{redraft.id}", data={"csrf_token": csrf_token(page)})
     assert refused.status_code == 403 and "Chỉ được xem" in refused.get_data(as_text=True)
+
+
+def test_what_people_typed_is_shown_as_text(app: Flask, runtime: Runtime, clock: ManualClock) -> None:
+    """A comment and a draft's text carrying markup are written on the timeline as text, never run."""
+    r = rehearsal(runtime, clock)
+    scenario.register_and_instruct(r)
+    r.do(scenario.SPECIALIST, "draft", {**case.draft(), "draft_intro": "<b>Mở đầu</b> " + case.INTRO})
+    r.do(scenario.HEAD, "review_content", {"decision": "return", "comment": XSS_COMMENT})
+    r.do(scenario.SPECIALIST, "draft", case.draft())
+    page = signed_in(app, AUDITOR).get(f"/cases/{r.case_id}/timeline").get_data(as_text=True)
+    assert "<script>alert" not in page and "&lt;script&gt;alert(" in page
+    assert "<b>Mở đầu</b>" not in page and "&lt;b&gt;Mở đầu&lt;/b&gt;" in page

@@ -1,35 +1,37 @@
-"""The audit trail: append-only events, each hashed with the one before it in its chain.
+"""The audit trail: append-only events, each sealed with the one before it in its chain.
 
 Events are kept in chains, so that recording what happens in one case never waits for another:
 every event of a case belongs to the chain ``case:<case_id>``, and the few events that belong to no
 case (deployments, settings, substitutes) to the single chain ``agency``. Within a chain, `seq`
-numbers the events 1, 2, 3… and each carries the hash of its predecessor (`GENESIS` for the first)
-and a hash of its own content, chain and position. The global order of events is their primary key.
+numbers the events 1, 2, 3… and each carries the seal of its predecessor (`GENESIS` for the first)
+and a seal of its own: an HMAC-SHA256, under a key the database does not hold (engine/audit_keys.py),
+of its canonical text (`canonical`: its content, chain, position and predecessor's seal). The
+global order of events is their primary key.
 
 Appends to one chain are serialised: on PostgreSQL by a transaction-scoped advisory lock keyed by
 the chain (writers of different cases take different locks and never wait for each other), on
-SQLite by its single writer; the unique (chain, seq) constraint is the last line of defence.
+SQLite by its single writer; the unique (chain, seq) constraint is the last line of defence. The
+table itself refuses UPDATE and DELETE (engine/audit_guard.py).
 
-`verify` walks every chain and finds, within it, an edited event, an event inserted or moved, and a
-deleted event that had successors. What it cannot find without an anchor outside the database: the
-last events of a chain deleted, a whole chain deleted, or events re-ordered across chains by
-renumbering their ids (their hashed `at` still tells the true order). Nor does an unkeyed hash stop
-someone with write access from recomputing a whole chain. Keyed hashes (HMAC) and signed checkpoints
-of each chain's head are a later step.
+`verify` (engine/audit_verify.py) walks every chain and finds an edited, inserted, moved or removed
+event, an event sealed without the key, and, against the signed checkpoints of each chain's head
+written outside the database (engine/audit_checkpoints.py), the last events of a chain or a whole
+chain deleted.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text, tuple_
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from .audit_keys import AuditKeys, keys_of
 from .models import AuditEvent, ProcessDefinition, TaskRow
 
 GENESIS = "0" * 64
@@ -48,27 +50,30 @@ def _lock_key(chain: str) -> int:
     return int.from_bytes(hashlib.blake2b(chain.encode("utf-8"), digest_size=4).digest(), "big", signed=True)
 
 
-def _canonical(event: AuditEvent) -> str:
-    body = {
-        "chain": event.chain,
-        "seq": event.seq,
-        "tag": event.tag,
-        "actor": event.actor,
-        "at": event.at.isoformat(),
-        "case_id": event.case_id,
-        "instance_id": event.instance_id,
-        "task_id": event.task_id,
-        "before": event.before,
-        "after": event.after,
-        "comment": event.comment,
-        "prev_hash": event.prev_hash,
-    }
-    return json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
+# The JSON array text each database's own function writes (PostgreSQL's json_build_array puts a space
+# after each comma, SQLite's json_array none; both escape strings as Python's json does with
+# ensure_ascii off), so that verifying can have the database write an event's canonical text.
+_ENCODERS = {
+    "postgresql": json.JSONEncoder(ensure_ascii=False),
+    "sqlite": json.JSONEncoder(ensure_ascii=False, separators=(",", ":")),
+}
 
 
-def event_hash(event: AuditEvent) -> str:
-    """The hash an event must carry, given its content, its place in its chain and its predecessor's hash."""
-    return hashlib.sha256(_canonical(event).encode("utf-8")).hexdigest()
+def canonical(dialect: str, fields: list[Any]) -> bytes:
+    """The bytes an event is sealed over: a JSON array of its columns as stored, as `dialect` writes it.
+
+    The fields, in order: chain, seq, tag, actor, at (ISO 8601 text of the UTC moment), case_id,
+    instance_id, task_id, before, after (the JSON text the columns hold, never re-encoded data),
+    comment, prev_hash. engine/audit_verify.py has the database build the same text.
+    """
+    return _ENCODERS.get(dialect, _ENCODERS["postgresql"]).encode(fields).encode("utf-8")
+
+
+def event_hash(event: AuditEvent, keys: AuditKeys, dialect: str) -> str:
+    """The seal an event must carry, under the key it names, given its content, place and predecessor."""
+    fields = [event.chain, event.seq, event.tag, event.actor, event.at.astimezone(UTC).isoformat(), event.case_id]
+    fields += [event.instance_id, event.task_id, json.dumps(event.before), json.dumps(event.after)]
+    return keys.seal(canonical(dialect, [*fields, event.comment, event.prev_hash]), event.key_id)
 
 
 def append(
@@ -84,7 +89,7 @@ def append(
     after: Any = None,
     comment: str | None = None,
 ) -> AuditEvent:
-    """Add one event (`source:subject:action`) at the head of its case's chain (or the agency's)."""
+    """Add one event (`source:subject:action`) at the head of its case's chain (or the agency's), sealed."""
     if tag.count(":") != 2 or not all(tag.split(":")):
         raise ValueError(f"audit tag {tag!r} is not source:subject:action")
     chain = chain_of(case_id)
@@ -100,6 +105,10 @@ def append(
         .limit(1)
     ).first()
     seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
+    # The JSON columns hold json.dumps of the data (SQLAlchemy's serializer on both databases): the
+    # seal covers that text, which verifying reads back as it is.
+    before_text, after_text = _stored_json(before), _stored_json(after)
+    keys = keys_of(session)
     event = AuditEvent(
         chain=chain,
         seq=seq,
@@ -109,70 +118,49 @@ def append(
         case_id=case_id,
         instance_id=instance_id,
         task_id=task_id,
-        before=_jsonable(before),
-        after=_jsonable(after),
+        before=json.loads(before_text),
+        after=json.loads(after_text),
         comment=comment,
         prev_hash=prev_hash,
+        key_id=keys.current,
     )
-    event.hash = event_hash(event)
+    fields = [chain, seq, tag, actor, at.astimezone(UTC).isoformat(), case_id, instance_id, task_id, before_text]
+    body = canonical(session.get_bind().dialect.name, [*fields, after_text, comment, prev_hash])
+    event.hash = keys.seal(body)
     session.add(event)
     session.flush()
     return event
 
 
-def _jsonable(value: Any) -> Any:
-    # Store exactly what will be hashed again on verification.
-    if value is None:
-        return None
-    return json.loads(json.dumps(value, ensure_ascii=False, default=str))
+def _stored_json(value: Any) -> str:
+    # What the JSON column will hold: data that is not JSON (dates, decimals) is stored as its text.
+    return json.dumps(value, default=str)
 
 
 @dataclass(frozen=True)
 class ChainBreak:
-    """Where verification found a chain broken, and why: the event (its id) and its place (chain, seq)."""
+    """Where verification found a chain broken, and why: the event (its id; None when it is gone) and its place."""
 
-    event_id: int
+    event_id: int | None
     chain: str
     seq: int
     reason: str
 
     def __str__(self) -> str:
-        return f"event {self.event_id} ({self.chain} #{self.seq}): {self.reason}"
-
-
-def _events(session: Session, batch: int = 1000) -> Iterator[AuditEvent]:
-    """Every event in (chain, seq) order, read a batch at a time."""
-    query = select(AuditEvent).order_by(AuditEvent.chain, AuditEvent.seq).limit(batch)
-    rows = session.scalars(query).all()
-    while rows:
-        yield from rows
-        last = rows[-1]
-        rows = session.scalars(query.where(tuple_(AuditEvent.chain, AuditEvent.seq) > (last.chain, last.seq))).all()
+        place = f"{self.chain} #{self.seq}"
+        return (
+            f"event {self.event_id} ({place}): {self.reason}"
+            if self.event_id is not None
+            else f"{place}: {self.reason}"
+        )
 
 
 def verify(session: Session) -> list[ChainBreak]:
-    """Walk every chain; an empty list means no event was edited, inserted, moved or removed before a chain's head.
+    """Every break in the chains under the session's keys, without checkpoints (see `audit_verify.verify_trail`)."""
+    # Imported here: audit_verify builds on this module.
+    from .audit_verify import verify_trail
 
-    Within each chain (events in seq order) it reports an event after a gap ("events missing"), an
-    event whose `prev_hash` is not its predecessor's hash, an event whose content no longer gives
-    its hash, and an event filed in a chain other than its case's.
-    """
-    breaks = []
-    chain, expected_prev, expected_seq = None, GENESIS, 1
-    for event in _events(session):
-        if event.chain != chain:
-            chain, expected_prev, expected_seq = event.chain, GENESIS, 1
-        where = (event.id, event.chain, event.seq)
-        if event.seq != expected_seq:
-            breaks.append(ChainBreak(*where, f"expected event {expected_seq}: events missing"))
-        if event.prev_hash != expected_prev:
-            breaks.append(ChainBreak(*where, "does not follow the event before it"))
-        if event_hash(event) != event.hash:
-            breaks.append(ChainBreak(*where, "content differs from its hash"))
-        if event.chain != chain_of(event.case_id):
-            breaks.append(ChainBreak(*where, f"belongs to chain {chain_of(event.case_id)}"))
-        expected_prev, expected_seq = event.hash, event.seq + 1
-    return breaks
+    return list(verify_trail(session).breaks)
 
 
 def trail(session: Session, case_id: int) -> list[AuditEvent]:

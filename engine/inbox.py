@@ -10,7 +10,8 @@ the step filter's choices come from skipping through an index, one probe per dis
 The search box matches the case's text copied onto each ready task (`TaskRow.search_text`, kept by
 `task_rows.keep_search_text`), not the case row: on PostgreSQL the urgent order's index holds it and
 everything else a search filters by or returns, so that a search reads at most a unit's index entries,
-never a task or a case per entry, however rare the words are.
+never a task or a case per entry, however rare the words are. Words are not in any index's order,
+so the count of a search reads entries until it has found `SEARCH_COUNT_CAP` matches ("100+").
 """
 
 from __future__ import annotations
@@ -50,6 +51,8 @@ SORTS: dict[str, Callable[[Any], tuple[Any, ...]]] = {
 }
 # Beyond this many matching tasks the inbox says "1000+" instead of counting them all.
 COUNT_CAP = 1000
+# A search counts no further than this: each match costs index entries read, not one.
+SEARCH_COUNT_CAP = 100
 
 
 @dataclass(frozen=True)
@@ -76,7 +79,7 @@ class InboxRow:
 
 @dataclass(frozen=True)
 class InboxPage:
-    """A page of an inbox and how many tasks match in all (at most `COUNT_CAP`, then `capped`)."""
+    """A page of an inbox and how many tasks match in all (at most the cap, then `capped`)."""
 
     rows: list[InboxRow]
     total: int
@@ -144,6 +147,11 @@ class _Shape:
     priority: bool
     text: bool
 
+    @property
+    def cap(self) -> int:
+        """Where the count stops: `SEARCH_COUNT_CAP` for a search, else `COUNT_CAP`."""
+        return SEARCH_COUNT_CAP if self.text else COUNT_CAP
+
     @classmethod
     def of(cls, groups: int, query: InboxQuery) -> _Shape:
         """The shape of a query for a user holding `groups` (role, unit) pairs."""
@@ -194,7 +202,7 @@ def _wrapped(statement: Select[Any]) -> Select[Any]:
 def _count_statement(shape: _Shape) -> Select[Any]:
     """How many tasks match, counting no further than one past the cap."""
     one: Label[Any] = literal_column("1").label("one")
-    limited = [_wrapped(_branch(c, shape, one).limit(COUNT_CAP + 1)) for c in _branches(shape.groups)]
+    limited = [_wrapped(_branch(c, shape, one).limit(shape.cap + 1)) for c in _branches(shape.groups)]
     return select(func.count()).select_from(union_all(*limited).subquery())
 
 
@@ -251,10 +259,10 @@ def inbox(session: Session, username: str, roles: Iterable[tuple[str, str]], que
         counted = int(session.scalar(_count_statement(shape), params) or 0)
     return InboxPage(
         [InboxRow(t, title, number) for t, title, number, _ in rows[: query.per_page]],
-        min(counted, COUNT_CAP),
+        min(counted, shape.cap),
         page,
         query.per_page,
-        capped=counted > COUNT_CAP,
+        capped=counted > shape.cap,
         has_next=len(rows) > query.per_page,
     )
 

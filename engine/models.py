@@ -17,6 +17,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from .audit_guard import refuse_changes
 from .db import Base
 from .types import UtcDateTime
 
@@ -175,4 +176,9 @@ class AuditEvent(Base):
     after: Mapped[Any] = mapped_column(JSON, nullable=True)
     comment: Mapped[str | None] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
+    # The HMAC-SHA256 seal of the event (engine/audit.py) under the audit key named by key_id.
     hash: Mapped[str] = mapped_column(String(64))
+    key_id: Mapped[str] = mapped_column(String(32))
+
+
+refuse_changes(AuditEvent.__table__)

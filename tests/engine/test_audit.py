@@ -1,9 +1,14 @@
-"""The audit trail: one hash chain per case, in which any edit, deletion or insertion behind the engine shows up."""
+"""The audit trail: one sealed chain per case, in which any edit, deletion or insertion behind the engine shows up.
+
+The tamperings someone with database access (but not the key) can do beyond these, and the
+checkpoints that catch deletions at a chain's end, are in test_audit_tampering.py.
+"""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Iterator
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -12,12 +17,29 @@ from sqlalchemy import delete, text, update
 from sqlalchemy.exc import OperationalError
 
 from engine import audit
+from engine.audit_keys import UNKEYED, AuditKeys
 from engine.models import AuditEvent
 from tests.databases import postgresql_schema, postgresql_url
+from tests.engine.audit_tampering import agency_keys, dialect, seal_with, tamper
+from tests.engine.conftest import HANOI
 from web.core.db import unit_of_work
 
 if TYPE_CHECKING:
     from tests.engine.conftest import EngineEnv
+
+
+@pytest.fixture
+def keys() -> AuditKeys:
+    """The agency's key."""
+    return agency_keys()
+
+
+@pytest.fixture
+def engine_env(bare_env: EngineEnv, keys: AuditKeys) -> EngineEnv:
+    """The engine sealing with the agency's key, approval.bpmn deployed."""
+    seal_with(bare_env, keys)
+    bare_env.deploy("approval.bpmn")
+    return bare_env
 
 
 @pytest.fixture
@@ -33,14 +55,6 @@ def trail(engine_env: EngineEnv, approval_data: dict[str, Any]) -> list[AuditEve
     return engine_env.rows(AuditEvent)
 
 
-def _tamper(env: EngineEnv, *statements: Any) -> None:
-    """Change the table directly, as someone with database access could."""
-    with env.sessions() as session:
-        for statement in statements:
-            session.execute(statement)
-        session.commit()
-
-
 def _breaks(env: EngineEnv) -> list[audit.ChainBreak]:
     with env.sessions() as session:
         return audit.verify(session)
@@ -50,7 +64,7 @@ def _event(trail: list[AuditEvent], tag: str) -> AuditEvent:
     return next(e for e in trail if e.tag == tag)
 
 
-def test_each_case_has_its_own_chain(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+def test_each_case_has_its_own_chain(engine_env: EngineEnv, keys: AuditKeys, trail: list[AuditEvent]) -> None:
     """The deployment opens the agency's chain; the case's events form their own, numbered without gaps."""
     deployed, *case = trail
     assert (deployed.tag, deployed.chain, deployed.seq, deployed.prev_hash) == (
@@ -68,7 +82,8 @@ def test_each_case_has_its_own_chain(engine_env: EngineEnv, trail: list[AuditEve
     assert {e.chain for e in case} == {f"case:{case[0].case_id}"}
     assert [e.seq for e in case] == [1, 2, 3, 4]
     assert [e.prev_hash for e in case] == [audit.GENESIS] + [e.hash for e in case[:-1]]
-    assert all(audit.event_hash(e) == e.hash for e in trail)
+    assert {e.key_id for e in trail} == {"k1"}
+    assert all(audit.event_hash(e, keys, dialect(engine_env)) == e.hash for e in trail)
     assert _breaks(engine_env) == []
 
 
@@ -104,7 +119,7 @@ def test_completed_event_records_actor_task_and_data(trail: list[AuditEvent]) ->
 def test_edited_comment_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """Rewriting the reason of a hand-over in the database breaks the chain at that event, named by id and place."""
     event = _event(trail, "engine:task:reassigned")
-    _tamper(engine_env, update(AuditEvent).where(AuditEvent.id == event.id).values(comment="theo yêu cầu"))
+    tamper(engine_env, update(AuditEvent).where(AuditEvent.id == event.id).values(comment="theo yêu cầu"))
     assert _breaks(engine_env) == [audit.ChainBreak(event.id, event.chain, 3, "content differs from its hash")]
     assert str(_breaks(engine_env)[0]) == f"event {event.id} ({event.chain} #3): content differs from its hash"
 
@@ -113,57 +128,63 @@ def test_edited_after_data_is_detected(engine_env: EngineEnv, trail: list[AuditE
     """Changing what was submitted in a completed task is detected."""
     event = trail[-1]
     forged = {**event.after, "text": "Dự thảo đã sửa"}
-    _tamper(engine_env, update(AuditEvent).where(AuditEvent.id == event.id).values(after=forged))
+    tamper(engine_env, update(AuditEvent).where(AuditEvent.id == event.id).values(after=forged))
     assert [b.event_id for b in _breaks(engine_env)] == [event.id]
 
 
 def test_edited_actor_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """Pretending someone else did a step is detected."""
     event = _event(trail, "engine:task:claimed")
-    _tamper(engine_env, update(AuditEvent).where(AuditEvent.id == event.id).values(actor="chi"))
+    tamper(engine_env, update(AuditEvent).where(AuditEvent.id == event.id).values(actor="chi"))
     assert [b.event_id for b in _breaks(engine_env)] == [event.id]
 
 
 def test_edited_agency_event_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """The agency's chain is checked as well: a deployment credited to someone else is found."""
     deployed = trail[0]
-    _tamper(engine_env, update(AuditEvent).where(AuditEvent.id == deployed.id).values(actor="an"))
+    tamper(engine_env, update(AuditEvent).where(AuditEvent.id == deployed.id).values(actor="an"))
     assert _breaks(engine_env) == [audit.ChainBreak(deployed.id, "agency", 1, "content differs from its hash")]
 
 
 def test_reordered_events_are_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
-    """Swapping the places of the claim and the hand-over within the case breaks its chain at the first moved event."""
+    """Swapping the places of the claim and the hand-over within the case breaks its chain at the first moved event.
+
+    Events are checked in their global order (id), so the first one named is the claim, now in the hand-over's place.
+    """
     claimed, reassigned = _event(trail, "engine:task:claimed"), _event(trail, "engine:task:reassigned")
-    _tamper(
+    tamper(
         engine_env,
         update(AuditEvent).where(AuditEvent.id == claimed.id).values(seq=-1),  # (chain, seq) is unique
         update(AuditEvent).where(AuditEvent.id == reassigned.id).values(seq=claimed.seq),
         update(AuditEvent).where(AuditEvent.id == claimed.id).values(seq=reassigned.seq),
     )
     breaks = _breaks(engine_env)
-    assert (breaks[0].event_id, breaks[0].seq) == (reassigned.id, 2)
+    assert (breaks[0].event_id, breaks[0].seq) == (claimed.id, 3)
     assert {(b.event_id, b.reason) for b in breaks} >= {
-        (reassigned.id, "does not follow the event before it"),
+        (claimed.id, "content differs from its hash"),
+        (reassigned.id, "expected event 4: out of order"),
         (reassigned.id, "content differs from its hash"),
-        (claimed.id, "does not follow the event before it"),
     }
 
 
 def test_deleted_middle_event_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """Removing an event leaves a gap in its case's chain, reported at the event after it."""
     claimed, reassigned = _event(trail, "engine:task:claimed"), _event(trail, "engine:task:reassigned")
-    _tamper(engine_env, delete(AuditEvent).where(AuditEvent.id == claimed.id))
+    tamper(engine_env, delete(AuditEvent).where(AuditEvent.id == claimed.id))
     breaks = _breaks(engine_env)
     assert {b.event_id for b in breaks} == {reassigned.id}
     assert {b.reason for b in breaks} == {"expected event 2: events missing", "does not follow the event before it"}
 
 
 def test_inserted_forged_event_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
-    """A forged event slipped into a case's chain, even with a correctly computed hash, breaks it after it."""
+    """A forged event slipped into a case's chain, sealed with a guessed key under the agency's key id, is found.
+
+    The events after it were renumbered to make room, so the chain breaks at the first of them too.
+    """
     claimed, reassigned = _event(trail, "engine:task:claimed"), _event(trail, "engine:task:reassigned")
+    later = [update(AuditEvent).where(AuditEvent.id == e.id).values(seq=e.seq + 1) for e in reversed(trail[3:])]
+    tamper(engine_env, *later)  # one row at a time: (chain, seq) is unique
     with engine_env.sessions() as session:
-        for event in reversed(trail[3:]):  # make room one row at a time ((chain, seq) is unique)
-            session.execute(update(AuditEvent).where(AuditEvent.id == event.id).values(seq=event.seq + 1))
         forged = AuditEvent(
             chain=claimed.chain,
             seq=claimed.seq + 1,
@@ -177,21 +198,21 @@ def test_inserted_forged_event_is_detected(engine_env: EngineEnv, trail: list[Au
             after={"task": "write"},
             comment=None,
             prev_hash=claimed.hash,
+            key_id="k1",
         )
-        forged.hash = audit.event_hash(forged)
+        forged.hash = audit.event_hash(forged, AuditKeys({"k1": b"a guess"}, "k1"), dialect(engine_env))
         session.add(forged)
         session.commit()
         forged_id = forged.id
     breaks = _breaks(engine_env)
     assert (breaks[0].event_id, breaks[0].chain, breaks[0].seq) == (reassigned.id, claimed.chain, 4)
-    assert "does not follow the event before it" in {b.reason for b in breaks if b.event_id == reassigned.id}
-    assert forged_id not in {b.event_id for b in breaks}
+    assert (forged_id, "content differs from its hash") in {(b.event_id, b.reason) for b in breaks}
 
 
 def test_event_moved_to_another_case_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """Filing a case's event under another case leaves a gap in its own chain and a stranger in the other."""
     claimed, reassigned = _event(trail, "engine:task:claimed"), _event(trail, "engine:task:reassigned")
-    _tamper(
+    tamper(
         engine_env,
         update(AuditEvent).where(AuditEvent.id == claimed.id).values(chain="case:999", case_id=999),
     )
@@ -200,8 +221,8 @@ def test_event_moved_to_another_case_is_detected(engine_env: EngineEnv, trail: l
     assert (claimed.id, "content differs from its hash") in {(b.event_id, b.reason) for b in breaks}
 
 
-def test_appended_event_with_made_up_hash_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
-    """An event added at the end of a case's chain by hand, without the chain's hash, is reported."""
+def test_appended_event_sealed_without_the_key_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+    """An event added at the end of a case's chain by hand, sealed with the well-known key, is reported."""
     last = trail[-1]
     with engine_env.sessions() as session:
         added = AuditEvent(
@@ -212,13 +233,16 @@ def test_appended_event_with_made_up_hash_is_detected(engine_env: EngineEnv, tra
             at=last.at,
             case_id=last.case_id,
             prev_hash=last.hash,
-            hash="f" * 64,
+            key_id=UNKEYED.current,
         )
+        added.hash = audit.event_hash(added, UNKEYED, dialect(engine_env))
         session.add(added)
         session.commit()
         added_id = added.id
     assert _breaks(engine_env) == [
-        audit.ChainBreak(added_id, last.chain, last.seq + 1, "content differs from its hash")
+        audit.ChainBreak(
+            added_id, last.chain, last.seq + 1, "sealed with key 'unkeyed', which is not among the audit keys"
+        )
     ]
 
 
@@ -295,3 +319,19 @@ def test_concurrent_appends_to_one_case_leave_a_gapless_chain(pg_env: EngineEnv)
     assert sorted(e.seq for e in events) == list(range(1, threads * per_thread + 1))
     with pg_env.sessions() as session:
         assert audit.verify(session) == []
+
+
+@pytest.mark.parametrize(
+    "comment",
+    ['trích "Điều 5"\\ khoản 2', "dòng 1\ndòng 2\t\r\b\f\x01\x1f\x7f", "😀 / \u2028 ễ", "", None],
+)
+def test_any_text_and_moment_verify_as_written(engine_env: EngineEnv, comment: str | None) -> None:
+    """Quotes, backslashes, control characters, emoji, and moments with and without a fraction, in another
+    time zone: the database writes the canonical text the writer sealed."""
+    moments = [datetime(2023, 3, 6, 8, 0, tzinfo=HANOI), datetime(2023, 3, 6, 8, 0, 0, 120, tzinfo=HANOI)]
+    with unit_of_work(engine_env.sessions) as session:
+        for number, at in enumerate(moments):
+            after = {"text": comment, "n": number, "ngày": date(2023, 3, 6), "tỉ lệ": 0.1}
+            audit.append(session, "workflows:note:written", actor=f'an"{comment}', at=at, case_id=5, after=after)
+            audit.append(session, "workflows:note:written", actor="an", at=at, comment=comment, before=comment)
+    assert _breaks(engine_env) == []

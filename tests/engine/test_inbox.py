@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import insert
 
-from engine.inbox import COUNT_CAP, InboxQuery, inbox, steps_open_to
+from engine.inbox import COUNT_CAP, SEARCH_COUNT_CAP, InboxQuery, inbox, steps_open_to
 from engine.models import ProcessDefinition, ProcessInstance, TaskRow
 from engine.text import fold
 from tests.databases import postgresql_schema, postgresql_url
@@ -209,7 +209,7 @@ def test_beyond_the_cap_the_count_stops_and_pages_go_on(
 def test_a_search_past_the_cap_counts_and_pages_like_the_inbox(
     db: SqlEngine, env_factory: Callable[[SqlEngine], EngineEnv]
 ) -> None:
-    """A search matching more than a thousand tasks says 1000+, pages to its last task and past it."""
+    """A search matching more than a hundred tasks says 100+, pages to its last task and past it."""
     env = env_factory(db)
     rows = _fill(env, 3 * COUNT_CAP)
     last = -(-sum(_open(r) for r in rows) // 20)
@@ -217,8 +217,8 @@ def test_a_search_past_the_cap_counts_and_pages_like_the_inbox(
         for query in [InboxQuery(text="h"), InboxQuery(text="h", sort="due", page=last)]:  # both subjects have an h
             page = inbox(session, ME, ROLES, query)
             assert [r.task.id for r in page.rows] == _expected(rows, query), query
-            assert (page.total, page.capped, page.has_next) == (COUNT_CAP, True, query.page < last), query
+            assert (page.total, page.capped, page.has_next) == (SEARCH_COUNT_CAP, True, query.page < last), query
         beyond = inbox(session, ME, ROLES, InboxQuery(text="h", page=last + 1))
-        assert (beyond.rows, beyond.total, beyond.capped, beyond.pages) == ([], COUNT_CAP, True, last + 1)
+        assert (beyond.rows, beyond.total, beyond.capped, beyond.pages) == ([], SEARCH_COUNT_CAP, True, last + 1)
         nothing = inbox(session, ME, ROLES, InboxQuery(text="không có"))
         assert (nothing.rows, nothing.total, nothing.capped, nothing.pages) == ([], 0, False, 1)

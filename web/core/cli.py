@@ -14,14 +14,18 @@ import click
 from flask import current_app
 from flask.cli import FlaskGroup
 
-from engine import audit
+from engine import audit_checkpoints
+from engine.audit_keys import rotate_key_file
+from engine.audit_verify import verify_trail
 from engine.clock import ManualClock
 from engine.errors import DeploymentError
 from engine.runtime import Engine
 from engine.worker import WorkerReport, run_due_jobs
 from web import create_app, runtime_of
 from web.accounts.users import give_demo_passwords
+from web.core import backup as backups
 from web.core import migrate
+from web.core.audit_checkpointing import CheckpointTimer
 from web.core.composition import Runtime, build_delivery
 from web.core.db import unit_of_work
 from web.core.demo import create_sample_cases, demo_runtime, has_cases, prepare_demo, rehearse, trail_lines
@@ -64,7 +68,7 @@ def db() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Create or upgrade the schema to REVISION (default: the newest)."""
-    migrate.upgrade(_runtime().db, revision)
+    migrate.upgrade(_runtime().db, revision, _runtime().audit_keys)
     click.echo(f"schema at {migrate.current(_runtime().db)}")
 
 
@@ -72,7 +76,7 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Take the schema back to REVISION ('base' drops everything)."""
-    migrate.downgrade(_runtime().db, revision)
+    migrate.downgrade(_runtime().db, revision, _runtime().audit_keys)
     click.echo(f"schema at {migrate.current(_runtime().db)}")
 
 
@@ -128,7 +132,11 @@ def deploy(files: tuple[Path, ...], actor: str) -> None:
 @click.option("--demo-passwords", is_flag=True, help="Also give users without a password the demo password.")
 @click.pass_context
 def setup(ctx: click.Context, demo_passwords: bool) -> None:
-    """Upgrade the schema, load the org chart and deploy the processes."""
+    """Upgrade the schema (the audit key is made on first start), load the org chart and deploy the processes."""
+    path = _runtime().settings.audit_keys_path
+    click.echo(
+        f"audit events are sealed with the key in {path}: keep a copy the database's administrators cannot reach"
+    )
     ctx.invoke(db_upgrade)
     ctx.invoke(seed, demo_passwords=demo_passwords)
     ctx.invoke(deploy)
@@ -212,8 +220,10 @@ def worker(once: bool, now_text: str | None, interval: float) -> None:
         services = replace(services, clock=ManualClock(moment))
     # Notifications go out after the jobs that queued them committed, in the same pass.
     delivery = build_delivery(runtime, services.clock)
+    checkpoints = CheckpointTimer(runtime, runtime.settings.audit_checkpoint_seconds)
     if once:
         _echo_report(run_due_jobs(runtime.sessions, services))
+        checkpoints()
         sent = delivery.run()
         if sent.sent or sent.retrying or sent.failed:
             click.echo(
@@ -231,6 +241,7 @@ def worker(once: bool, now_text: str | None, interval: float) -> None:
             checked = True
         report = run_due_jobs(runtime.sessions, services)
         log_delivery(delivery.run())
+        checkpoints()
         return report
 
     stop = threading.Event()
@@ -255,14 +266,70 @@ def audit_group() -> None:
 
 @audit_group.command("verify")
 def audit_verify() -> None:
-    """Check that no audit event was edited, inserted or removed."""
-    with unit_of_work(_migrated_runtime().sessions) as session:
-        breaks = audit.verify(session)
-    if breaks:
-        for item in breaks:
-            click.echo(str(item), err=True)
+    """Check every event against its seal and the chains against the signed checkpoints; exit 1 if anything is off."""
+    runtime = _migrated_runtime()
+    with unit_of_work(runtime.sessions) as session:
+        result = verify_trail(session, runtime.settings.audit_checkpoints_path)
+    for item in result.breaks:
+        click.echo(str(item), err=True)
+    for problem in result.checkpoint_problems:
+        click.echo(f"checkpoint file: {problem}", err=True)
+    if not result.intact:
         sys.exit(1)
-    click.echo("audit trail intact")
+    checked = (
+        f"checked against {result.checkpoints} checkpoints, the last of {result.checkpoint_at}"
+        if result.checkpoints
+        else "no checkpoint yet (`directive-flow audit checkpoint` writes one)"
+    )
+    click.echo(f"audit trail intact: {result.events} events in {result.chains} chains, {checked}")
+
+
+@audit_group.command("checkpoint")
+def audit_checkpoint() -> None:
+    """Append a signed checkpoint of every chain's head to the checkpoint file (the job worker does it regularly)."""
+    runtime = _migrated_runtime()
+    folder = runtime.settings.audit_checkpoints_path
+    try:
+        with unit_of_work(runtime.sessions) as session:
+            moved = audit_checkpoints.write_checkpoint(
+                session, folder, runtime.audit_keys, runtime.services.clock.now()
+            )
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+    where = audit_checkpoints.log_path(folder)
+    click.echo(
+        f"checkpoint of {moved} chains written to {where}" if moved else "no chain moved since the last checkpoint"
+    )
+
+
+@audit_group.command("rotate-key")
+def audit_rotate_key() -> None:
+    """Add a new audit key that seals events from now on; the older keys stay in the file to verify older events."""
+    path = _runtime().settings.audit_keys_path
+    key_id = rotate_key_file(path)
+    click.echo(f"audit key {key_id} added to {path}: restart the application (serve) so that it seals with it")
+
+
+@main.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+def backup(file: Path) -> None:
+    """Copy the whole database into FILE (SQLite's backup, or pg_dump on PostgreSQL)."""
+    try:
+        backups.backup(_runtime().db, file)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"database copied to {file}")
+
+
+@main.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def restore(file: Path) -> None:
+    """Load a backup FILE into the configured database, which must be empty (then run `audit verify`)."""
+    try:
+        backups.restore(_runtime().db, file)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"database restored from {file}")
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.audit_keys import SESSION_KEYS, UNKEYED, AuditKeys, ensure_key_file
 from engine.clock import Clock, SystemClock
 from engine.runtime import Engine
 from engine.sandbox_limits import ScriptLimits
@@ -53,13 +54,18 @@ class Runtime:
     db: SqlEngine
     sessions: sessionmaker[Session]
     services: EngineServices
+    # The keys its sessions seal audit events with (engine/audit_keys.py).
+    audit_keys: AuditKeys = UNKEYED
 
 
 def build_runtime(settings: Settings, clock: Clock | None = None) -> Runtime:
-    """Connect to the configured database and assemble the services."""
+    """Connect to the configured database and assemble the services; the audit key is made on first start."""
     settings.instance_path.mkdir(parents=True, exist_ok=True)
     db = make_engine(settings.database_url)
-    return Runtime(settings, db, make_session_factory(db), build_services(settings, clock))
+    keys, _created = ensure_key_file(settings.audit_keys_path)
+    sessions = make_session_factory(db)
+    sessions.configure(info={SESSION_KEYS: keys})
+    return Runtime(settings, db, sessions, build_services(settings, clock), keys)
 
 
 def engine_transactions(

@@ -8,6 +8,8 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine
 
+from engine.audit_keys import AuditKeys
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
@@ -20,19 +22,21 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to `revision` (the newest by default)."""
+def upgrade(engine: Engine, revision: str = "head", audit_keys: AuditKeys | None = None) -> None:
+    """Bring the schema up to `revision` (the newest by default), sealing the audit trail with `audit_keys`."""
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["audit_keys"] = audit_keys
         command.upgrade(config, revision)
 
 
-def downgrade(engine: Engine, revision: str) -> None:
-    """Take the schema back to `revision`."""
+def downgrade(engine: Engine, revision: str, audit_keys: AuditKeys | None = None) -> None:
+    """Take the schema back to `revision` (`audit_keys` verify the sealed trail before it is unsealed)."""
     config = alembic_config(engine)
     with engine.begin() as connection:
         config.attributes["connection"] = connection
+        config.attributes["audit_keys"] = audit_keys
         command.downgrade(config, revision)
 
 

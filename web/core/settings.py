@@ -49,11 +49,26 @@ class Settings:
     # What one BPMN script may cost: seconds of running, and memory it may add to its process.
     script_seconds: float = 5.0
     script_memory_mb: int = 512
+    # The audit trail's keys and signed checkpoints, kept outside the database (README, "Audit trail"):
+    # the instance folder unless AUDIT_KEY_FILE / AUDIT_CHECKPOINT_DIR name places the operator keeps.
+    audit_key_file: Path | None = None
+    audit_checkpoint_dir: Path | None = None
+    audit_checkpoint_seconds: float = 300.0
 
     @property
     def public_url(self) -> str:
         """The address links in e-mails start with."""
         return (self.base_url or f"http://127.0.0.1:{self.port}").rstrip("/")
+
+    @property
+    def audit_keys_path(self) -> Path:
+        """The file of audit keys (one `<id> <hex>` a line, the last seals new events)."""
+        return self.audit_key_file or self.instance_path / "audit-keys"
+
+    @property
+    def audit_checkpoints_path(self) -> Path:
+        """The folder the signed checkpoints of the audit chains are appended in."""
+        return self.audit_checkpoint_dir or self.instance_path / "audit-checkpoints"
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -83,5 +98,8 @@ class Settings:
             mail_max_attempts=int(env.get("MAIL_MAX_ATTEMPTS", "5")),
             script_seconds=float(env.get("SCRIPT_TIME_LIMIT", "5")),
             script_memory_mb=int(env.get("SCRIPT_MEMORY_LIMIT_MB", "512")),
+            audit_key_file=Path(env["AUDIT_KEY_FILE"]) if env.get("AUDIT_KEY_FILE") else None,
+            audit_checkpoint_dir=Path(env["AUDIT_CHECKPOINT_DIR"]) if env.get("AUDIT_CHECKPOINT_DIR") else None,
+            audit_checkpoint_seconds=float(env.get("AUDIT_CHECKPOINT_SECONDS", "300")),
         )
         return replace(settings, **overrides)

@@ -1,0 +1,156 @@
+"""Verifying the audit trail: every chain re-sealed under the keys, and compared with the signed checkpoints.
+
+`verify_trail` is what `directive-flow audit verify` and an auditor's page call. It streams plain
+rows (no ORM objects) in the global order of events, each with its canonical text written by the
+database from the columns as they are now (engine/audit.py `canonical`), keeps each chain's
+expected next `seq` and seal, and re-computes each event's HMAC over that text. Found, each named
+by the event's id and its place:
+
+- an event edited in any column, or sealed without one of the agency's keys;
+- an event inserted, moved within its chain or to another, or reordered (its `seq` is not the
+  next of its chain, or its `prev_hash` is not its predecessor's seal);
+- an event deleted that had successors (the next event of its chain no longer follows);
+- with the checkpoint file: the last events of a chain deleted (the chain is shorter than its
+  checkpoint), a whole chain or every event deleted (chains missing), and a chain rebuilt
+  (its event at the checkpoint's `seq` carries another seal).
+
+What no checkpoint covers yet (events appended since the last one) can still be removed from a
+chain's end unseen: the job worker's checkpoint interval bounds that window.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from .audit import GENESIS, ChainBreak, chain_of
+from .audit_checkpoints import CheckpointLog, read_log
+from .audit_keys import keys_of
+
+_BATCH = 10_000
+
+
+@dataclass(frozen=True)
+class Verification:
+    """The outcome of verifying the trail: breaks in event order (missing chains last), and what was checked."""
+
+    breaks: tuple[ChainBreak, ...]
+    events: int
+    chains: int
+    #: The checkpoint file's lines, and when the last was written; 0 and None without checkpoints.
+    checkpoints: int = 0
+    checkpoint_at: str | None = None
+    #: Flaws of the checkpoint file itself (a line edited, dropped or sealed with an unknown key).
+    checkpoint_problems: tuple[str, ...] = ()
+
+    @property
+    def intact(self) -> bool:
+        """Whether nothing was found wrong."""
+        return not self.breaks and not self.checkpoint_problems
+
+    @property
+    def first(self) -> ChainBreak | None:
+        """The first bad event in the trail's order, if any."""
+        return self.breaks[0] if self.breaks else None
+
+
+def verify_trail(session: Session, checkpoint_folder: Path | None = None) -> Verification:
+    """Check every event under the session's audit keys and, given the folder, against its checkpoints."""
+    keys = keys_of(session)
+    log = read_log(checkpoint_folder, keys) if checkpoint_folder is not None else CheckpointLog()
+    marks = log.heads
+    sealers: dict[str, Callable[[bytes], str] | None] = {}
+    # chain → (the seq expected next, the seal the next event must follow)
+    heads: dict[str, tuple[int, str]] = {}
+    breaks: list[ChainBreak] = []
+    count = 0
+    dialect = session.get_bind().dialect.name
+    if dialect not in _ROWS:
+        raise ValueError(f"verifying the audit trail needs PostgreSQL or SQLite, not {dialect}")
+    for rows in _batches(session, _ROWS[dialect]):
+        count += len(rows)
+        for event_id, chain, seq, case_id, prev_hash, seal, key_id, body in rows:
+            expected_seq, expected_prev = heads.get(chain, (1, GENESIS))
+            where = (event_id, chain, seq)
+            if seq != expected_seq:
+                reason = "events missing" if seq > expected_seq else "out of order"
+                breaks.append(ChainBreak(*where, f"expected event {expected_seq}: {reason}"))
+            if prev_hash != expected_prev:
+                breaks.append(ChainBreak(*where, "does not follow the event before it"))
+            sealer = sealers.get(key_id) or sealers.setdefault(key_id, keys.sealer(key_id))
+            if sealer is None:
+                breaks.append(ChainBreak(*where, f"sealed with key {key_id!r}, which is not among the audit keys"))
+            elif sealer(body.encode("utf-8")) != seal:
+                breaks.append(ChainBreak(*where, "content differs from its hash"))
+            if chain != chain_of(case_id):
+                breaks.append(ChainBreak(*where, f"belongs to chain {chain_of(case_id)}"))
+            mark = marks.get(chain)
+            if mark is not None and mark[0] == seq and mark[1] != seal:
+                breaks.append(ChainBreak(*where, "differs from its checkpoint"))
+            heads[chain] = (seq + 1, seal)
+    breaks.extend(_short_chains(heads, log))
+    return Verification(tuple(breaks), count, len(heads), log.lines, log.last_at, log.problems)
+
+
+# Each event's place, seals and canonical text (engine/audit.py `canonical`), the text written by the
+# database itself: the client only hashes it. The moment as Python's isoformat() of a UTC datetime
+# writes it (no fraction when it is zero); SQLite holds it as SQLAlchemy stores it.
+_ROWS = {
+    "postgresql": """
+        SELECT id, chain, seq, case_id, prev_hash, hash, key_id, pg_catalog.json_build_array(
+            chain, seq, tag, actor,
+            to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
+            || CASE WHEN extract(microseconds FROM at)::bigint % 1000000 = 0 THEN ''
+                    ELSE to_char(at AT TIME ZONE 'UTC', '.US') END
+            || '+00:00',
+            case_id, instance_id, task_id, before::text, after::text, comment, prev_hash)::text
+        FROM audit_event ORDER BY id""",
+    "sqlite": """
+        SELECT id, chain, seq, case_id, prev_hash, hash, key_id, json_array(
+            chain, seq, tag, actor,
+            substr(at, 1, 10) || 'T'
+            || CASE WHEN substr(at, 21, 6) = '000000' THEN substr(at, 12, 8) ELSE substr(at, 12, 15) END
+            || '+00:00',
+            case_id, instance_id, task_id, CAST(before AS TEXT), CAST(after AS TEXT), comment, prev_hash)
+        FROM audit_event ORDER BY id""",
+}
+
+
+def _batches(session: Session, sql: str) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of `sql` a batch at a time, straight from the driver in the session's transaction.
+
+    A million rows: SQLAlchemy's result rows would cost more than the verification itself. On
+    PostgreSQL a named (server-side) cursor streams them instead of loading them all at once.
+    """
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    named = session.get_bind().dialect.name == "postgresql"
+    cursor = driver.cursor(name="audit_verify") if named else driver.cursor()
+    try:
+        cursor.execute(sql)
+        while rows := cursor.fetchmany(_BATCH):
+            yield rows
+    finally:
+        cursor.close()
+
+
+def _short_chains(heads: dict[str, tuple[int, str]], log: CheckpointLog) -> list[ChainBreak]:
+    """Chains the checkpoints hold more of than the database: their last events, or all, deleted."""
+    found = []
+    for chain, (seq, _seal) in log.heads.items():
+        present = heads.get(chain, (1, GENESIS))[0] - 1
+        if present == 0:
+            found.append(
+                ChainBreak(None, chain, 1, f"chain missing: the checkpoint of {log.last_at} holds {seq} events")
+            )
+        elif present < seq:
+            found.append(
+                ChainBreak(
+                    None, chain, present + 1, f"events {present + 1} to {seq} missing (checkpoint of {log.last_at})"
+                )
+            )
+    return found

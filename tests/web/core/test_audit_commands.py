@@ -1,0 +1,71 @@
+"""`directive-flow audit verify | checkpoint | rotate-key` as an operator uses them, and what their exit codes say."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import delete, func, select, text
+
+from engine import audit_guard
+from engine.audit_keys import read_key_file
+from engine.models import AuditEvent
+from tests.web.core.test_cli import Cli, cli, cli_database_url
+
+__all__ = ["cli", "cli_database_url"]  # fixtures of the command-line tests
+from web.core.composition import build_runtime
+from web.core.settings import Settings
+
+
+def _ok(result: object) -> str:
+    assert getattr(result, "exit_code", None) == 0, (getattr(result, "output", ""), getattr(result, "exception", ""))
+    return str(getattr(result, "output", ""))
+
+
+def test_checkpoint_rotate_and_verify(cli: Cli, tmp_path: Path) -> None:
+    """Setup makes a key; a checkpoint; a rotated key seals new events; every deletion at a chain's end exits 1."""
+    assert "audit events are sealed with the key in" in _ok(cli("setup"))
+    key_file = tmp_path / "instance" / "audit-keys"
+    first = read_key_file(key_file).current
+    assert "no checkpoint yet" in _ok(cli("audit", "verify"))
+    assert "checkpoint of 1 chains written to" in _ok(cli("audit", "checkpoint"))
+    assert _ok(cli("audit", "checkpoint")) == "no chain moved since the last checkpoint\n"
+
+    rotated = _ok(cli("audit", "rotate-key"))
+    second = read_key_file(key_file).current
+    assert second != first and f"audit key {second} added" in rotated
+    assert "sample cases created" in _ok(cli("samples"))
+    assert "chains written" in _ok(cli("audit", "checkpoint"))
+    runtime = build_runtime(Settings.from_env(cli.env))
+    try:
+        with runtime.sessions() as session:
+            keys = dict(session.execute(select(AuditEvent.key_id, func.count()).group_by(AuditEvent.key_id)).all())
+            last = session.execute(
+                select(AuditEvent.chain, func.max(AuditEvent.seq)).group_by(AuditEvent.chain)
+            ).first()
+        assert keys.keys() == {first, second} and keys[first] == 3  # the three deployments of setup
+        intact = _ok(cli("audit", "verify"))
+        assert "audit trail intact" in intact and "checked against 2 checkpoints" in intact
+
+        assert last is not None
+        chain, seq = last
+        with runtime.db.begin() as connection:
+            for statement in audit_guard.statements(runtime.db.dialect.name, create=False):
+                connection.execute(text(statement))
+            connection.execute(delete(AuditEvent).where(AuditEvent.chain == chain, AuditEvent.seq == seq))
+    finally:
+        runtime.db.dispose()
+    broken = cli("audit", "verify")
+    assert broken.exit_code == 1
+    assert f"{chain} #{seq}: events {seq} to {seq} missing (checkpoint of" in broken.stderr
+    assert "audit trail intact" not in broken.output
+
+
+def test_a_lost_key_file_names_the_events_it_sealed(cli: Cli, tmp_path: Path) -> None:
+    """The key file deleted (a new one is made on next start): verify names the first event sealed with the old key."""
+    _ok(cli("setup"))
+    key_file = tmp_path / "instance" / "audit-keys"
+    lost = read_key_file(key_file).current
+    key_file.unlink()
+    result = cli("audit", "verify")
+    assert result.exit_code == 1
+    assert f"event 1 (agency #1): sealed with key {lost!r}, which is not among the audit keys" in result.stderr

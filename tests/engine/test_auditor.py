@@ -77,6 +77,11 @@ def test_an_auditor_can_do_nothing_to_a_task(env: EngineEnv, approval_data: dict
     assert _last(env, "engine:task:claimed").actor == "an"
     _refused(env, lambda engine: engine.release(task_id, AUDITOR))
     with env.transaction() as engine:
+        engine.release(task_id, "an")
+        engine.claim(task_id, "an")
+    released = _last(env, "engine:task:released")
+    assert (released.actor, released.task_id, released.after["task"]) == ("an", task_id, "write")
+    with env.transaction() as engine:
         engine.reassign(task_id, "an", "binh", "nghỉ phép")
     handed = _last(env, "engine:task:reassigned")
     assert (handed.before, handed.after["assignee"], handed.comment) == ({"assignee": "an"}, "binh", "nghỉ phép")
@@ -91,6 +96,12 @@ def test_an_auditor_can_do_nothing_to_a_task(env: EngineEnv, approval_data: dict
 def test_an_auditor_can_neither_hold_nor_stop_a_case(env: EngineEnv, approval_data: dict[str, Any]) -> None:
     """Suspend, resume and cancel are refused to the auditor, even with a reason; the division head's are recorded."""
     instance_id, _ = _start(env, approval_data)
+    started = _last(env, "engine:instance:started")
+    assert (started.actor, started.instance_id, started.after) == (
+        "chi",
+        instance_id,
+        {"process": "approval", "version": 1, "parent": None},
+    )
     _refused(env, lambda engine: engine.suspend(instance_id, AUDITOR, "kiểm tra"))
     with env.transaction() as engine:
         engine.suspend(instance_id, "chi", "chờ ý kiến")
@@ -98,6 +109,10 @@ def test_an_auditor_can_neither_hold_nor_stop_a_case(env: EngineEnv, approval_da
     _refused(env, lambda engine: engine.resume(instance_id, AUDITOR))
     with env.transaction() as engine:
         engine.resume(instance_id, "chi")
+    assert (_last(env, "engine:instance:resumed").actor, env.row(ProcessInstance, instance_id).status) == (
+        "chi",
+        "running",
+    )
     _refused(env, lambda engine: engine.cancel(instance_id, AUDITOR, "kiểm tra"))
     with env.transaction() as engine:
         engine.cancel(instance_id, "chi", "văn bản bị thu hồi")

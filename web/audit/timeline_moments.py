@@ -61,6 +61,9 @@ def _moment(
     admin = m.tag in ADMINISTRATIVE
     classes = "moment" + (" administrative" if admin else "") + (" chosen" if m.event_id and m.event_id == upto else "")
     title = f": {escape(labels.steps[m.title])}" if m.title else ""
+    part = found.instance_units.get(m.instance_id or 0)
+    if part and m.tag.startswith("engine:instance:"):
+        title += f" · {escape(found.units.get(part, part))}"
     badge = f' <span class="badge">{words["admin"]}</span>' if admin else ""
     parts = [
         f'<p class="moment-head"><time datetime="{m.at.isoformat()}">{escape(labels.times[m.at])}</time> '
@@ -77,6 +80,10 @@ def _moment(
         parts.append(f"<p>{filename} · {key} · {words['version']} {version}</p>")
     elif m.tag == "web:attachment:uploaded":
         parts.append(f"<p>{words['file']}: {escape(after.get('filename', ''))}</p>")
+    elif after and not m.tag.startswith("engine:"):
+        # What another part of the product recorded (numbering, reminder rounds): its facts as written.
+        facts = "; ".join(f"{escape(key)}: {escape(as_text(value))}" for key, value in after.items())
+        parts.append(f'<p class="muted">{facts}</p>')
     if m.decision:
         parts.append(f"<p>{words['decision']}: <strong>{escape(labels.decisions[m.decision])}</strong></p>")
     if m.comment:

@@ -22,10 +22,13 @@ from sqlalchemy.orm import Session
 from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, TaskRow
 from workflows.audit.timeline_diff import Change, field_changes
 from workflows.directive.case_documents import KINDS, DocumentKind
+from workflows.directive.tracking import UnitTracking
 from workflows.orgchart.models import Unit, User
 
 COMPLETED = "engine:task:completed"
 DEPLOYED = "engine:definition:deployed"
+#: Events of no case that change how the agency numbers its documents, shown on the cases of their time.
+NUMBERING = ("workflows:register:starting_number_set",)
 #: Keys the engine adds to a completion's payload beside the form's own fields.
 ENGINE_KEYS = frozenset({"task", "title", "on_behalf_of"})
 
@@ -99,6 +102,8 @@ class Timeline:
     people: dict[str, Person]
     units: dict[str, str]
     versions: list[DocumentVersion]
+    # The recipient unit each unit part (child instance) of the case runs for, by instance id.
+    instance_units: dict[int, str] = field(default_factory=dict)
 
     def person(self, username: str | None) -> Person | None:
         """The person with this username, when known."""
@@ -194,7 +199,8 @@ def timeline(session: Session, case_id: int, *, instances: set[int] | None = Non
     }
     versions = _versions_of({kind.step: kind for kind in KINDS.values()}, events, case_id)
     last_submission: dict[tuple[int | None, str], tuple[int, dict[str, Any]]] = {}
-    moments: list[Moment] = [_deployed(event) for event in _deployments(session, processes)]
+    agency_events = [*_deployments(session, processes), *_numbering(session, events)]
+    moments: list[Moment] = [_agency(event) for event in agency_events]
     for event in events:
         after = event.after if isinstance(event.after, dict) else {}
         task = tasks.get(event.task_id or "")
@@ -242,11 +248,37 @@ def timeline(session: Session, case_id: int, *, instances: set[int] | None = Non
         str(m.after.get("assignee")) for m in moments if isinstance(m.after, dict) and m.after.get("assignee")
     }
     units = {str(code): str(name) for code, name in session.execute(select(Unit.code, Unit.name))}
-    return Timeline(case_id, moments, processes, _people(session, usernames), units, list(versions.values()))
+    parts = session.execute(
+        select(UnitTracking.instance_id, UnitTracking.unit_code).where(UnitTracking.case_id == case_id)
+    )
+    return Timeline(
+        case_id,
+        moments,
+        processes,
+        _people(session, usernames),
+        units,
+        list(versions.values()),
+        instance_units={int(instance): str(unit) for instance, unit in parts},
+    )
 
 
-def _deployed(event: Row[Any]) -> Moment:
-    return Moment(at=event.at, tag=event.tag, actor=event.actor, event_id=event.id, after=event.after)
+def _numbering(session: Session, events: list[Row[Any]]) -> list[Row[Any]]:
+    """The numbering changes made while the case ran (from its first event to its last)."""
+    if not events:
+        return []
+    query = select(*EVENT_COLUMNS).where(
+        AuditEvent.case_id.is_(None),
+        AuditEvent.tag.in_(NUMBERING),
+        AuditEvent.at >= events[0].at,
+        AuditEvent.at <= events[-1].at,
+    )
+    return list(session.execute(query))
+
+
+def _agency(event: Row[Any]) -> Moment:
+    return Moment(
+        at=event.at, tag=event.tag, actor=event.actor, event_id=event.id, after=event.after, comment=event.comment
+    )
 
 
 def _step_started(row: Row[Any]) -> Moment:

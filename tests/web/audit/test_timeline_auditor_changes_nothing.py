@@ -89,6 +89,10 @@ def test_every_state_changing_route_refuses_the_auditor(app: Flask, r: Rehearsal
             assert READ_ONLY_TITLE in page, f"{method} {url} did not show the read-only page"
     assert _snapshot(runtime) == before
     assert client.get(f"/cases/{case_id}").status_code == 200
+    # Reading stays open: the registers and every document of the case.
+    assert client.get("/registers/outgoing").status_code == 200
+    assert client.get(f"/cases/{case_id}/documents/cong-van").status_code == 200
+    assert client.get(f"/cases/{case_id}/documents/cong-van.docx").status_code == 200
 
 
 def test_an_auditor_who_is_also_an_officer_acts_as_the_officer(app: Flask, r: Rehearsal, runtime: Runtime) -> None:

@@ -21,11 +21,14 @@ from tests.workflows import invented_org as invented
 from tests.workflows.lifecycle_helpers import rehearsal, session_of
 from web import create_app
 from web.accounts.users import give_demo_passwords
+from web.cases.case_access import agency_code as case_access_agency
 from web.core.composition import Runtime, engine_transactions
 from web.core.db import unit_of_work
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal
+from workflows.orgchart.models import Unit
+from workflows.registers.numbering import SEQUENCE_OUTGOING, set_starting_number
 
 AUDITOR = "kiemtra"
 
@@ -172,3 +175,30 @@ def test_what_people_typed_is_shown_as_text(app: Flask, runtime: Runtime, clock:
     page = signed_in(app, AUDITOR).get(f"/cases/{r.case_id}/timeline").get_data(as_text=True)
     assert "<script>alert" not in page and "&lt;script&gt;alert(" in page
     assert "<b>Mở đầu</b>" not in page and "&lt;b&gt;Mở đầu&lt;/b&gt;" in page
+
+
+def test_numbering_changes_and_units_parts_show_on_the_case_of_their_time(
+    app: Flask, runtime: Runtime, clock: ManualClock
+) -> None:
+    """The administrator starts the year's outgoing numbers at 120 while the case runs: the timeline
+    shows who did it and the number; each unit's part starts under its unit's name."""
+    r = rehearsal(runtime, clock)
+    scenario.register_and_instruct(r)
+    with session_of(runtime) as session:
+        set_starting_number(
+            session,
+            agency_code=case_access_agency(session),
+            sequence_key=SEQUENCE_OUTGOING,
+            year=2023,
+            first_number=120,
+            actor="quantri",
+            at=clock.now(),
+        )
+    scenario.draft_and_approve(r, return_once=False)
+    scenario.issue(r)
+    page = signed_in(app, AUDITOR).get(f"/cases/{r.case_id}/timeline").get_data(as_text=True)
+    numbering = page.split('data-tag="workflows:register:starting_number_set"', 1)[1].split("</li>", 1)[0]
+    assert "Đặt số bắt đầu của sổ" in numbering and "Ngô Đức Thắng" in numbering and "first_number: 120" in numbering
+    with session_of(runtime) as session:
+        museum = session.scalars(select(Unit.name).where(Unit.code == "BTLS")).one()
+    assert f"Bắt đầu quy trình</strong> · {museum}" in page

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.clock import ManualClock
+from engine.definitions import call_order
 from engine.runtime import Engine
 from web.core import migrate
 from web.core.composition import Runtime, build_services
@@ -69,7 +70,7 @@ def bench_runtime(extra_units: int = 0) -> Iterator[tuple[Runtime, ManualClock]]
         runtime = Runtime(settings, db, make_session_factory(db), build_services(settings, clock))
         with unit_of_work(runtime.sessions) as session:
             load_org_chart(session, chart_file)
-            for path in sorted(settings.bpmn_dir.glob("*.bpmn")):
+            for path in call_order(settings.bpmn_dir.glob("*.bpmn")):
                 Engine(session, runtime.services).deploy(path.read_bytes(), path.name, "quantri")
         try:
             yield runtime, clock

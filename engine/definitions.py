@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, ClassVar
 
 from lxml import etree
@@ -18,6 +20,7 @@ from SpiffWorkflow.spiff.parser.task_spec import CallActivityParser
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from . import bpmn_checks
 from .errors import DeploymentError, NotFound
 from .models import ProcessDefinition
 from .specs import CLOCKED_TIMERS, ExternalCallActivity, OrderedParallelMultiInstance
@@ -59,10 +62,19 @@ def checksum(xml: bytes) -> str:
 
 
 def _parse_tree(xml: bytes, filename: str) -> Any:
+    # No DTD is loaded, no entity expanded, nothing fetched: a DOCTYPE is then refused by bpmn_checks.
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False)
+    problems = bpmn_checks.raw_problems(xml)
+    if problems:
+        raise DeploymentError(filename, problems)
     try:
-        return etree.fromstring(xml, parser=etree.XMLParser(resolve_entities=False, no_network=True))
+        tree = etree.fromstring(xml, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise DeploymentError(filename, [f"not well-formed XML: {exc}"]) from exc
+    problems = bpmn_checks.tree_problems(tree)
+    if problems:
+        raise DeploymentError(filename, problems)
+    return tree
 
 
 def read_metadata(tree: Any, process_id: str) -> dict[str, Any]:
@@ -109,8 +121,8 @@ def _cancel_roles(process: Any) -> list[tuple[str, str]]:
     return rules
 
 
-def _problems(metadata: dict[str, Any], spec: Any) -> list[str]:
-    problems = []
+def _problems(metadata: dict[str, Any], spec: Any) -> list[object]:
+    problems: list[object] = []
     for task_id, task in metadata["user_tasks"].items():
         if task["role"] is None:
             problems.append(f"user task {task_id!r} is in no lane (lanes are roles)")
@@ -181,12 +193,10 @@ def deploy(session: Session, xml: bytes, filename: str, deployed_by: str, now: d
     if not process_ids:
         raise DeploymentError(filename, ['no executable process (isExecutable="true")'])
     digest = checksum(xml)
+    _check_processes(xml, filename, process_ids, lambda key: key in process_ids or _deployed(session, key))
     deployed = []
     for process_id in process_ids:
         parsed = parse_process(xml, filename, process_id)
-        problems = _problems(parsed.metadata, parsed.spec)
-        if problems:
-            raise DeploymentError(filename, problems)
         existing = session.scalar(
             select(ProcessDefinition).where(ProcessDefinition.key == process_id, ProcessDefinition.checksum == digest)
         )
@@ -211,18 +221,65 @@ def deploy(session: Session, xml: bytes, filename: str, deployed_by: str, now: d
     return deployed
 
 
-def validate_file(xml: bytes, filename: str) -> None:
-    """Check a BPMN file against the XSD and the engine's conventions without storing it."""
+def validate_file(xml: bytes, filename: str, called_exists: Callable[[str], bool] | None = None) -> None:
+    """Check a BPMN file against the XSD and the engine's conventions without storing it.
+
+    Called processes are checked only when `called_exists` says which exist besides the file's own.
+    """
     tree = _parse_tree(xml, filename)
     try:
         VALIDATOR.validate(tree, filename)
     except ValidationException as exc:
         raise DeploymentError(filename, [str(exc)]) from exc
-    for process_id in executable_process_ids(xml, filename):
+    process_ids = executable_process_ids(xml, filename)
+    _check_processes(
+        xml, filename, process_ids, lambda key: key in process_ids or called_exists is None or called_exists(key)
+    )
+
+
+def _check_processes(xml: bytes, filename: str, process_ids: list[str], called_exists: Callable[[str], bool]) -> None:
+    """Every problem of every process of the file at once; nothing is deployed when there is one."""
+    tree = _parse_tree(xml, filename)
+    problems: list[object] = []
+    for process_id in process_ids:
         parsed = parse_process(xml, filename, process_id)
-        problems = _problems(parsed.metadata, parsed.spec)
-        if problems:
-            raise DeploymentError(filename, problems)
+        problems += _problems(parsed.metadata, parsed.spec)
+        problems += bpmn_checks.process_problems(tree, process_id, called_exists)
+    if problems:
+        raise DeploymentError(filename, problems)
+
+
+def call_order(paths: Iterable[Path]) -> list[Path]:
+    """BPMN files in an order that deploys every called process before the files that call it.
+
+    A file's calls to processes that no file of the set declares are left to the deploy to judge.
+    Files that do not parse keep their place by name, so that deploying them reports why.
+    """
+    declared: dict[Path, set[str]] = {}
+    calls: dict[Path, set[str]] = {}
+    for path in sorted(paths):
+        try:
+            tree = _parse_tree(path.read_bytes(), path.name)
+        except DeploymentError:
+            declared[path], calls[path] = set(), set()
+            continue
+        declared[path] = {p.get("id") for p in tree.iterfind("bpmn:process", NS)}
+        calls[path] = {n.get("calledElement") for n in tree.iterfind(".//bpmn:callActivity", NS)} - declared[path]
+    ordered: list[Path] = []
+    placed: set[str] = set()
+    waiting = list(declared)
+    while waiting:
+        known = set().union(*declared.values())
+        ready = [p for p in waiting if not (calls[p] & known) - placed] or waiting[:1]  # a cycle: by name
+        for path in ready:
+            ordered.append(path)
+            placed |= declared[path]
+            waiting.remove(path)
+    return ordered
+
+
+def _deployed(session: Session, key: str) -> bool:
+    return session.scalar(select(ProcessDefinition.id).where(ProcessDefinition.key == key).limit(1)) is not None
 
 
 def latest_definition(session: Session, key: str) -> ProcessDefinition:

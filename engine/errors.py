@@ -20,12 +20,16 @@ class NotFound(EngineError):
 
 
 class DeploymentError(EngineError):
-    """A BPMN file that cannot be deployed; `problems` lists every reason found."""
+    """A BPMN file that cannot be deployed; `problems` lists every reason found, as text.
 
-    def __init__(self, filename: str, problems: Sequence[str]) -> None:
-        super().__init__(f"{filename}: " + "; ".join(problems))
+    `details` keeps them as given: engine/bpmn_checks.Problem objects name the element and a hint.
+    """
+
+    def __init__(self, filename: str, problems: Sequence[object]) -> None:
+        self.problems = [str(problem) for problem in problems]
+        super().__init__(f"{filename}: " + "; ".join(self.problems))
         self.filename = filename
-        self.problems = list(problems)
+        self.details = list(problems)
 
 
 class ConcurrencyConflict(EngineError):

@@ -122,6 +122,17 @@ def _compile(source: str, mode: Literal["exec", "eval"]) -> CodeType:
     return code
 
 
+def compile_problem(source: str, mode: Literal["exec", "eval"]) -> str | None:
+    """Why `source` would not compile in the sandbox (line and reason), or None when it does."""
+    try:
+        _compile(source.strip() if mode == "eval" else source, mode)
+    except ValueError as exc:  # e.g. a NUL character in the text
+        return str(exc)
+    except SyntaxError as exc:
+        return f"line {exc.lineno}: {exc.msg}" if exc.lineno else str(exc.msg)
+    return None
+
+
 def _readable(exc: SyntaxError) -> SyntaxError:
     # RestrictedPython lists every refused construct as "Line N: ..." in a tuple, without a line
     # number of its own; SpiffWorkflow's error reporting needs a message and a line.

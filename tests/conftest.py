@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.clock import ManualClock
 from engine.db import Base
+from engine.definitions import call_order
 from engine.runtime import Engine as WorkflowEngine
 from tests.databases import isolated_engine
 from web.core.composition import Runtime, build_services, engine_transactions
@@ -98,7 +99,7 @@ def _prepare(engine: Engine, settings: Settings, clock: ManualClock) -> None:
     with unit_of_work(make_session_factory(engine)) as session:
         load_org_chart(session, settings.org_chart_file)
         workflow_engine = WorkflowEngine(session, services)
-        for path in sorted(settings.bpmn_dir.glob("*.bpmn")):
+        for path in call_order(settings.bpmn_dir.glob("*.bpmn")):
             workflow_engine.deploy(path.read_bytes(), path.name, "quantri")
 
 

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import func, select
 
+from engine.definitions import call_order
 from engine.errors import DeploymentError
 from engine.models import AuditEvent, ProcessDefinition, ProcessInstance
 
@@ -154,7 +155,8 @@ def test_instances_of_both_versions_run_side_by_side(engine_env: EngineEnv, appr
 
 def test_bpmn_fixture_files_are_deployable(bare_env: EngineEnv) -> None:
     """Every small BPMN file of these tests passes the same checks as production files."""
-    names = sorted(p.name for p in Path(BPMN).glob("*.bpmn"))
+    names = [p.name for p in call_order(Path(BPMN).glob("*.bpmn"))]
+    assert names.index("fanout_child.bpmn") < names.index("fanout.bpmn")  # the called process first
     bare_env.deploy(*names)
     with bare_env.sessions() as session:
         keys = set(session.scalars(select(ProcessDefinition.key)))

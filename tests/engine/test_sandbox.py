@@ -7,8 +7,8 @@ from xml.sax.saxutils import escape
 
 import pytest
 
-from engine.errors import WorkflowError
-from engine.models import ProcessInstance, TaskRow
+from engine.errors import DeploymentError, WorkflowError
+from engine.models import ProcessDefinition, ProcessInstance, TaskRow
 from engine.scripting import SandboxEnvironment
 
 if TYPE_CHECKING:
@@ -119,11 +119,13 @@ def test_forbidden_constructs_are_refused_before_running(script: str) -> None:
     [("x = __import__('os')", "__import__"), ("x = ().__class__.__bases__", "__class__"), ("x = eval('1')", "Eval")],
     ids=["dunder-import", "class-bases", "eval"],
 )
-def test_dunder_access_in_a_process_is_a_workflow_error(bare_env: EngineEnv, script: str, named: str) -> None:
-    """An administrator sees which construct the sandbox refused, not an internal TypeError."""
-    error = _refused(bare_env, script=script)
-    assert named in str(error)
-    assert error.task_spec == "run"
+def test_a_construct_the_sandbox_refuses_is_named_at_deploy(bare_env: EngineEnv, script: str, named: str) -> None:
+    """An administrator sees which construct the sandbox refuses and in which step, before anything is deployed."""
+    with pytest.raises(DeploymentError) as refused:
+        _deploy(bare_env, script=script)
+    [problem] = refused.value.problems
+    assert problem.startswith("run (Chạy): the script does not compile in the sandbox: line 1:") and named in problem
+    assert bare_env.rows(ProcessDefinition) == []
 
 
 def test_registered_functions_and_safe_builtins_work(bare_env: EngineEnv) -> None:
@@ -146,9 +148,16 @@ def test_conditions_see_registered_functions(bare_env: EngineEnv) -> None:
     assert [t.spec_name for t in started.new_tasks] == ["yes"]
 
 
-@pytest.mark.parametrize("condition", ["secret_rule(x)", "open('/etc/passwd') is not None", "__import__('os') is None"])
+@pytest.mark.parametrize("condition", ["secret_rule(x)", "open('/etc/passwd') is not None"])
 def test_conditions_run_in_the_sandbox_too(bare_env: EngineEnv, condition: str) -> None:
     """A condition calling something not registered fails, naming the expression and the gateway."""
     error = _refused(bare_env, condition=condition)
     assert condition in str(error)
     assert error.task_spec == "choose"
+
+
+def test_a_condition_the_sandbox_refuses_is_named_at_deploy(bare_env: EngineEnv) -> None:
+    with pytest.raises(DeploymentError) as refused:
+        _deploy(bare_env, condition="__import__('os') is None")
+    [problem] = refused.value.problems
+    assert problem.startswith("f3 (Có): the condition does not compile in the sandbox") and "__import__" in problem

@@ -15,6 +15,7 @@ from typing import Any
 
 from engine.clock import ManualClock
 from engine.db import Base
+from engine.definitions import call_order
 from engine.runtime import Engine
 from tests.databases import isolated_engine
 from web.core.composition import Runtime, build_services
@@ -156,7 +157,7 @@ def invented_runtime(tmp_path: Path, clock: ManualClock, chart: dict[str, Any] =
         with unit_of_work(runtime.sessions) as session:
             load_org_chart(session, path)
             workflows = Engine(session, runtime.services)
-            for bpmn in sorted(settings.bpmn_dir.glob("*.bpmn")):
+            for bpmn in call_order(settings.bpmn_dir.glob("*.bpmn")):
                 workflows.deploy(bpmn.read_bytes(), bpmn.name, ADMIN)
         yield runtime
 

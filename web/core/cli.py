@@ -18,6 +18,7 @@ from engine import audit_checkpoints
 from engine.audit_keys import rotate_key_file
 from engine.audit_verify import verify_trail
 from engine.clock import ManualClock
+from engine.definitions import call_order
 from engine.errors import DeploymentError
 from engine.runtime import Engine
 from engine.worker import WorkerReport, run_due_jobs
@@ -117,7 +118,7 @@ def seed(path: Path | None, demo_passwords: bool) -> None:
 def deploy(files: tuple[Path, ...], actor: str) -> None:
     """Deploy BPMN FILES (default: every file in bpmn/); unchanged files make no new version."""
     runtime = _migrated_runtime()
-    paths = list(files) or sorted(runtime.settings.bpmn_dir.glob("*.bpmn"))
+    paths = call_order(files or runtime.settings.bpmn_dir.glob("*.bpmn"))
     for path in paths:
         try:
             with unit_of_work(runtime.sessions) as session:

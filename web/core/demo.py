@@ -19,6 +19,7 @@ from sqlalchemy import select
 
 from engine import audit
 from engine.clock import ManualClock
+from engine.definitions import call_order
 from engine.models import ProcessInstance, TaskRow
 from engine.runtime import Engine
 from engine.worker import run_due_jobs
@@ -94,7 +95,7 @@ def prepare_demo(runtime: Runtime) -> None:
     with unit_of_work(runtime.sessions) as session:
         load_org_chart(session, DEFAULT_CHART)
         engine = Engine(session, runtime.services)
-        for bpmn in sorted(runtime.settings.bpmn_dir.glob("*.bpmn")):
+        for bpmn in call_order(runtime.settings.bpmn_dir.glob("*.bpmn")):
             engine.deploy(bpmn.read_bytes(), bpmn.name, DEMO_DEPLOYER)
 
 

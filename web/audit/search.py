@@ -8,6 +8,8 @@ nothing is searched.
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,11 +21,12 @@ from werkzeug.wrappers import Response
 
 from web.accounts.auth import me
 from web.audit.timeline_page import action_label
-from web.core.labels import DECISIONS, decision_label, role_label, step_label
+from web.core.labels import DECISIONS, ROLES, decision_label, role_label, step_label
+from web.core.organisation import page_in_english
 from web.core.requests import db
 from web.core.spreadsheets import FORMATS, spreadsheet_response
 from web.tasks.day_input import DayOutOfRange, out_of_range_message, parse_day
-from workflows.audit.search import Criteria, Hit, every_hit, people_named, search, steps
+from workflows.audit.search import EXPORT_LIMIT, Criteria, Hit, every_hit, people_named, search, steps
 from workflows.orgchart.models import Role, Unit
 
 bp = Blueprint("audit_search", __name__, url_prefix="/audit", template_folder="templates")
@@ -74,17 +77,15 @@ def _choice(form: SearchForm, name: str, allowed: set[str], message: str) -> str
     return value if value in allowed else None
 
 
-def read_form() -> SearchForm:
+def read_form(offered: Choices) -> SearchForm:
     """The criteria from the query string, each checked; `errors` names every field refused."""
     names = ("person", "unit", "role", "step", "decision", "from", "to", "number")
     form = SearchForm({name: (request.args.get(name) or "").strip()[:TEXT_LIMIT] for name in names})
     session = db()
-    units = set(session.scalars(select(Unit.code)))
-    roles = set(session.scalars(select(Role.code)))
-    unit = _choice(form, "unit", units, _("Đơn vị đã chọn không có trong danh sách."))
-    role = _choice(form, "role", roles, _("Vai trò đã chọn không có trong danh sách."))
-    step = _choice(form, "step", {code for code, _title in steps(session)}, _("Bước đã chọn không có trong danh sách."))
-    decision = _choice(form, "decision", set(DECISIONS), _("Quyết định đã chọn không có trong danh sách."))
+    unit = _choice(form, "unit", offered.codes("units"), _("Đơn vị đã chọn không có trong danh sách."))
+    role = _choice(form, "role", offered.codes("roles"), _("Vai trò đã chọn không có trong danh sách."))
+    step = _choice(form, "step", offered.codes("steps"), _("Bước đã chọn không có trong danh sách."))
+    decision = _choice(form, "decision", offered.codes("decisions"), _("Quyết định đã chọn không có trong danh sách."))
     first, last = _day(form, "from"), _day(form, "to")
     if first and last and first > last:
         form.errors["to"] = _("“Đến ngày” phải cùng hoặc sau “Từ ngày”.")
@@ -106,27 +107,66 @@ def _require_searcher() -> None:
         abort(403)
 
 
-def _options() -> dict[str, object]:
-    session = db()
-    units = session.execute(select(Unit.code, Unit.name).order_by(Unit.name)).all()
-    roles = [(code, role_label(code)) for code in session.scalars(select(Role.code).order_by(Role.position))]
-    return {
-        "units": units,
-        "roles": roles,
-        "steps": [(code, step_label(title)) for code, title in steps(session)],
-        "decisions": [(code, str(label)) for code, label in DECISIONS.items()],
-    }
-
-
 def timeline_url(case_id: int) -> str:
     """Where a result's case is read: its timeline, or its page while there is no timeline."""
     endpoint = next(name for name in TIMELINE_ENDPOINTS if name in current_app.view_functions)
     return url_for(endpoint, case_id=case_id)
 
 
-def event_label(hit: Hit) -> str:
-    """What the event was, in the timeline's words."""
-    return action_label(hit.tag)
+@dataclass(frozen=True)
+class Words:
+    """Labels looked up once each per request: results repeat them, and some cost a query."""
+
+    role: Callable[[str], str]
+    step: Callable[[str | None], str]
+    decision: Callable[[str | None], str]
+    action: Callable[[str], str]
+
+
+def _role_words() -> Callable[[str], str]:
+    """role_label's words for the roles, from one read of the chart's roles (role_label reads one a call)."""
+    declared = {row.code: row for row in db().scalars(select(Role))}
+    english = page_in_english()
+
+    def words(code: str) -> str:
+        row = declared.get(code)
+        if row is None:
+            return role_label(code)
+        return (row.name_en or str(ROLES.get(code, row.name))) if english else row.name
+
+    return words
+
+
+def words() -> Words:
+    """This request's labels (web/core/labels.py, and the timeline's words for events)."""
+    once = functools.lru_cache(maxsize=None)
+    return Words(once(_role_words()), once(step_label), once(decision_label), once(action_label))
+
+
+@dataclass(frozen=True)
+class Choices:
+    """What the form's lists offer, read once per request: (code, words) of units, roles, steps, decisions."""
+
+    units: list[tuple[str, str]]
+    roles: list[tuple[str, str]]
+    steps: list[tuple[str, str]]
+    decisions: list[tuple[str, str]]
+
+    def codes(self, kind: str) -> set[str]:
+        """The codes one list offers."""
+        listed: list[tuple[str, str]] = getattr(self, kind)
+        return {code for code, _words in listed}
+
+
+def choices(said: Words) -> Choices:
+    """The form's lists, in the page's language."""
+    session = db()
+    return Choices(
+        units=[(code, name) for code, name in session.execute(select(Unit.code, Unit.name).order_by(Unit.name))],
+        roles=[(code, said.role(code)) for code in session.scalars(select(Role.code).order_by(Role.position))],
+        steps=[(code, said.step(title)) for code, title in steps(session)],
+        decisions=[(code, str(label)) for code, label in DECISIONS.items()],
+    )
 
 
 def actor_label(hit: Hit) -> str:
@@ -137,7 +177,7 @@ def actor_label(hit: Hit) -> str:
     return str(actor)
 
 
-def _search_page(form: SearchForm) -> tuple[str, int] | str:
+def _search_page(form: SearchForm, said: Words, offered: Choices) -> tuple[str, int] | str:
     """The form as asked and, when something valid was asked, one page of the matching events."""
     found = None
     if form.criteria.asked and not form.errors:
@@ -147,12 +187,10 @@ def _search_page(form: SearchForm) -> tuple[str, int] | str:
         form=form,
         found=found,
         timeline_url=timeline_url,
-        event_label=event_label,
         actor_label=actor_label,
-        role_label=role_label,
-        decision_label=decision_label,
-        step_label=step_label,
-        **_options(),
+        words=said,
+        offered=offered,
+        export_limit=EXPORT_LIMIT,
     )
     return (page, 400) if form.errors else page
 
@@ -162,7 +200,9 @@ def _search_page(form: SearchForm) -> tuple[str, int] | str:
 def index() -> tuple[str, int] | str:
     """The search form and, when something was asked, one page of the matching events."""
     _require_searcher()
-    return _search_page(read_form())
+    said = words()
+    offered = choices(said)
+    return _search_page(read_form(offered), said, offered)
 
 
 def export_headers() -> list[str]:
@@ -181,17 +221,17 @@ def export_headers() -> list[str]:
     ]
 
 
-def export_row(hit: Hit) -> list[object]:
+def export_row(hit: Hit, said: Words) -> list[object]:
     """One event as a row of the export (its moment a real date and time, shown dd/mm/yyyy HH:MM)."""
     return [
         hit.case_number or "",
         hit.case_title or "",
-        step_label(hit.step_title),
-        event_label(hit),
+        said.step(hit.step_title),
+        said.action(hit.tag),
         actor_label(hit),
-        role_label(hit.role) if hit.role else "",
+        said.role(hit.role) if hit.role else "",
         hit.unit_name or hit.unit or "",
-        decision_label(hit.decision) if hit.decision else "",
+        said.decision(hit.decision) if hit.decision else "",
         hit.at,
         hit.comment or "",
     ]
@@ -204,8 +244,10 @@ def export(fmt: str) -> Response | tuple[str, int] | str:
     if fmt not in FORMATS:
         abort(404)
     _require_searcher()
-    form = read_form()
+    said = words()
+    offered = choices(said)
+    form = read_form(offered)
     if form.errors or not form.criteria.asked:
-        return _search_page(form)
-    rows = [export_row(hit) for hit in every_hit(db(), form.criteria)]
+        return _search_page(form, said, offered)
+    rows = [export_row(hit, said) for hit in every_hit(db(), form.criteria)]
     return spreadsheet_response(_("tra-cuu-nhat-ky"), export_headers(), rows, fmt, sheet_title=_("Nhật ký xử lý"))

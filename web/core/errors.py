@@ -26,6 +26,7 @@ from engine.errors import (
     NotFound,
     PermissionDenied,
     TaskNotActive,
+    WorkflowError,
 )
 from engine.models import TaskRow
 from web.core.db import connection_lost, error_reason
@@ -135,6 +136,23 @@ def init_app(app: Flask) -> None:
                 step=step_label(exc.title),
                 unit=unit.name if unit is not None else exc.unit or "",
                 role=role_label(exc.role).lower(),
+            ),
+        )
+
+    @app.errorhandler(WorkflowError)
+    def process_failed(exc: WorkflowError) -> ResponseReturnValue:
+        # A script or condition of the process failed (over a sandbox limit, a mistake in the BPMN):
+        # nothing of the step was kept; the person learns which step and the administrator why.
+        log.warning("process step %s failed on %s %s: %s", exc.task_spec, request.method, request.path, exc)
+        discard_session()
+        return _page(
+            409,
+            _("Quy trình không chạy tiếp được"),
+            _(
+                "Bước “%(step)s” của quy trình gặp lỗi nên thao tác của bạn chưa được lưu. "
+                "Đề nghị quản trị viên kiểm tra quy trình. Chi tiết: %(reason)s",
+                step=exc.task_spec or "—",
+                reason=str(exc),
             ),
         )
 

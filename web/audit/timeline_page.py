@@ -36,6 +36,8 @@ ACTIONS: dict[str, Any] = {
     "workflows:reminder_round:started": _l("Bắt đầu đôn đốc"),
     "workflows:reminder_round:issued": _l("Phát hành công văn đôn đốc"),
     "workflows:register:starting_number_set": _l("Đặt số bắt đầu của sổ"),
+    "workflows:substitution:named": _l("Cử người làm thay"),
+    "workflows:substitution:cancelled": _l("Hủy cử người làm thay"),
 }
 #: Actions an administrator or a leader takes on someone else's work: shown apart, with their reason.
 ADMINISTRATIVE = frozenset(

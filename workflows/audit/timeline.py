@@ -29,6 +29,8 @@ COMPLETED = "engine:task:completed"
 DEPLOYED = "engine:definition:deployed"
 #: Events of no case that change how the agency numbers its documents, shown on the cases of their time.
 NUMBERING = ("workflows:register:starting_number_set",)
+#: Substitutions named (or cancelled): shown on a case where someone stood in under them.
+SUBSTITUTIONS = ("workflows:substitution:named", "workflows:substitution:cancelled")
 #: Keys the engine adds to a completion's payload beside the form's own fields.
 ENGINE_KEYS = frozenset({"task", "title", "on_behalf_of"})
 
@@ -199,7 +201,7 @@ def timeline(session: Session, case_id: int, *, instances: set[int] | None = Non
     }
     versions = _versions_of({kind.step: kind for kind in KINDS.values()}, events, case_id)
     last_submission: dict[tuple[int | None, str], tuple[int, dict[str, Any]]] = {}
-    agency_events = [*_deployments(session, processes), *_numbering(session, events)]
+    agency_events = [*_deployments(session, processes), *_numbering(session, events), *_substitutions(session, events)]
     moments: list[Moment] = [_agency(event) for event in agency_events]
     for event in events:
         after = event.after if isinstance(event.after, dict) else {}
@@ -273,6 +275,23 @@ def _numbering(session: Session, events: list[Row[Any]]) -> list[Row[Any]]:
         AuditEvent.at <= events[-1].at,
     )
     return list(session.execute(query))
+
+
+def _substitutions(session: Session, events: list[Row[Any]]) -> list[Row[Any]]:
+    """The substitutions under which someone stood in for someone else in the case."""
+    pairs = {
+        (event.actor, event.after["on_behalf_of"])
+        for event in events
+        if isinstance(event.after, dict) and event.after.get("on_behalf_of")
+    }
+    if not pairs:
+        return []
+    found = session.execute(
+        select(*EVENT_COLUMNS).where(AuditEvent.case_id.is_(None), AuditEvent.tag.in_(SUBSTITUTIONS))
+    )
+    return [
+        e for e in found if isinstance(e.after, dict) and (e.after.get("substitute"), e.after.get("absent")) in pairs
+    ]
 
 
 def _agency(event: Row[Any]) -> Moment:

@@ -24,10 +24,12 @@ from web.accounts.users import give_demo_passwords
 from web.cases.case_access import agency_code as case_access_agency
 from web.core.composition import Runtime, engine_transactions
 from web.core.db import unit_of_work
+from workflows.calendar import LOCAL_TZ
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal
 from workflows.orgchart.models import Unit
+from workflows.orgchart.out_of_office import name_substitute
 from workflows.registers.numbering import SEQUENCE_OUTGOING, set_starting_number
 
 AUDITOR = "kiemtra"
@@ -202,3 +204,29 @@ def test_numbering_changes_and_units_parts_show_on_the_case_of_their_time(
     with session_of(runtime) as session:
         museum = session.scalars(select(Unit.name).where(Unit.code == "BTLS")).one()
     assert f"Bắt đầu quy trình</strong> · {museum}" in page
+
+
+def test_a_substitutes_step_names_whom_it_was_done_for(app: Flask, runtime: Runtime, clock: ManualClock) -> None:
+    """The head of division drafts while standing in for the absent specialist: the timeline names both."""
+    r = rehearsal(runtime, clock)
+    scenario.register_and_instruct(r)
+    today = clock.now().astimezone(LOCAL_TZ).date()
+    with session_of(runtime) as session:
+        name_substitute(
+            session,
+            by=scenario.SPECIALIST,
+            absent=scenario.SPECIALIST,
+            substitute=scenario.HEAD,
+            from_date=today,
+            to_date=today,
+            reason="Nghỉ phép",
+            at=clock.now(),
+            today=today,
+        )
+    r.do(scenario.HEAD, "draft", case.draft())
+    page = signed_in(app, AUDITOR).get(f"/cases/{r.case_id}/timeline").get_data(as_text=True)
+    drafted = page.split('data-tag="engine:task:completed"')[3].split("</li>", 1)[0]
+    assert "Dự thảo công văn" in drafted and "Đỗ Quang Minh" in drafted
+    assert "(thay Hoàng Văn Đức)" in drafted and "vai trò Chuyên viên" in drafted
+    named = page.split('data-tag="workflows:substitution:named"', 1)[1].split("</li>", 1)[0]
+    assert "Cử người làm thay" in named and "Nghỉ phép" in named and f"absent: {scenario.SPECIALIST}" in named

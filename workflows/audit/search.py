@@ -89,22 +89,23 @@ class Hit:
 
 @dataclass(frozen=True)
 class HitPage:
-    """One page of hits and how many match in all (at most COUNT_CAP: `complete` says whether it stopped there)."""
+    """One page of hits and how many match in all, counted up to one past `cap` (`complete` says whether it stopped)."""
 
     hits: list[Hit]
     total: int
     page: int
     per_page: int = PER_PAGE
+    cap: int = COUNT_CAP
 
     @property
     def complete(self) -> bool:
         """Whether `total` counts every match."""
-        return self.total <= COUNT_CAP
+        return self.total <= self.cap
 
     @property
     def pages(self) -> int:
-        """How many pages the counted matches fill."""
-        return max(1, -(-min(self.total, COUNT_CAP) // self.per_page))
+        """How many pages the counted matches fill (the newest `cap` of them)."""
+        return max(1, -(-min(self.total, self.cap) // self.per_page))
 
 
 def day_start(day: date) -> datetime:
@@ -179,9 +180,9 @@ def matching(criteria: Criteria) -> Select[Any]:
     return query.where(*_conditions(criteria)).order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
 
 
-def _count(session: Session, criteria: Criteria) -> int:
-    """How many events match, counted up to one past COUNT_CAP."""
-    capped = matching(criteria).with_only_columns(AuditEvent.id).order_by(None).limit(COUNT_CAP + 1).subquery()
+def _count(session: Session, criteria: Criteria, cap: int) -> int:
+    """How many events match, counted up to one past `cap`."""
+    capped = matching(criteria).with_only_columns(AuditEvent.id).order_by(None).limit(cap + 1).subquery()
     return int(session.scalar(select(func.count()).select_from(capped)) or 0)
 
 
@@ -219,13 +220,15 @@ def _hits(session: Session, rows: Sequence[Any]) -> list[Hit]:
     return hits
 
 
-def search(session: Session, criteria: Criteria, page: int = 1, per_page: int = PER_PAGE) -> HitPage:
-    """One page of the events that match, newest first, and how many match (capped)."""
-    total = _count(session, criteria)
-    last_page = max(1, -(-min(total, COUNT_CAP) // per_page))
-    page = min(max(1, page), last_page)
-    rows = session.execute(matching(criteria).limit(per_page).offset((page - 1) * per_page)).all()
-    return HitPage(_hits(session, rows), total, page, per_page)
+def search(
+    session: Session, criteria: Criteria, page: int = 1, per_page: int = PER_PAGE, cap: int = COUNT_CAP
+) -> HitPage:
+    """One page of the events that match, newest first, and how many match (counted up to `cap`)."""
+    total = _count(session, criteria, cap)
+    page = min(max(1, page), HitPage([], total, 1, per_page, cap).pages)
+    offset = (page - 1) * per_page
+    rows = session.execute(matching(criteria).limit(min(per_page, cap - offset)).offset(offset)).all()
+    return HitPage(_hits(session, rows), total, page, per_page, cap)
 
 
 def every_hit(session: Session, criteria: Criteria, limit: int = EXPORT_LIMIT) -> list[Hit]:

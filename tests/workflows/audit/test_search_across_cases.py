@@ -158,6 +158,20 @@ def test_pages_cover_every_match_once_newest_first(runtime: Runtime, two_cases: 
     assert seen == expected
 
 
+def test_a_count_past_its_cap_says_so_and_the_pages_hold_the_newest_up_to_the_cap(
+    runtime: Runtime, two_cases: tuple[int, int]
+) -> None:
+    criteria = Criteria(first_day=date(2023, 3, 1))
+    expected = _by_rules(runtime, criteria)
+    assert len(expected) > 12
+    with session_of(runtime) as session:
+        capped = search(session, criteria, page=99, per_page=5, cap=12)
+        whole = search(session, criteria, per_page=5, cap=len(expected))
+    assert (capped.total, capped.complete, capped.pages, capped.page) == (13, False, 3, 3)
+    assert [hit.event_id for hit in capped.hits] == expected[10:12]
+    assert (whole.total, whole.complete) == (len(expected), True)
+
+
 def test_people_are_found_by_username_or_part_of_their_name_with_or_without_diacritics(
     runtime: Runtime, two_cases: tuple[int, int]
 ) -> None:

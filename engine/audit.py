@@ -52,11 +52,16 @@ def _lock_key(chain: str) -> int:
 
 # The JSON array text each database's own function writes (PostgreSQL's json_build_array puts a space
 # after each comma, SQLite's json_array none; both escape strings as Python's json does with
-# ensure_ascii off), so that verifying can have the database write an event's canonical text.
+# ensure_ascii off), so that the database can write an event's canonical text when verifying.
 _ENCODERS = {
     "postgresql": json.JSONEncoder(ensure_ascii=False),
     "sqlite": json.JSONEncoder(ensure_ascii=False, separators=(",", ":")),
 }
+
+
+def canonical_encoder(dialect: str) -> json.JSONEncoder:
+    """The JSON encoder of `dialect`'s canonical texts."""
+    return _ENCODERS.get(dialect, _ENCODERS["postgresql"])
 
 
 def canonical(dialect: str, fields: list[Any]) -> bytes:
@@ -64,9 +69,9 @@ def canonical(dialect: str, fields: list[Any]) -> bytes:
 
     The fields, in order: chain, seq, tag, actor, at (ISO 8601 text of the UTC moment), case_id,
     instance_id, task_id, before, after (the JSON text the columns hold, never re-encoded data),
-    comment, prev_hash. engine/audit_verify.py has the database build the same text.
+    comment, prev_hash. On SQLite engine/audit_verify.py has the database build the same text.
     """
-    return _ENCODERS.get(dialect, _ENCODERS["postgresql"]).encode(fields).encode("utf-8")
+    return canonical_encoder(dialect).encode(fields).encode("utf-8")
 
 
 def event_hash(event: AuditEvent, keys: AuditKeys, dialect: str) -> str:

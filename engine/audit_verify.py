@@ -1,10 +1,10 @@
 """Verifying the audit trail: every chain re-sealed under the keys, and compared with the signed checkpoints.
 
 `verify_trail` is what `directive-flow audit verify` and an auditor's page call. It streams plain
-rows (no ORM objects) in the global order of events, each with its canonical text written by the
-database from the columns as they are now (engine/audit.py `canonical`), keeps each chain's
-expected next `seq` and seal, and re-computes each event's HMAC over that text. Found, each named
-by the event's id and its place:
+rows straight from the driver (no ORM objects) in the global order of events, makes each one's
+canonical text from its columns as they are now (engine/audit.py `canonical`; SQLite writes it
+itself), keeps each chain's expected next `seq` and seal, and re-computes each event's HMAC over
+that text. Found, each named by the event's id and its place:
 
 - an event edited in any column, or sealed without one of the agency's keys;
 - an event inserted, moved within its chain or to another, or reordered (its `seq` is not the
@@ -27,7 +27,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from .audit import GENESIS, ChainBreak, chain_of
+from .audit import GENESIS, ChainBreak, canonical_encoder, chain_of
 from .audit_checkpoints import CheckpointLog, read_log
 from .audit_keys import keys_of
 
@@ -72,6 +72,8 @@ def verify_trail(session: Session, checkpoint_folder: Path | None = None) -> Ver
     if dialect not in _ROWS:
         raise ValueError(f"verifying the audit trail needs PostgreSQL or SQLite, not {dialect}")
     for rows in _batches(session, _ROWS[dialect]):
+        if dialect == "postgresql":
+            rows = _postgresql_bodies(rows)
         count += len(rows)
         for event_id, chain, seq, case_id, prev_hash, seal, key_id, body in rows:
             expected_seq, expected_prev = heads.get(chain, (1, GENESIS))
@@ -96,18 +98,15 @@ def verify_trail(session: Session, checkpoint_folder: Path | None = None) -> Ver
     return Verification(tuple(breaks), count, len(heads), log.lines, log.last_at, log.problems)
 
 
-# Each event's place, seals and canonical text (engine/audit.py `canonical`), the text written by the
-# database itself: the client only hashes it. The moment as Python's isoformat() of a UTC datetime
-# writes it (no fraction when it is zero); SQLite holds it as SQLAlchemy stores it.
+# Each event's place, seals and canonical text (engine/audit.py `canonical`) with the moment as
+# Python's isoformat() of a UTC datetime writes it (no fraction when it is zero). SQLite writes the
+# text itself (json_array, in this process: the cheapest way); PostgreSQL's json_build_array would
+# cost the server more than the client pays to encode the plain columns (`_postgresql_bodies`).
 _ROWS = {
     "postgresql": """
-        SELECT id, chain, seq, case_id, prev_hash, hash, key_id, pg_catalog.json_build_array(
-            chain, seq, tag, actor,
-            to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS')
-            || CASE WHEN extract(microseconds FROM at)::bigint % 1000000 = 0 THEN ''
-                    ELSE to_char(at AT TIME ZONE 'UTC', '.US') END
-            || '+00:00',
-            case_id, instance_id, task_id, before::text, after::text, comment, prev_hash)::text
+        SELECT id, chain, seq, case_id, prev_hash, hash, key_id, tag, actor,
+            to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US'),
+            instance_id, task_id, before::text, after::text, comment
         FROM audit_event ORDER BY id""",
     "sqlite": """
         SELECT id, chain, seq, case_id, prev_hash, hash, key_id, json_array(
@@ -118,6 +117,37 @@ _ROWS = {
             case_id, instance_id, task_id, CAST(before AS TEXT), CAST(after AS TEXT), comment, prev_hash)
         FROM audit_event ORDER BY id""",
 }
+
+
+def _postgresql_bodies(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """PostgreSQL's plain rows with the canonical text each event is sealed over, as the SQLite query gives it."""
+    encode = canonical_encoder("postgresql").encode
+    return [
+        (
+            *row[:7],
+            encode(
+                [
+                    row[1],
+                    row[2],
+                    row[7],
+                    row[8],
+                    _iso(row[9]),
+                    row[3],
+                    row[10],
+                    row[11],
+                    row[12],
+                    row[13],
+                    row[14],
+                    row[4],
+                ]
+            ),
+        )
+        for row in rows
+    ]
+
+
+def _iso(moment: str) -> str:
+    return (moment[:-7] if moment.endswith(".000000") else moment) + "+00:00"
 
 
 def _batches(session: Session, sql: str) -> Iterator[list[tuple[Any, ...]]]:

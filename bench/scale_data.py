@@ -38,6 +38,7 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import create_engine, text
 
 from engine.clock import SystemClock
+from engine.definitions import call_order
 from engine.runtime import Engine
 from engine.text import fold
 from web.accounts.users import give_demo_passwords
@@ -181,7 +182,7 @@ def _schema_and_organisation(db: SqlEngine, extra_units: int) -> int:
         with unit_of_work(make_session_factory(db)) as session:
             load_org_chart(session, chart)
             give_demo_passwords(session)
-            for path in sorted(settings.bpmn_dir.glob("*.bpmn")):
+            for path in call_order(settings.bpmn_dir.glob("*.bpmn")):
                 Engine(session, services).deploy(path.read_bytes(), path.name, "quantri")
     with db.connect() as connection:
         found = connection.scalar(

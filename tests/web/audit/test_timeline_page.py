@@ -18,7 +18,7 @@ from engine.models import AuditEvent, TaskRow
 from tests.web.case_helpers import XSS_COMMENT, fast_rehearsal, signed_in
 from tests.web.conftest import csrf_token
 from tests.workflows import invented_org as invented
-from tests.workflows.lifecycle_helpers import rehearsal, session_of
+from tests.workflows.lifecycle_helpers import all_units_report, officer_of, rehearsal, run_to_issue, session_of
 from web import create_app
 from web.accounts.users import give_demo_passwords
 from web.cases.case_access import agency_code as case_access_agency
@@ -230,3 +230,17 @@ def test_a_substitutes_step_names_whom_it_was_done_for(app: Flask, runtime: Runt
     assert "(thay Hoàng Văn Đức)" in drafted and "vai trò Chuyên viên" in drafted
     named = page.split('data-tag="workflows:substitution:named"', 1)[1].split("</li>", 1)[0]
     assert "Cử người làm thay" in named and "Nghỉ phép" in named and f"absent: {scenario.SPECIALIST}" in named
+
+
+def test_the_report_upward_opens_as_it_was_submitted(app: Flask, runtime: Runtime, clock: ManualClock) -> None:
+    """Every unit reported and the specialist consolidated: the report's version opens with the assessment."""
+    r = rehearsal(runtime, clock)
+    units = run_to_issue(r)
+    all_units_report(r, units, officer_of(runtime))
+    scenario.report_upward(r)
+    client = signed_in(app, AUDITOR)
+    page = client.get(f"/cases/{r.case_id}/timeline").get_data(as_text=True)
+    assert "Báo cáo · bản 1" in page
+    (consolidated,) = _completions(runtime, r.case_id or 0, "consolidate")
+    report = client.get(f"/cases/{r.case_id}/timeline/versions/{consolidated}")
+    assert report.status_code == 200 and scenario.ASSESSMENT[:40] in report.get_data(as_text=True)

@@ -20,7 +20,7 @@ chain's end unseen: the job worker's checkpoint interval bounds that window.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from .audit import GENESIS, ChainBreak, canonical_encoder, chain_of
 from .audit_checkpoints import CheckpointLog, read_log
-from .audit_keys import keys_of
+from .audit_keys import AuditKeys, keys_of
 
 _BATCH = 10_000
 
@@ -62,46 +62,91 @@ def verify_trail(session: Session, checkpoint_folder: Path | None = None) -> Ver
     """Check every event under the session's audit keys and, given the folder, against its checkpoints."""
     keys = keys_of(session)
     log = read_log(checkpoint_folder, keys) if checkpoint_folder is not None else CheckpointLog()
-    marks = log.heads
-    sealers: dict[str, Callable[[bytes], str] | None] = {}
-    # chain → (the seq expected next, the seal the next event must follow)
-    heads: dict[str, tuple[int, str]] = {}
-    breaks: list[ChainBreak] = []
-    count = 0
     dialect = session.get_bind().dialect.name
     if dialect not in _ROWS:
         raise ValueError(f"verifying the audit trail needs PostgreSQL or SQLite, not {dialect}")
+    walk = _Walk(keys, log.heads)
+    encode = canonical_encoder(dialect).encode
+    postgresql = dialect == "postgresql"
+    # The loop runs a million times: the common case (all is well) is written out for speed and
+    # anything unexpected goes to `_Walk.faults`, which says what it is.
+    sealers, heads, names, marks = walk.sealers, walk.heads, walk.names, log.heads
     for rows in _batches(session, _ROWS[dialect]):
-        if dialect == "postgresql":
-            rows = _postgresql_bodies(rows)
-        count += len(rows)
-        for event_id, chain, seq, case_id, prev_hash, seal, key_id, body in rows:
-            expected_seq, expected_prev = heads.get(chain, (1, GENESIS))
-            where = (event_id, chain, seq)
-            if seq != expected_seq:
-                reason = "events missing" if seq > expected_seq else "out of order"
-                breaks.append(ChainBreak(*where, f"expected event {expected_seq}: {reason}"))
-            if prev_hash != expected_prev:
-                breaks.append(ChainBreak(*where, "does not follow the event before it"))
-            sealer = sealers.get(key_id) or sealers.setdefault(key_id, keys.sealer(key_id))
-            if sealer is None:
-                breaks.append(ChainBreak(*where, f"sealed with key {key_id!r}, which is not among the audit keys"))
-            elif sealer(body.encode("utf-8")) != seal:
-                breaks.append(ChainBreak(*where, "content differs from its hash"))
-            if chain != chain_of(case_id):
-                breaks.append(ChainBreak(*where, f"belongs to chain {chain_of(case_id)}"))
+        walk.count += len(rows)
+        for row in rows:
+            if postgresql:
+                event_id, chain, seq, case_id, prev_hash, seal, key_id, tag, actor, at = row[:10]
+                at = (at[:-7] if at.endswith(".000000") else at) + "+00:00"
+                body = encode([chain, seq, tag, actor, at, case_id, *row[10:15], prev_hash])
+            else:
+                event_id, chain, seq, case_id, prev_hash, seal, key_id, body = row
+            head = heads.get(chain)
+            sealer = sealers.get(key_id)
             mark = marks.get(chain)
-            if mark is not None and mark[0] == seq and mark[1] != seal:
-                breaks.append(ChainBreak(*where, "differs from its checkpoint"))
+            if not (
+                (head[0] == seq and head[1] == prev_hash if head else seq == 1 and prev_hash == GENESIS)
+                and sealer is not None
+                and sealer(body.encode("utf-8")) == seal
+                and names.get(case_id) == chain
+                and (mark is None or mark[0] != seq or mark[1] == seal)
+            ):
+                walk.faults(event_id, chain, seq, case_id, prev_hash, seal, key_id, body)
             heads[chain] = (seq + 1, seal)
-    breaks.extend(_short_chains(heads, log))
-    return Verification(tuple(breaks), count, len(heads), log.lines, log.last_at, log.problems)
+    breaks = [*walk.breaks, *_short_chains(heads, log)]
+    return Verification(tuple(breaks), walk.count, len(heads), log.lines, log.last_at, log.problems)
+
+
+class _Walk:
+    """What the walk through the trail has seen: each chain's expected next event, and the breaks found."""
+
+    def __init__(self, keys: AuditKeys, marks: Mapping[str, tuple[int, str]]) -> None:
+        self.keys, self.marks = keys, marks
+        self.sealers: dict[str, Callable[[bytes], str] | None] = {}
+        # chain → (the seq expected next, the seal the next event must follow)
+        self.heads: dict[str, tuple[int, str]] = {}
+        # case_id → its chain's name, for the cases met so far
+        self.names: dict[int | None, str] = {}
+        self.breaks: list[ChainBreak] = []
+        self.count = 0
+
+    def faults(
+        self,
+        event_id: int,
+        chain: str,
+        seq: int,
+        case_id: int | None,
+        prev_hash: str,
+        seal: str,
+        key_id: str,
+        body: str,
+    ) -> None:
+        """Record what is wrong with one event, if anything (a key or case met for the first time is not)."""
+        if key_id not in self.sealers:
+            self.sealers[key_id] = self.keys.sealer(key_id)
+        self.names.setdefault(case_id, chain_of(case_id))
+        expected_seq, expected_prev = self.heads.get(chain, (1, GENESIS))
+        where = (event_id, chain, seq)
+        if seq != expected_seq:
+            reason = "events missing" if seq > expected_seq else "out of order"
+            self.breaks.append(ChainBreak(*where, f"expected event {expected_seq}: {reason}"))
+        if prev_hash != expected_prev:
+            self.breaks.append(ChainBreak(*where, "does not follow the event before it"))
+        sealer = self.sealers[key_id]
+        if sealer is None:
+            self.breaks.append(ChainBreak(*where, f"sealed with key {key_id!r}, which is not among the audit keys"))
+        elif sealer(body.encode("utf-8")) != seal:
+            self.breaks.append(ChainBreak(*where, "content differs from its hash"))
+        if chain != self.names[case_id]:
+            self.breaks.append(ChainBreak(*where, f"belongs to chain {self.names[case_id]}"))
+        mark = self.marks.get(chain)
+        if mark is not None and mark[0] == seq and mark[1] != seal:
+            self.breaks.append(ChainBreak(*where, "differs from its checkpoint"))
 
 
 # Each event's place, seals and canonical text (engine/audit.py `canonical`) with the moment as
 # Python's isoformat() of a UTC datetime writes it (no fraction when it is zero). SQLite writes the
 # text itself (json_array, in this process: the cheapest way); PostgreSQL's json_build_array would
-# cost the server more than the client pays to encode the plain columns (`_postgresql_bodies`).
+# cost the server more than the client pays to encode the plain columns (in `verify_trail`).
 _ROWS = {
     "postgresql": """
         SELECT id, chain, seq, case_id, prev_hash, hash, key_id, tag, actor,
@@ -117,37 +162,6 @@ _ROWS = {
             case_id, instance_id, task_id, CAST(before AS TEXT), CAST(after AS TEXT), comment, prev_hash)
         FROM audit_event ORDER BY id""",
 }
-
-
-def _postgresql_bodies(rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
-    """PostgreSQL's plain rows with the canonical text each event is sealed over, as the SQLite query gives it."""
-    encode = canonical_encoder("postgresql").encode
-    return [
-        (
-            *row[:7],
-            encode(
-                [
-                    row[1],
-                    row[2],
-                    row[7],
-                    row[8],
-                    _iso(row[9]),
-                    row[3],
-                    row[10],
-                    row[11],
-                    row[12],
-                    row[13],
-                    row[14],
-                    row[4],
-                ]
-            ),
-        )
-        for row in rows
-    ]
-
-
-def _iso(moment: str) -> str:
-    return (moment[:-7] if moment.endswith(".000000") else moment) + "+00:00"
 
 
 def _batches(session: Session, sql: str) -> Iterator[list[tuple[Any, ...]]]:

@@ -355,6 +355,8 @@ def rows_of(clone: Clone, first_id: int, rules: Rules, rng: random.Random) -> di
             "created_at": clone.moved(row["created_at"]),
             "due_at": clone.moved(row["due_at"]),
             "completed_at": clone.moved(row["completed_at"]),
+            # The engine gives a task its case's search text (task_rows.keep_search_text): the clone's.
+            "search_text": row["search_text"] and case_search,
         }
         colleagues = org.holders.get((task["role"], task["candidate_unit"]), [])
         if task["state"] == "ready" and task["assignee"] is None and colleagues and rng.random() < CLAIMED:

@@ -4,17 +4,37 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .definitions import ParsedProcess
 from .errors import ConcurrencyConflict, WorkflowError
 from .models import ProcessInstance
+from .specs import timer_due
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> dict[str, datetime]:
+    """The workflow's waiting timers: task id and the moment each fires."""
+    waiting: dict[str, datetime] = {}
+    for task in workflow.get_tasks(state=TaskState.WAITING):
+        if isinstance(getattr(task.task_spec, "event_definition", None), TimerEventDefinition):
+            due = timer_due(task)
+            if due is not None:
+                waiting[str(task.id)] = due
+    return waiting
+
+
+def ready_user_tasks(workflow: BpmnWorkflow) -> dict[str, Any]:
+    """The workflow's ready user tasks by id."""
+    return {str(task.id): task for task in workflow.get_tasks(state=TaskState.READY, manual=True)}
 
 
 @dataclass
@@ -24,6 +44,16 @@ class LoadedInstance:
     row: ProcessInstance
     workflow: BpmnWorkflow
     parsed: ParsedProcess
+    # What the state had waiting as it was loaded (nothing for a new instance), kept up to date at
+    # each save: an open task row stands for each of these user tasks and a pending job for each
+    # of these timers, so saving writes only the rows of what changed since (engine/task_rows.py,
+    # engine/jobs.py) instead of reading them all first.
+    ready_tasks: set[str] = field(init=False)
+    waiting_timers: set[str] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ready_tasks = set(ready_user_tasks(self.workflow))
+        self.waiting_timers = set(waiting_timers(self.workflow))
 
     @property
     def metadata(self) -> dict[str, Any]:

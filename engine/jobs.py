@@ -4,37 +4,33 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
-from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import Session
 
-from .instances import LoadedInstance
+from .instances import LoadedInstance, waiting_timers
 from .models import Job, ProcessInstance
-from .specs import timer_due
 
 TIMER, RESUME_PARENT = "timer", "resume_parent"
 PENDING, DONE, CANCELLED, INCIDENT = "pending", "done", "cancelled", "incident"
 
 
 def sync_timers(session: Session, loaded: LoadedInstance, now: datetime) -> None:
-    """One pending job per waiting timer of the instance; jobs of timers gone are cancelled."""
-    waiting: dict[str, datetime] = {}
-    for task in loaded.workflow.get_tasks(state=TaskState.WAITING):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if isinstance(definition, TimerEventDefinition):
-            due = timer_due(task)
-            if due is not None:
-                waiting[str(task.id)] = due
-    pending = session.scalars(
-        select(Job).where(Job.instance_id == loaded.row.id, Job.kind == TIMER, Job.status == PENDING)
-    ).all()
-    for job in pending:
-        if job.target not in waiting:
-            job.status, job.finished_at = CANCELLED, now
-    known = {job.target for job in pending}
+    """One pending job per waiting timer of the instance; jobs of timers gone are cancelled.
+
+    Each pending timer job stands for a timer that was waiting when the instance was saved, so
+    comparing the timers waiting now with those waiting when it was loaded says what to change,
+    without reading the jobs: an instance whose timers stayed as they were costs no statement.
+    """
+    waiting = waiting_timers(loaded.workflow)
+    gone = [target for target in loaded.waiting_timers if target not in waiting]
+    if gone:
+        session.execute(
+            update(Job)
+            .where(Job.instance_id == loaded.row.id, Job.kind == TIMER, Job.target.in_(gone), Job.status == PENDING)
+            .values(status=CANCELLED, finished_at=now)
+        )
     for target, due in waiting.items():
-        if target not in known:
+        if target not in loaded.waiting_timers:
             session.add(
                 Job(
                     instance_id=loaded.row.id,
@@ -46,6 +42,7 @@ def sync_timers(session: Session, loaded: LoadedInstance, now: datetime) -> None
                     created_at=now,
                 )
             )
+    loaded.waiting_timers = set(waiting)
 
 
 def queue_resume(session: Session, parent_id: int, child_id: int, now: datetime) -> None:
@@ -75,34 +72,41 @@ def pending_resumptions(session: Session, parent_id: int, *, exclude: int) -> li
 
 def cancel_pending(session: Session, instance_id: int, now: datetime) -> None:
     """Cancel every pending job of an instance that ended or was cancelled."""
-    for job in session.scalars(select(Job).where(Job.instance_id == instance_id, Job.status == PENDING)):
-        job.status, job.finished_at = CANCELLED, now
-
-
-def _runnable(now: datetime) -> Select[Job]:
-    """Pending jobs due by `now` whose instance is running."""
-    return (
-        select(Job)
-        .join(ProcessInstance, ProcessInstance.id == Job.instance_id)
-        .where(Job.status == PENDING, Job.due_at <= now, ProcessInstance.status == "running")
+    session.execute(
+        update(Job)
+        .where(Job.instance_id == instance_id, Job.status == PENDING)
+        .values(status=CANCELLED, finished_at=now)
     )
 
 
-def due_jobs(session: Session, now: datetime, limit: int) -> list[int]:
-    """Up to `limit` jobs that are due, most overdue first, without taking them (see `take`)."""
-    query = _runnable(now).with_only_columns(Job.id).order_by(Job.due_at, Job.id).limit(limit)
-    return list(session.scalars(query))
+def _runnable(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """The conditions of a job to run: pending, due by `now`, of a running instance."""
+    return Job.status == PENDING, Job.due_at <= now, ProcessInstance.status == "running"
+
+
+def take_due(session: Session, now: datetime, limit: int) -> list[tuple[Job, ProcessInstance]]:
+    """Lock up to `limit` due jobs of running instances for this transaction, most overdue first.
+
+    Jobs another worker holds are skipped, never waited for, and the status is read again once
+    locked, so a job another worker has run meanwhile is not taken: however many workers take at
+    once, each job is taken by one. Each comes with its instance, read in the same statement: while
+    the caller holds it, running the job finds it in the session instead of reading it again.
+    """
+    query = select(Job, ProcessInstance).join(ProcessInstance, ProcessInstance.id == Job.instance_id)
+    query = query.where(*_runnable(now)).order_by(Job.due_at, Job.id).limit(limit)
+    if session.get_bind().dialect.name == "postgresql":
+        query = query.with_for_update(of=Job, skip_locked=True)
+    return [(job, instance) for job, instance in session.execute(query)]
 
 
 def take(session: Session, job_id: int, now: datetime) -> Job | None:
     """Lock one job for this transaction if it is still pending, due and of a running instance.
 
-    None when another worker holds it or has already run it: the row lock and the status read after
-    it are what make a job run once, however many workers listed it among their `due_jobs`.
+    None when another worker holds it or has already run it (see `take_due`).
     """
-    query = _runnable(now).where(Job.id == job_id)
+    query = select(Job).join(ProcessInstance, ProcessInstance.id == Job.instance_id)
+    query = query.where(Job.id == job_id, *_runnable(now))
     if session.get_bind().dialect.name == "postgresql":
-        # Several workers on several hosts: a job another one is running is skipped, never waited for.
         query = query.with_for_update(of=Job, skip_locked=True)
     return session.scalars(query).first()
 

@@ -383,6 +383,7 @@ class Engine:
         task = loaded.workflow.get_task_from_id(UUID(job.target))
         if task is None or task.state != TaskState.WAITING:
             return
+        loaded.waiting_timers.discard(job.target)  # its job is this one, which run_job marks done
         try:
             loaded.workflow.refresh_timers()
         except SpiffWorkflowException as exc:
@@ -450,8 +451,14 @@ class Engine:
         except SpiffWorkflowException as exc:
             raise workflow_error(exc) from exc
         self._start_children(loaded, actor)
-        if loaded.workflow.completed and loaded.row.status == RUNNING:
+        if completed := loaded.workflow.completed and loaded.row.status == RUNNING:
             loaded.row.status, loaded.row.ended_at = COMPLETED, now
+        new_tasks = task_rows.sync(self.session, loaded, now, self.services.business_timezone, self.services.priorities)
+        task_rows.require_someone(new_tasks, self.directory)
+        if loaded.row.status == RUNNING:
+            jobs.sync_timers(self.session, loaded, now)
+        self._save(loaded)  # before the statements below flush it: its end and its state in one update
+        if completed:
             jobs.cancel_pending(self.session, loaded.row.id, now)
             if loaded.row.parent_id is not None:
                 jobs.queue_resume(self.session, loaded.row.parent_id, loaded.row.id, now)
@@ -463,11 +470,6 @@ class Engine:
                 case_id=loaded.row.case_id,
                 instance_id=loaded.row.id,
             )
-        new_tasks = task_rows.sync(self.session, loaded, now, self.services.business_timezone, self.services.priorities)
-        task_rows.require_someone(new_tasks, self.directory)
-        if loaded.row.status == RUNNING:
-            jobs.sync_timers(self.session, loaded, now)
-        self._save(loaded)
         return new_tasks
 
     def _start_children(self, loaded: LoadedInstance, actor: str) -> None:

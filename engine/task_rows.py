@@ -12,7 +12,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from .errors import NoOneToDoTask
-from .instances import LoadedInstance
+from .instances import LoadedInstance, ready_user_tasks
 from .models import ProcessInstance, TaskRow
 from .ports import Directory
 
@@ -83,15 +83,15 @@ def sync(
     zone: tzinfo,
     priorities: Mapping[str, int],
 ) -> list[TaskRow]:
-    """Add rows for newly ready user tasks, close rows whose task moved on; return the new rows."""
+    """Add rows for newly ready user tasks, close rows whose task moved on; return the new rows.
+
+    An open row stands for each user task that was ready when the instance was saved, so only the
+    tasks that became ready, or stopped being ready, since it was loaded are written; rows are
+    read only to be closed, and not at all when the session already holds them.
+    """
     workflow = loaded.workflow
-    ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-    open_rows = session.scalars(
-        select(TaskRow).where(TaskRow.instance_id == loaded.row.id, TaskRow.state == READY)
-    ).all()
-    for row in open_rows:
-        if row.id in ready:
-            continue
+    ready = ready_user_tasks(workflow)
+    for row in _open_rows(session, [task_id for task_id in loaded.ready_tasks if task_id not in ready]):
         spiff_task = workflow.get_task_from_id(UUID(row.id))
         if spiff_task is not None and spiff_task.state == TaskState.COMPLETED:
             row.state = COMPLETED
@@ -99,10 +99,22 @@ def sync(
         else:
             row.state = CANCELLED
             row.completed_at = now
-    known = {row.id for row in open_rows}
-    created = [new_row(loaded, t, now, zone, priorities) for task_id, t in ready.items() if task_id not in known]
+    created = [
+        new_row(loaded, t, now, zone, priorities) for task_id, t in ready.items() if task_id not in loaded.ready_tasks
+    ]
     session.add_all(created)
+    loaded.ready_tasks = set(ready)
     return created
+
+
+def _open_rows(session: Session, task_ids: list[str]) -> list[TaskRow]:
+    """The rows of these tasks still open; those the session holds (a task just completed) are not read again."""
+    held = [session.identity_map.get(session.identity_key(TaskRow, task_id)) for task_id in task_ids]
+    rows = [row for row in held if isinstance(row, TaskRow)]
+    missing = [task_id for task_id, row in zip(task_ids, held, strict=True) if not isinstance(row, TaskRow)]
+    if missing:
+        rows += session.scalars(select(TaskRow).where(TaskRow.id.in_(missing), TaskRow.state == READY))
+    return [row for row in rows if row.state == READY]
 
 
 def keep_search_text(session: Session, case_id: int | None) -> None:

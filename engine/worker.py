@@ -28,48 +28,86 @@ def run_due_jobs(
     services: EngineServices,
     *,
     limit: int | None = None,
-    batch: int = 100,
+    batch: int = 20,
 ) -> WorkerReport:
-    """Run every job due by the services' clock (at most `limit`), one transaction each.
+    """Run every job due by the services' clock (at most `limit`), up to `batch` jobs per transaction.
 
-    The due jobs are listed a batch at a time, then each is taken and run in a transaction of its
-    own (`jobs.take`); a job another worker took meanwhile is skipped. A batch of which this worker
-    could take none is left to the workers holding it, and the pass ends.
+    A batch of due jobs is locked at once (`jobs.take_due`: jobs another worker holds are skipped)
+    and run in one transaction, so that each job does not pay for a transaction of its own. When
+    one of them fails, that transaction is rolled back and its jobs run again one per transaction,
+    so that the failure is recorded on its own job while the others go through. Running a job
+    twice that way is safe because all it does is rows of its transaction: what it sends goes out
+    through the outbox after commit. The pass ends when nothing due is left to take.
     """
     report = WorkerReport()
     while True:
         wanted = batch if limit is None else min(batch, limit - len(report.done) - len(report.failed))
-        if wanted <= 0:
+        if wanted <= 0 or not _run_batch(session_factory, services, wanted, report):
             return report
-        with session_factory() as session:
-            listed = jobs.due_jobs(session, services.clock.now(), wanted)
-        taken = [job_id for job_id in listed if _run_one(session_factory, services, job_id, report)]
-        if not taken:
-            return report
+
+
+def _run_batch(
+    session_factory: Callable[[], Session], services: EngineServices, wanted: int, report: WorkerReport
+) -> bool:
+    """Take up to `wanted` due jobs and run them in one transaction; whether there were any."""
+    now = services.clock.now()
+    with session_factory() as session:
+        taken = jobs.take_due(session, now, wanted)
+        ids = [job.id for job, _ in taken]
+        try:
+            engine, ran = Engine(session, services), []
+            for job, _instance in taken:
+                # An earlier job of the batch may have ended this one's instance, which cancels it.
+                if job.status == jobs.PENDING:
+                    engine.run_job(job)
+                    ran.append(job.id)
+            session.commit()
+            report.done.extend(ran)
+            return bool(ids)
+        # Whatever one job raised is recorded on it when the jobs are run again one by one.
+        except Exception as exc:  # noqa: BLE001
+            session.rollback()
+            failure = exc
+    if len(ids) == 1:
+        _fail(session_factory, services, ids[0], failure, now, report)
+    else:
+        for job_id in ids:
+            _run_one(session_factory, services, job_id, report)
+    return True
 
 
 def _run_one(
     session_factory: Callable[[], Session], services: EngineServices, job_id: int, report: WorkerReport
-) -> bool:
-    """Take and run one job in its own transaction; whether this worker took it."""
+) -> None:
+    """Take and run one job in its own transaction, unless another worker took it meanwhile."""
     now = services.clock.now()
     with session_factory() as session:
         job = jobs.take(session, job_id, now)
         if job is None:
-            return False
+            return
         try:
             Engine(session, services).run_job(job)
             session.commit()
             report.done.append(job_id)
-            return True
+            return
         # One broken job must not stop the others: whatever it raised is recorded on it.
         except Exception as exc:  # noqa: BLE001
             session.rollback()
-            error = f"{type(exc).__name__}: {exc}"
-            hopeless = isinstance(exc, JobCannotRun)
-    _record_failure(session_factory, services, job_id, error, now, hopeless=hopeless)
+            failure = exc
+    _fail(session_factory, services, job_id, failure, now, report)
+
+
+def _fail(
+    session_factory: Callable[[], Session],
+    services: EngineServices,
+    job_id: int,
+    failure: Exception,
+    now: datetime,
+    report: WorkerReport,
+) -> None:
+    error = f"{type(failure).__name__}: {failure}"
+    _record_failure(session_factory, services, job_id, error, now, hopeless=isinstance(failure, JobCannotRun))
     report.failed.append((job_id, error))
-    return True
 
 
 def _record_failure(

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from engine import audit
 from engine.models import AuditEvent, Job, ProcessInstance, TaskRow
 from engine.worker import retry_incident, run_due_jobs
 from web.core.db import unit_of_work
@@ -142,3 +143,26 @@ def test_suspended_instance_jobs_wait(bare_env: EngineEnv, reminder: tuple[int, 
         engine.resume(instance_id, "chi")
     assert _run(bare_env) == ([job_id], [])
     assert bare_env.sent == ["dept"]
+
+
+def test_one_broken_job_of_a_batch_fails_alone(bare_env: EngineEnv, reminder: tuple[int, str]) -> None:
+    """Due jobs run a batch per transaction; one that fails is recorded alone while the others fire, each once."""
+    with bare_env.transaction() as engine:
+        others = [engine.start("reminder", "em", dict(DATA)).instance_id for _ in range(3)]
+    broken = others[1]
+    with unit_of_work(bare_env.sessions) as session:
+        session.get_one(ProcessInstance, broken).state = "{"  # its stored state no longer loads
+    jobs = {instance_id: _job(bare_env, instance_id).id for instance_id in [reminder[0], *others]}
+    bare_env.clock.set(REMIND_AT)
+
+    done, failed = _run(bare_env)
+
+    assert sorted(done) == sorted(job_id for instance_id, job_id in jobs.items() if instance_id != broken)
+    assert [job_id for job_id, _ in failed] == [jobs[broken]]
+    job = bare_env.row(Job, jobs[broken])
+    assert (job.status, job.attempts) == ("pending", 1) and "JSONDecodeError" in (job.last_error or "")
+    fired = bare_env.rows(AuditEvent, AuditEvent.tag == "engine:timer:fired")
+    assert sorted(event.instance_id for event in fired) == sorted(i for i in jobs if i != broken)
+    assert {bare_env.row(Job, jobs[i]).status for i in jobs if i != broken} == {"done"}
+    with bare_env.sessions() as session:
+        assert audit.verify(session) == []

@@ -7,6 +7,7 @@ workflows/audit/timeline_document.py under the agency's letterhead.
 
 from __future__ import annotations
 
+import functools
 import io
 import re
 from collections.abc import Callable
@@ -14,9 +15,10 @@ from collections.abc import Callable
 from flask import Blueprint, abort, send_file
 from flask_babel import gettext as _
 from flask_login import login_required
+from sqlalchemy import select
 from werkzeug.wrappers import Response
 
-from engine.models import ProcessInstance
+from engine.models import ProcessDefinition, ProcessInstance
 from web.accounts.auth import me
 from web.audit.timeline_page import action_label
 from web.cases.case_access import access_to
@@ -32,7 +34,7 @@ PDF_TYPE = "application/pdf"
 DOCX_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 STARTED = "engine:task:started"
 #: Shares of the page's width: number, moment, what happened, who, decision, comment.
-WIDTHS = (6, 19, 40, 44, 14, 60)
+WIDTHS = (7, 19, 40, 44, 14, 59)
 #: Characters a file name should not carry (the number's slash among them).
 _NOT_IN_FILE_NAMES = re.compile(r"[^\w.-]+")
 
@@ -45,7 +47,7 @@ def _case(case_id: int) -> ProcessInstance:
     return access.case
 
 
-def _who(moment: Moment, found: Timeline) -> str:
+def _who(moment: Moment, found: Timeline, role_words: Callable[[str], str]) -> str:
     """Who acted, as what and where, and for whom when standing in; for a step that started, whom it awaited."""
 
     def name(username: str) -> str:
@@ -54,7 +56,7 @@ def _who(moment: Moment, found: Timeline) -> str:
 
     place = " · ".join(
         part
-        for part in (role_label(moment.role) if moment.role else "", found.units.get(moment.unit or "", ""))
+        for part in (role_words(moment.role) if moment.role else "", found.units.get(moment.unit or "", ""))
         if part
     )
     if moment.tag == STARTED:
@@ -82,19 +84,22 @@ def case_log(case: ProcessInstance) -> CaseLog:
     session = db()
     found = timeline(session, case.id)
     parent_body, agency = letterhead(session)
+    # A role's words cost a query (web/core/labels.py): once each, not once a line.
+    role_words = functools.lru_cache(maxsize=None)(role_label)
     rows = [
         [
             str(number),
             local_datetime(moment.at),
             _what(moment, found),
-            _who(moment, found),
+            _who(moment, found, role_words),
             decision_label(str(moment.decision)) if moment.decision else "",
             moment.comment or "",
         ]
         for number, moment in enumerate(found.moments, start=1)
     ]
+    names = dict(session.execute(select(ProcessDefinition.key, ProcessDefinition.name)).all())
     processes = ", ".join(
-        _("%(key)s phiên bản %(version)d", key=p.key, version=p.version)
+        _("%(name)s (%(key)s), phiên bản %(version)d", name=names.get(p.key, p.key), key=p.key, version=p.version)
         for p in found.processes
         if p.instance_id == case.id
     )

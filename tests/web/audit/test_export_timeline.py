@@ -86,7 +86,7 @@ def test_the_timeline_as_pdf_carries_every_event_with_its_diacritics(
     assert "NHẬT KÝ XỬ LÝ HỒ SƠ" in text
     assert "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM" in text and "Độc lập - Tự do - Hạnh phúc" in text
     assert "SỞ VĂN HÓA" in text  # the agency's header, from the chart
-    assert _number(runtime, returned_case) in text
+    assert _number(runtime, returned_case) in text and "(directive_lifecycle), phiên bản 1" in text
     assert RETURN_COMMENT in text
     assert "07/03/2023 14:00" in text and "Trả lại" in text and "Kiểm tra nội dung" in text
     assert _name(runtime, scenario.HEAD) in text and _name(runtime, scenario.SPECIALIST) in text

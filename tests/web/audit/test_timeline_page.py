@@ -64,6 +64,7 @@ def test_the_auditor_reads_every_step_and_what_the_redraft_changed(app: Flask, r
     assert "Chuyên viên" in page and "Phòng Quản lý Văn hóa" in page
     assert "directive_lifecycle · phiên bản 1" in page
     assert "Công văn · bản 1" in page and "Công văn · bản 2" in page
+    assert f"/cases/{case_id}/timeline.pdf" in page and f"/cases/{case_id}/timeline.docx" in page
     inserted = re.findall(r"<ins>(.*?)</ins>", page, re.S)
     assert any(case.TASKS[3].split()[0] in piece for piece in inserted), inserted
     assert page.count('class="moment') >= 10

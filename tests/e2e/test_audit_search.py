@@ -84,6 +84,7 @@ def test_the_auditor_searches_every_return_by_a_head_of_division_and_exports_it(
     assert table[1][3] == "Hoàn thành bước" and "14/03/2023 08:00" in table[1]
 
     rows.nth(1).get_by_role("link").first.click()
-    # The result opens its own case (its timeline, or its page).
-    page.wait_for_url(re.compile(rf"/cases/{first}(/|$)"))
+    # The result opens its own case's timeline.
+    page.wait_for_url(re.compile(rf"/cases/{first}/timeline$"))
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Dòng thời gian")
     shots.take(page, "case")

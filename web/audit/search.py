@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from flask import Blueprint, abort, current_app, render_template, request, url_for
+from flask import Blueprint, abort, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -34,8 +34,6 @@ bp = Blueprint("audit_search", __name__, url_prefix="/audit", template_folder="t
 #: Who may search every case's trail: it shows the whole agency's work, so only those who oversee it.
 SEARCH_ROLES = ("auditor", "admin", "director", "supervisor")
 TEXT_LIMIT = 200
-#: Endpoints of a case's timeline, the first one the application has (the case page otherwise).
-TIMELINE_ENDPOINTS = ("audit_timeline.show", "cases.show")
 
 
 def may_search() -> bool:
@@ -108,9 +106,8 @@ def _require_searcher() -> None:
 
 
 def timeline_url(case_id: int) -> str:
-    """Where a result's case is read: its timeline, or its page while there is no timeline."""
-    endpoint = next(name for name in TIMELINE_ENDPOINTS if name in current_app.view_functions)
-    return url_for(endpoint, case_id=case_id)
+    """Where a result's case is read: its timeline (web/audit/timeline.py)."""
+    return url_for("audit_timeline.show", case_id=case_id)
 
 
 @dataclass(frozen=True)

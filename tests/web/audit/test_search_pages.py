@@ -77,7 +77,7 @@ def test_the_auditor_finds_every_return_by_a_head_of_division_linked_to_its_case
     assert page.count("<tr>") == 2  # the header and the one return
     assert _head_name(runtime) in page and "Trưởng phòng" in page and "Trả lại" in page
     assert RETURN_COMMENT in page and "07/03/2023 14:00" in page
-    assert f"/cases/{returned_case}" in page
+    assert f'href="/cases/{returned_case}/timeline"' in page
     # The approval of the same step is not listed, nor the signature.
     approvals = client.get("/audit/search", query_string={**RETURNS, "decision": "approve"}).get_data(as_text=True)
     assert RETURN_COMMENT not in approvals and "08/03/2023 10:00" in approvals

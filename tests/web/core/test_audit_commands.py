@@ -1,18 +1,22 @@
-"""`directive-flow audit verify | checkpoint | rotate-key` as an operator uses them, and what their exit codes say."""
+"""`directive-flow audit verify | checkpoint | rotate-key` as an operator uses them; the job worker's checkpoints."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import delete, func, select, text
 
-from engine import audit_guard
+from engine import audit, audit_guard
+from engine.audit_checkpoints import log_path
 from engine.audit_keys import read_key_file
 from engine.models import AuditEvent
 from tests.web.core.test_cli import Cli, cli, cli_database_url
 
 __all__ = ["cli", "cli_database_url"]  # fixtures of the command-line tests
-from web.core.composition import build_runtime
+from web.core.audit_checkpointing import CheckpointTimer
+from web.core.composition import Runtime, build_runtime
+from web.core.db import unit_of_work
 from web.core.settings import Settings
 
 
@@ -69,3 +73,26 @@ def test_a_lost_key_file_names_the_events_it_sealed(cli: Cli, tmp_path: Path) ->
     result = cli("audit", "verify")
     assert result.exit_code == 1
     assert f"event 1 (agency #1): sealed with key {lost!r}, which is not among the audit keys" in result.stderr
+
+
+def test_the_job_workers_checkpoints_come_every_interval(runtime: Runtime, caplog: pytest.LogCaptureFixture) -> None:
+    """The first pass writes one; the next within the interval none; a damaged file is logged, the jobs go on."""
+    now = [1000.0]
+    timer = CheckpointTimer(runtime, 300.0, monotonic=lambda: now[0])
+    path = log_path(runtime.settings.audit_checkpoints_path)
+    timer()
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 1
+    with unit_of_work(runtime.sessions) as session:
+        audit.append(session, "workflows:note:written", actor="quantri", at=runtime.services.clock.now())
+    now[0] += 299
+    timer()
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 1
+    now[0] += 2
+    timer()
+    assert len(path.read_text(encoding="utf-8").splitlines()) == 2
+    path.write_text(path.read_text(encoding="utf-8").replace('"n":1', '"n":7'), encoding="utf-8")
+    with unit_of_work(runtime.sessions) as session:
+        audit.append(session, "workflows:note:written", actor="quantri", at=runtime.services.clock.now())
+    now[0] += 301
+    timer()
+    assert "audit checkpoint not written: the checkpoint file is damaged (line 1" in caplog.text

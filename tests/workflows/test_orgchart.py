@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from engine.models import AuditEvent
 from workflows.orgchart import OrgChartError
 from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.groups import addressee_lines, resolve_recipients
@@ -91,6 +92,34 @@ def test_reload_applies_edits_and_revokes_removed_roles(
     assert summary.removed == {"role": 1}
     assert not summary.created
     assert OrgDirectory(db_session).roles_of("giamdoc") == {("director", "SVHTTDL")}
+
+
+def test_each_load_that_changes_something_is_one_audit_event_with_what_changed(
+    db_session: Session, org_chart: LoadSummary, tmp_path: Path
+) -> None:
+    """Who changed which unit, user or role, from what to what, is in the audit trail; an idle load adds nothing."""
+    [first] = _chart_events(db_session)
+    assert (first.actor, first.after["file"]) == ("setup", DEFAULT_CHART.name)
+    assert len(first.after["changes"]["user"]["created"]) == org_chart.created["user"]
+    data = chart_data()
+    unit_entry(data, "QLDL")["email"] = "qldl@langson.example"
+    giamdoc = next(u for u in data["users"] if u["username"] == "giamdoc")
+    giamdoc["roles"] = ["director@SVHTTDL"]
+    giamdoc["position_title"] = "Giám đốc Sở"
+    load_org_chart(db_session, write_chart(tmp_path, data), actor="quantri")
+    load_org_chart(db_session, write_chart(tmp_path, data), actor="quantri")  # nothing changes: nothing recorded
+    [_, second] = _chart_events(db_session)
+    changes = second.after["changes"]
+    assert second.actor == "quantri"
+    assert changes["unit"] == {"updated": {"QLDL": {"email": [None, "qldl@langson.example"]}}}
+    assert changes["user"] == {"updated": {"giamdoc": {"position_title": ["Giám đốc", "Giám đốc Sở"]}}}
+    assert [item.split(": ")[0] for item in changes["role"]["removed"]] == ["giamdoc"]
+    assert "role" not in changes or "created" not in changes["role"]
+
+
+def _chart_events(session: Session) -> list[AuditEvent]:
+    query = select(AuditEvent).where(AuditEvent.tag == "workflows:orgchart:loaded").order_by(AuditEvent.id)
+    return list(session.scalars(query))
 
 
 def test_reload_keeps_a_password_set_later(db_session: Session, org_chart: LoadSummary) -> None:

@@ -38,6 +38,7 @@ ACTIONS: dict[str, Any] = {
     "workflows:register:starting_number_set": _l("Đặt số bắt đầu của sổ"),
     "workflows:substitution:named": _l("Cử người làm thay"),
     "workflows:substitution:cancelled": _l("Hủy cử người làm thay"),
+    "workflows:orgchart:loaded": _l("Nạp sơ đồ tổ chức"),
 }
 #: Actions an administrator or a leader takes on someone else's work: shown apart, with their reason.
 ADMINISTRATIVE = frozenset(

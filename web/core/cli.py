@@ -94,12 +94,13 @@ def db_current() -> None:
     is_flag=True,
     help="Give every user without a password the demo password (DEMO_PASSWORD; local use only).",
 )
-def seed(path: Path | None, demo_passwords: bool) -> None:
+@click.option("--actor", default="setup", show_default=True, help="Who the changes are recorded as.")
+def seed(path: Path | None, demo_passwords: bool, actor: str) -> None:
     """Load the org chart (units, groups, users, roles, settings); running it twice changes nothing."""
     runtime = _migrated_runtime()
     with unit_of_work(runtime.sessions) as session:
         try:
-            summary = load_org_chart(session, path or runtime.settings.org_chart_file)
+            summary = load_org_chart(session, path or runtime.settings.org_chart_file, actor=actor)
         except OrgChartInvalid as exc:
             raise click.ClickException(f"{exc}\nnothing was loaded") from exc
         if demo_passwords:

@@ -1,16 +1,23 @@
-"""Load an org chart from a JSON file into the database, idempotently (upsert by natural key)."""
+"""Load an org chart from a JSON file into the database, idempotently (upsert by natural key).
+
+What a load changes is recorded in the audit trail as one event (``workflows:orgchart:loaded``):
+each unit, group and user created, each field changed with its value before and after, each role
+granted or revoked, and each setting changed; a load that changes nothing records nothing.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import audit
 from workflows.orgchart.models import (
     RecipientGroup,
     Role,
@@ -34,6 +41,17 @@ class LoadSummary:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
+    #: What changed, for the audit trail: per entity, "created" keys, "updated" {key: {field: [before, after]}},
+    #: "removed" keys.
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+
+    def note(self, entity: str, how: str, key: str, fields: dict[str, list[Any]] | None = None) -> None:
+        """Remember one row created, updated (with its fields before and after) or removed."""
+        bucket = self.changes.setdefault(entity, {})
+        if how == "updated":
+            bucket.setdefault(how, {})[key] = fields or {}
+        else:
+            bucket.setdefault(how, []).append(key)
 
     @property
     def changed(self) -> bool:
@@ -45,11 +63,14 @@ def _bump(bucket: dict[str, int], entity: str) -> None:
     bucket[entity] = bucket.get(entity, 0) + 1
 
 
-def load_org_chart(session: Session, path: str | Path = DEFAULT_CHART) -> LoadSummary:
+def load_org_chart(
+    session: Session, path: str | Path = DEFAULT_CHART, *, actor: str = "setup", at: datetime | None = None
+) -> LoadSummary:
     """Upsert the kinds, roles, units, groups, users and settings of a chart file; flush, never commit.
 
     The whole file is checked first (`workflows.orgchart.validation`): when any row is wrong,
-    OrgChartInvalid lists every problem and nothing is written.
+    OrgChartInvalid lists every problem and nothing is written. What changed is recorded in the
+    audit trail as done by `actor` at `at` (now when not given).
     """
     chart = validate(session, read_chart(Path(path)))
     summary = LoadSummary()
@@ -60,6 +81,14 @@ def load_org_chart(session: Session, path: str | Path = DEFAULT_CHART) -> LoadSu
     _upsert_users(session, chart.users, summary)
     _sync_roles(session, chart.users, summary)
     _upsert_settings(session, chart.settings, summary)
+    if summary.changed:
+        audit.append(
+            session,
+            "workflows:orgchart:loaded",
+            actor=actor,
+            at=at or datetime.now(UTC),
+            after={"file": Path(path).name, "changes": summary.changes},
+        )
     return summary
 
 
@@ -79,14 +108,19 @@ def _same(a: object, b: object) -> bool:
     return bool(a == b) and json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
 
 
-def _apply(row: object, values: Mapping[str, Any]) -> bool:
-    """Set the attributes that differ and say whether any did; unchanged rows are not rewritten."""
-    changed = False
+def _apply(row: object, values: Mapping[str, Any]) -> dict[str, list[Any]]:
+    """Set the attributes that differ; each one's [before, after] (empty: unchanged rows are not rewritten)."""
+    changed: dict[str, list[Any]] = {}
     for name, value in values.items():
-        if not _same(getattr(row, name), value):
+        before = getattr(row, name)
+        if not _same(before, value):
             setattr(row, name, value)
-            changed = True
+            changed[name] = [_plain(before), _plain(value)]
     return changed
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _parents_first(units: list[dict[str, Any]]) -> list[tuple[int, dict[str, Any]]]:
@@ -127,8 +161,10 @@ def _upsert_named(
         if row is None:
             session.add(model(code=entry["code"], **values))
             _bump(summary.created, entity)
-        elif _apply(row, values):
+            summary.note(entity, "created", entry["code"])
+        elif changed := _apply(row, values):
             _bump(summary.updated, entity)
+            summary.note(entity, "updated", entry["code"], changed)
     session.flush()
 
 
@@ -158,8 +194,10 @@ def _upsert_units(session: Session, units: list[dict[str, Any]], summary: LoadSu
             # be inserted before its children, so only this order guarantees it.
             session.flush()
             _bump(summary.created, "unit")
-        elif _apply(row, values):
+            summary.note("unit", "created", entry["code"])
+        elif changed := _apply(row, values):
             _bump(summary.updated, "unit")
+            summary.note("unit", "updated", entry["code"], changed)
     session.flush()
 
 
@@ -176,8 +214,10 @@ def _upsert_groups(session: Session, groups: list[dict[str, Any]], summary: Load
         if row is None:
             session.add(RecipientGroup(code=entry["code"], **values))
             _bump(summary.created, "group")
-        elif _apply(row, values):
+            summary.note("group", "created", entry["code"])
+        elif changed := _apply(row, values):
             _bump(summary.updated, "group")
+            summary.note("group", "updated", entry["code"], changed)
     session.flush()
 
 
@@ -198,8 +238,10 @@ def _upsert_users(session: Session, users: list[dict[str, Any]], summary: LoadSu
         if row is None:
             session.add(User(username=entry["username"], **values))
             _bump(summary.created, "user")
-        elif _apply(row, values):
+            summary.note("user", "created", entry["username"])
+        elif changed := _apply(row, values):
             _bump(summary.updated, "user")
+            summary.note("user", "updated", entry["username"], changed)
     session.flush()
 
 
@@ -216,9 +258,11 @@ def _sync_roles(session: Session, users: list[dict[str, Any]], summary: LoadSumm
         if key not in wanted:
             session.delete(row)
             _bump(summary.removed, "role")
+            summary.note("role", "removed", f"{key[0]}: {key[1]}@{key[2]}")
     for username, role, unit_code in sorted(wanted - set(current)):
         session.add(RoleAssignment(username=username, role=role, unit_code=unit_code))
         _bump(summary.created, "role")
+        summary.note("role", "created", f"{username}: {role}@{unit_code}")
     session.flush()
 
 
@@ -229,6 +273,8 @@ def _upsert_settings(session: Session, settings: Mapping[str, Any], summary: Loa
         if row is None:
             session.add(Setting(key=key, value=value))
             _bump(summary.created, "setting")
-        elif _apply(row, {"value": value}):
+            summary.note("setting", "created", key)
+        elif changed := _apply(row, {"value": value}):
             _bump(summary.updated, "setting")
+            summary.note("setting", "updated", key, changed)
     session.flush()

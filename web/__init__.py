@@ -14,6 +14,7 @@ from web.audit import read_only
 from web.audit import search as audit_search
 from web.audit import timeline as audit_timeline
 from web.audit import timeline_export as audit_timeline_export
+from web.audit import verify as audit_verify
 from web.cases import attachments, documents, search
 from web.cases import routes as cases
 from web.core import errors, favicon, health, i18n, organisation, requests, security_headers
@@ -68,6 +69,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(audit_search.bp)
     app.register_blueprint(audit_timeline.bp)
     app.register_blueprint(audit_timeline_export.bp)
+    app.register_blueprint(audit_verify.bp)
     return app
 
 

@@ -1,4 +1,5 @@
-"""Served: the job worker writes signed checkpoints of the audit chains; `audit verify` passes, then finds deletions."""
+"""Served: the job worker writes signed checkpoints of the audit chains; `audit verify` and the auditor's page
+pass, then find deletions."""
 
 from __future__ import annotations
 
@@ -67,6 +68,9 @@ def test_the_job_worker_checkpoints_and_verify_finds_the_last_events_deleted(tmp
             intact = _cli(operator, "audit", "verify")
             assert intact.exit_code == 0, intact.output
             assert "audit trail intact" in intact.output and "checked against" in intact.output
+            auditor = served.client("kiemtra")
+            page = auditor.get("/audit/verify?run=1")
+            assert page.status == 200 and "Nhật ký nguyên vẹn:" in page.text, page.text
 
             with db.begin() as connection:  # someone with database access removes the case's last event
                 for statement in audit_guard.statements(db.dialect.name, create=False):
@@ -76,3 +80,5 @@ def test_the_job_worker_checkpoints_and_verify_finds_the_last_events_deleted(tmp
             assert broken.exit_code == 1
             assert f"{chain} #{head}: events {head} to {head} missing (checkpoint of" in broken.stderr
             assert "audit trail intact" not in broken.output
+            page = auditor.get("/audit/verify?run=1")  # the auditor's page finds what the command found
+            assert "Nhật ký KHÔNG nguyên vẹn" in page.text and f"events {head} to {head} missing" in page.text

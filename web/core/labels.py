@@ -32,6 +32,7 @@ STEP_NAMES = (
     _l("Hết hạn theo dõi"),
     _l("Đôn đốc báo cáo"),
     _l("Đôn đốc (chưa tiếp nhận)"),
+    _l("Đôn đốc tiếp nhận"),
     _l("Dự thảo công văn đôn đốc"),
     _l("Kiểm tra công văn đôn đốc"),
     _l("Ký công văn đôn đốc"),

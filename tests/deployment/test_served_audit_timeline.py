@@ -49,8 +49,17 @@ def test_the_auditor_reads_a_timeline_and_cannot_act(served: ServedApp) -> None:
     with served.reading() as session:
         events = session.scalar(select(func.count()).select_from(AuditEvent))
     redraft = d.the_ready("review_content")
-    refused = auditor.post_form(f"/tasks/{redraft.id}", {"decision": "approve", "comment": ""}, page=f"/cases/{d.case_id}/timeline")
+    refused = auditor.post_form(
+        f"/tasks/{redraft.id}", {"decision": "approve", "comment": ""}, page=f"/cases/{d.case_id}/timeline"
+    )
     assert refused.status == 403 and "Chỉ được xem" in refused.text
     with served.reading() as session:
         assert session.scalar(select(func.count()).select_from(AuditEvent)) == events
     assert d.the_ready("review_content").id == redraft.id
+
+    # The version the case ran on is on the processes page, and its BPMN downloads as deployed.
+    processes = auditor.get("/admin/processes")
+    assert processes.status == 200 and "directive_lifecycle" in processes.text
+    assert "hồ sơ mới bắt đầu trên bản này" in processes.text
+    bpmn = auditor.get("/admin/processes/directive_lifecycle/v1.bpmn")
+    assert bpmn.status == 200 and 'id="directive_lifecycle"' in bpmn.text

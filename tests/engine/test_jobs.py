@@ -166,3 +166,30 @@ def test_one_broken_job_of_a_batch_fails_alone(bare_env: EngineEnv, reminder: tu
     assert {bare_env.row(Job, jobs[i]).status for i in jobs if i != broken} == {"done"}
     with bare_env.sessions() as session:
         assert audit.verify(session) == []
+
+
+def test_a_job_whose_timer_an_earlier_job_of_the_batch_fired_is_not_run(bare_env: EngineEnv) -> None:
+    """A report's escalation and reminder fall due together: the first job fires both, the second is cancelled unrun."""
+    bare_env.deploy("escalation.bpmn")
+    escalate_at = REMIND_AT - timedelta(minutes=1)
+    with bare_env.transaction() as engine:
+        started = engine.start("escalation", "em", {**DATA, "escalate_at": escalate_at.isoformat()})
+    instance_id, report_id = started.instance_id, started.new_tasks[0].id
+    jobs = {job.due_at: job.id for job in bare_env.rows(Job, Job.instance_id == instance_id)}
+    assert sorted(jobs) == [escalate_at, REMIND_AT]
+    bare_env.clock.set(REMIND_AT)
+
+    assert _run(bare_env) == ([jobs[escalate_at]], [])
+
+    assert bare_env.row(Job, jobs[escalate_at]).status == "done"
+    assert bare_env.row(Job, jobs[REMIND_AT]).status == "cancelled"
+    assert bare_env.sent == ["dept"]  # the reminder went out once
+    (fired,) = bare_env.rows(AuditEvent, AuditEvent.tag == "engine:timer:fired")
+    assert fired.after["timer"] == "escalate"
+    rows = {row.spec_name: row.state for row in bare_env.rows(TaskRow, TaskRow.instance_id == instance_id)}
+    assert (
+        rows == {"report": "cancelled", "late_report": "ready"}
+        and bare_env.row(TaskRow, report_id).state == "cancelled"
+    )
+    bare_env.clock.advance(timedelta(days=1))
+    assert _run(bare_env) == ([], [])

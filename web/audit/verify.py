@@ -7,6 +7,9 @@ and it only reads: auditors, who may change nothing, can run it.
 
 from __future__ import annotations
 
+from contextlib import suppress
+from datetime import datetime
+
 from flask import Blueprint, abort, render_template, request
 from flask_login import login_required
 
@@ -27,4 +30,8 @@ def index() -> str:
     if not may_search():
         abort(403)
     outcome = verify_trail(db(), runtime().settings.audit_checkpoints_path) if request.args.get("run") else None
-    return render_template("audit/verify.html", outcome=outcome, shown=SHOWN)
+    checkpoint_at = None
+    if outcome is not None and outcome.checkpoint_at:
+        with suppress(ValueError):
+            checkpoint_at = datetime.fromisoformat(outcome.checkpoint_at)
+    return render_template("audit/verify.html", outcome=outcome, checkpoint_at=checkpoint_at, shown=SHOWN)

@@ -41,7 +41,7 @@ def test_the_administrator_sees_each_version_and_the_cases_on_it(
     assert len(rows) == 2
     assert "phiên bản 2" in rows[0] and "hồ sơ mới bắt đầu trên bản này" in rows[0] and "Ngô Đức Thắng" in rows[0]
     assert "phiên bản 1" in rows[1] and "hồ sơ mới bắt đầu" not in rows[1]
-    running = [re.findall(r'data-label="Hồ sơ đang chạy" class="num">(\d+)<', row)[0] for row in rows]
+    running = [re.findall(r'data-label="Đang chạy" class="num">(\d+)<', row)[0] for row in rows]
     assert running == ["0", "1"]
 
     old = admin.get("/admin/processes/directive_lifecycle/v1.bpmn")

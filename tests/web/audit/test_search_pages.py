@@ -19,6 +19,7 @@ from sqlalchemy import select
 from engine.clock import ManualClock
 from engine.models import ProcessInstance
 from tests.web.case_helpers import draft_returned_then_issued, fast_rehearsal, signed_in
+from tests.web.conftest import csrf_token
 from tests.workflows import invented_org as invented
 from tests.workflows.lifecycle_helpers import session_of
 from web import create_app
@@ -81,6 +82,15 @@ def test_the_auditor_finds_every_return_by_a_head_of_division_linked_to_its_case
     # The approval of the same step is not listed, nor the signature.
     approvals = client.get("/audit/search", query_string={**RETURNS, "decision": "approve"}).get_data(as_text=True)
     assert RETURN_COMMENT not in approvals and "08/03/2023 10:00" in approvals
+
+
+def test_in_english_the_roles_read_as_the_chart_names_them_in_english(app: Flask, returned_case: int) -> None:
+    client = signed_in(app, AUDITOR)
+    page = client.get("/audit/search").get_data(as_text=True)
+    assert client.post("/lang/en", data={"csrf_token": csrf_token(page), "next": "/"}).status_code == 302
+    english = client.get("/audit/search", query_string=RETURNS).get_data(as_text=True)
+    assert ">Division head</option>" in english and "Division head ·" in english
+    assert "Trưởng phòng" not in english
 
 
 @pytest.mark.parametrize("username", [ADMIN, DIRECTOR, SUPERVISOR])

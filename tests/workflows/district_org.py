@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from workflows.directive import reference_case
+from workflows.directive.rehearsal import Rehearsal
 
 CHART_FILE: Final = Path(__file__).resolve().parent.parent / "data" / "charts" / "dong_xuyen.json"
 CHART: Final[dict[str, Any]] = json.loads(CHART_FILE.read_text(encoding="utf-8"))
@@ -126,3 +127,18 @@ def chart_with_communes(total: int) -> dict[str, Any]:
             }
         )
     return chart
+
+
+def run_to_issue(r: Rehearsal) -> list[str]:
+    """Register the district's letter (06/03/2023), instruct, draft, approve, sign and issue it (08/03); its units."""
+    r.at("2023-03-06 08:00")
+    r.start("directive_lifecycle", CLERK)
+    r.do(CLERK, "register_incoming", LETTER)
+    r.do(CHAIRMAN, "instruct", INSTRUCTION)
+    r.at("2023-03-07 09:00")
+    r.do(SPECIALIST, "draft", draft())
+    r.do(HEAD, "review_content", {"decision": "approve", "comment": ""})
+    r.do(DEPUTY, "sign", {"decision": "sign", "comment": ""})
+    r.at("2023-03-08 09:00")
+    r.do(CLERK, "issue", {"issue_note": ""})
+    return list(r.data()["recipients"])

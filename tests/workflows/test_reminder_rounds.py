@@ -207,17 +207,7 @@ def test_a_deadline_across_tet_lands_on_the_fifth_working_day_after_it() -> None
 def test_the_district_chases_its_late_units_with_its_own_names(tmp_path: Path, clock: ManualClock) -> None:
     with invented_runtime(tmp_path, clock, district.CHART) as runtime:
         r = rehearsal(runtime, clock)
-        r.at("2023-03-06 08:00")
-        r.start("directive_lifecycle", district.CLERK)
-        r.do(district.CLERK, "register_incoming", district.LETTER)
-        r.do(district.CHAIRMAN, "instruct", district.INSTRUCTION)
-        r.at("2023-03-07 09:00")
-        r.do(district.SPECIALIST, "draft", district.draft())
-        r.do(district.HEAD, "review_content", {"decision": "approve", "comment": ""})
-        r.do(district.DEPUTY, "sign", {"decision": "sign", "comment": ""})
-        r.at("2023-03-08 09:00")
-        r.do(district.CLERK, "issue", {"issue_note": ""})
-        units = list(r.data()["recipients"])
+        units = district.run_to_issue(r)
         officer = officer_of(runtime)
         r.at("2023-03-09 09:00")
         r.do(officer(units[0]), "acknowledge", {"acknowledge_note": ""}, unit=units[0])

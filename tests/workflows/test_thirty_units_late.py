@@ -47,17 +47,7 @@ def directive(tmp_path: Path, clock: ManualClock) -> Iterator[Directive]:
     """Issued on 08/03/2023 to 30 units; the first six report on 15/03, the last four never acknowledge."""
     with invented_runtime(tmp_path, clock, district.chart_with_communes(UNITS)) as runtime:
         r = rehearsal(runtime, clock)
-        r.at("2023-03-06 08:00")
-        r.start("directive_lifecycle", district.CLERK)
-        r.do(district.CLERK, "register_incoming", district.LETTER)
-        r.do(district.CHAIRMAN, "instruct", district.INSTRUCTION)
-        r.at("2023-03-07 09:00")
-        r.do(district.SPECIALIST, "draft", district.draft())
-        r.do(district.HEAD, "review_content", {"decision": "approve", "comment": ""})
-        r.do(district.DEPUTY, "sign", {"decision": "sign", "comment": ""})
-        r.at("2023-03-08 09:00")
-        r.do(district.CLERK, "issue", {"issue_note": ""})
-        units = list(r.data()["recipients"])
+        units = district.run_to_issue(r)
         officer = officer_of(runtime)
         silent = units[-SILENT:]
         r.at("2023-03-10 09:00")

@@ -4,10 +4,7 @@ organisation and in an invented one."""
 
 from __future__ import annotations
 
-import copy
 import io
-from collections.abc import Iterator
-from pathlib import Path
 
 import docx
 import pytest
@@ -17,13 +14,10 @@ from sqlalchemy import select
 
 from engine.clock import ManualClock
 from engine.models import ProcessInstance
+from tests.web.audit.conftest import INVENTED_AUDITOR, returned_in_invented
 from tests.web.case_helpers import draft_returned_then_issued, fast_rehearsal, signed_in
-from tests.workflows import invented_org as invented
 from tests.workflows.lifecycle_helpers import officer_of, session_of
-from web import create_app
-from web.accounts.users import give_demo_passwords
 from web.core.composition import Runtime
-from web.core.db import unit_of_work
 from workflows.audit.timeline import timeline
 from workflows.directive import scenario
 from workflows.orgchart.models import User
@@ -130,41 +124,14 @@ def test_only_who_reads_the_whole_case_gets_the_file(
     assert signed_in(app, AUDITOR).get("/cases/999/timeline.docx").status_code == 404
 
 
-# -- an invented organisation ----------------------------------------------------------------------
-
-INVENTED_AUDITOR = "kt.snn"
-
-
-@pytest.fixture
-def invented_app(tmp_path: Path, clock: ManualClock) -> Iterator[tuple[Flask, Runtime]]:
-    """The invented Sở with an auditor of its own."""
-    chart = copy.deepcopy(invented.CHART)
-    chart["roles"].append({"code": "auditor", "name": "Thanh tra nội bộ"})
-    chart["users"].append(
-        invented._user(INVENTED_AUDITOR, "Quách Văn Lâm", "QVL", "Thanh tra viên", "VPS", f"auditor@{invented.AGENCY}")
-    )
-    with invented.invented_runtime(tmp_path, clock, chart) as runtime:
-        with unit_of_work(runtime.sessions) as session:
-            give_demo_passwords(session)
-        application = create_app(runtime=runtime)
-        application.config["TESTING"] = True
-        yield application, runtime
+# -- an invented organisation (its auditor: tests/web/audit/conftest.py) ----------------------------
 
 
 def test_an_invented_organisation_s_timeline_carries_its_own_names(
     invented_app: tuple[Flask, Runtime], clock: ManualClock
 ) -> None:
     app, runtime = invented_app
-    r = fast_rehearsal(runtime, clock)
-    r.at("2023-03-06 08:00")
-    r.start("directive_lifecycle", invented.CLERK)
-    r.do(invented.CLERK, "register_incoming", invented.LETTER)
-    r.do(invented.DIRECTOR, "instruct", invented.INSTRUCTION)
-    r.do(invented.SPECIALIST, "draft", invented.draft(invented.SUBORDINATE_UNITS))
-    r.at("2023-03-07 09:15")
-    r.do(
-        invented.HEAD, "review_content", {"decision": "return", "comment": "Bổ sung thời hạn báo cáo của từng đơn vị."}
-    )
+    r = returned_in_invented(runtime, clock, "Bổ sung thời hạn báo cáo của từng đơn vị.")
     client = signed_in(app, INVENTED_AUDITOR)
     text = pdf_text(client.get(f"/cases/{r.case_id}/timeline.pdf").data)
     assert "SỞ NÔNG NGHIỆP" in text and "Lò Văn Khải" in text and "Phòng Trồng trọt" in text

@@ -3,12 +3,9 @@ and its exports to CSV and XLSX; in the reference organisation and in an invente
 
 from __future__ import annotations
 
-import copy
 import csv
 import io
-from collections.abc import Iterator
 from datetime import datetime
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -18,14 +15,12 @@ from sqlalchemy import select
 
 from engine.clock import ManualClock
 from engine.models import ProcessInstance
+from tests.web.audit.conftest import INVENTED_AUDITOR, returned_in_invented
 from tests.web.case_helpers import draft_returned_then_issued, fast_rehearsal, signed_in
 from tests.web.conftest import csrf_token
 from tests.workflows import invented_org as invented
 from tests.workflows.lifecycle_helpers import session_of
-from web import create_app
-from web.accounts.users import give_demo_passwords
 from web.core.composition import Runtime
-from web.core.db import unit_of_work
 from workflows.directive import scenario
 from workflows.orgchart.models import User
 
@@ -185,39 +180,14 @@ def test_the_results_export_to_csv_and_xlsx_with_vietnamese_headers_and_dates(
     assert client.get("/audit/search/export.pdf", query_string=RETURNS).status_code == 404
 
 
-# -- an invented organisation ----------------------------------------------------------------------
-
-INVENTED_AUDITOR = "kt.snn"
-
-
-@pytest.fixture
-def invented_app(tmp_path: Path, clock: ManualClock) -> Iterator[tuple[Flask, Runtime]]:
-    """The invented Sở with an auditor of its own."""
-    chart = copy.deepcopy(invented.CHART)
-    chart["roles"].append({"code": "auditor", "name": "Thanh tra nội bộ"})
-    chart["users"].append(
-        invented._user(INVENTED_AUDITOR, "Quách Văn Lâm", "QVL", "Thanh tra viên", "VPS", f"auditor@{invented.AGENCY}")
-    )
-    with invented.invented_runtime(tmp_path, clock, chart) as runtime:
-        with unit_of_work(runtime.sessions) as session:
-            give_demo_passwords(session)
-        application = create_app(runtime=runtime)
-        application.config["TESTING"] = True
-        yield application, runtime
+# -- an invented organisation (its auditor: tests/web/audit/conftest.py) ----------------------------
 
 
 def test_in_an_invented_organisation_its_auditor_finds_its_head_s_return(
     invented_app: tuple[Flask, Runtime], clock: ManualClock
 ) -> None:
     app, runtime = invented_app
-    r = fast_rehearsal(runtime, clock)
-    r.at("2023-03-06 08:00")
-    r.start("directive_lifecycle", invented.CLERK)
-    r.do(invented.CLERK, "register_incoming", invented.LETTER)
-    r.do(invented.DIRECTOR, "instruct", invented.INSTRUCTION)
-    r.do(invented.SPECIALIST, "draft", invented.draft(invented.SUBORDINATE_UNITS))
-    r.at("2023-03-07 09:15")
-    r.do(invented.HEAD, "review_content", {"decision": "return", "comment": "Bổ sung thời hạn báo cáo."})
+    returned_in_invented(runtime, clock, "Bổ sung thời hạn báo cáo.")
     client: FlaskClient = signed_in(app, INVENTED_AUDITOR)
     page = client.get("/audit/search", query_string={**RETURNS, "unit": invented.STAFFED}).get_data(as_text=True)
     assert "Lò Văn Khải" in page and "Phòng Trồng trọt" in page and "Bổ sung thời hạn báo cáo." in page

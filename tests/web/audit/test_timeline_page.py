@@ -4,10 +4,7 @@ diagram as it stood after a chosen step; those who see only part of the case, or
 
 from __future__ import annotations
 
-import copy
 import re
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from flask import Flask
@@ -15,15 +12,12 @@ from sqlalchemy import select
 
 from engine.clock import ManualClock
 from engine.models import AuditEvent, TaskRow
-from tests.web.case_helpers import XSS_COMMENT, fast_rehearsal, signed_in
+from tests.web.audit.conftest import INVENTED_AUDITOR, returned_in_invented
+from tests.web.case_helpers import XSS_COMMENT, signed_in
 from tests.web.conftest import csrf_token
-from tests.workflows import invented_org as invented
 from tests.workflows.lifecycle_helpers import all_units_report, officer_of, rehearsal, run_to_issue, session_of
-from web import create_app
-from web.accounts.users import give_demo_passwords
 from web.cases.case_access import agency_code as case_access_agency
 from web.core.composition import Runtime, engine_transactions
-from web.core.db import unit_of_work
 from workflows.calendar import LOCAL_TZ
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
@@ -124,25 +118,7 @@ def test_only_those_who_see_the_whole_case_read_its_timeline(app: Flask, r: Rehe
         assert signed_in(app, username).get(f"/cases/{case_id}/timeline").status_code == 200, username
 
 
-# -- an invented organisation ----------------------------------------------------------------------
-
-INVENTED_AUDITOR = "kt.snn"
-
-
-@pytest.fixture
-def invented_app(tmp_path: Path, clock: ManualClock) -> Iterator[tuple[Flask, Runtime]]:
-    """The invented Sở with an auditor of its own."""
-    chart = copy.deepcopy(invented.CHART)
-    chart["roles"].append({"code": "auditor", "name": "Thanh tra nội bộ"})
-    chart["users"].append(
-        invented._user(INVENTED_AUDITOR, "Quách Văn Lâm", "QVL", "Thanh tra viên", "VPS", f"auditor@{invented.AGENCY}")
-    )
-    with invented.invented_runtime(tmp_path, clock, chart) as runtime:
-        with unit_of_work(runtime.sessions) as session:
-            give_demo_passwords(session)
-        application = create_app(runtime=runtime)
-        application.config["TESTING"] = True
-        yield application, runtime
+# -- an invented organisation (its auditor: tests/web/audit/conftest.py) ----------------------------
 
 
 def test_in_an_invented_organisation_its_auditor_reads_the_timeline_and_changes_nothing(
@@ -150,14 +126,8 @@ def test_in_an_invented_organisation_its_auditor_reads_the_timeline_and_changes_
 ) -> None:
     """The invented Sở's auditor reads its head's return in its own names, and cannot complete the redraft."""
     app, runtime = invented_app
-    r = fast_rehearsal(runtime, clock)
-    r.at("2023-03-06 08:00")
-    case_id = r.start("directive_lifecycle", invented.CLERK)
-    r.do(invented.CLERK, "register_incoming", invented.LETTER)
-    r.do(invented.DIRECTOR, "instruct", invented.INSTRUCTION)
-    r.do(invented.SPECIALIST, "draft", invented.draft(invented.SUBORDINATE_UNITS))
-    r.at("2023-03-07 09:15")
-    r.do(invented.HEAD, "review_content", {"decision": "return", "comment": "Bổ sung thời hạn báo cáo."})
+    r = returned_in_invented(runtime, clock, "Bổ sung thời hạn báo cáo.")
+    case_id = r.case_id or 0
     client = signed_in(app, INVENTED_AUDITOR)
     page = client.get(f"/cases/{case_id}/timeline").get_data(as_text=True)
     assert "Bổ sung thời hạn báo cáo." in page and "Phòng Trồng trọt" in page

@@ -106,7 +106,7 @@ def case_log(case: ProcessInstance) -> CaseLog:
     made_at = local_datetime(runtime().services.clock.now())
     facts = [
         (_("Hồ sơ"), " — ".join(part for part in (case.business_key or f"#{case.id}", case.title or "") if part)),
-        (_("Quy trình"), processes),
+        (_("Phiên bản quy trình"), processes),
         (_("Số dòng"), str(len(rows))),
         (_("Lập lúc"), _("%(moment)s, bởi %(person)s", moment=made_at, person=me().full_name)),
     ]
@@ -119,11 +119,12 @@ def _download(case_id: int, render: Callable[[CaseLog], bytes], mimetype: str, e
     case = _case(case_id)
     body = render(case_log(case))
     stem = _NOT_IN_FILE_NAMES.sub("_", case.business_key or str(case.id)).strip("_")
+    prefix = _("nhat-ky-ho-so")  # outside the f-string, so that the catalogue extracts it
     response = send_file(
         io.BytesIO(body),
         mimetype=mimetype,
         as_attachment=True,
-        download_name=f"{_('nhat-ky-ho-so')}-{stem}.{extension}",
+        download_name=f"{prefix}-{stem}.{extension}",
         max_age=0,
     )
     response.headers["Cache-Control"] = "private, no-store"

@@ -75,3 +75,17 @@ window.dfDiagram = function (options) {
     }, 200);
   });
 };
+
+/* A case's progress on its diagram: the steps finished (green, df-done) and those waiting (amber,
+   df-current); ids the diagram does not hold are skipped. */
+window.dfDiagram.markProgress = function (viewer, progress) {
+  var canvas = viewer.get("canvas");
+  var registry = viewer.get("elementRegistry");
+  [["completed", "df-done"], ["current", "df-current"]].forEach(function (pair) {
+    (progress[pair[0]] || []).forEach(function (id) {
+      if (registry.get(id)) {
+        canvas.addMarker(id, pair[1]);
+      }
+    });
+  });
+};

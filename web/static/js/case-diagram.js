@@ -5,24 +5,13 @@
 (function () {
   "use strict";
 
-  function mark(viewer, ids, marker) {
-    var canvas = viewer.get("canvas");
-    var registry = viewer.get("elementRegistry");
-    (ids || []).forEach(function (id) {
-      if (registry.get(id)) {
-        canvas.addMarker(id, marker);
-      }
-    });
-  }
-
   window.dfDiagram({
     containerId: "case-diagram",
     statusId: "case-diagram-status",
     dataUrl: "data-progress-url",
     label: "case diagram",
     decorate: function (viewer, progress) {
-      mark(viewer, progress.completed, "df-done");
-      mark(viewer, progress.current, "df-current");
+      window.dfDiagram.markProgress(viewer, progress);
     },
     room: 48,
     minHeight: 220,

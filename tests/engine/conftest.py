@@ -15,6 +15,7 @@ from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from engine.audit_keys import AuditKeys
 from engine.clock import ManualClock
 from engine.db import Base
 from engine.models import AuditEvent
@@ -22,6 +23,7 @@ from engine.ports import ScriptContext
 from engine.runtime import Engine
 from engine.services import EngineServices
 from tests.databases import isolated_engine
+from tests.engine.audit_tampering import agency_keys, seal_with
 from web.core.db import make_session_factory, unit_of_work
 
 T = TypeVar("T", bound=Base)
@@ -185,6 +187,20 @@ APPROVAL_DATA: dict[str, Any] = {
     "remind_at": "2023-03-09T09:00:00+07:00",
     "text": "Kế hoạch tuyên truyền",
 }
+
+
+@pytest.fixture
+def keys() -> AuditKeys:
+    """The agency's audit key, as `directive-flow setup` makes one."""
+    return agency_keys()
+
+
+@pytest.fixture
+def sealed_env(bare_env: EngineEnv, keys: AuditKeys) -> EngineEnv:
+    """The engine sealing its audit events with the agency's key, approval.bpmn deployed."""
+    seal_with(bare_env, keys)
+    bare_env.deploy("approval.bpmn")
+    return bare_env
 
 
 @pytest.fixture

@@ -20,7 +20,7 @@ from engine import audit
 from engine.audit_keys import UNKEYED, AuditKeys
 from engine.models import AuditEvent
 from tests.databases import postgresql_schema, postgresql_url
-from tests.engine.audit_tampering import agency_keys, dialect, seal_with, tamper
+from tests.engine.audit_tampering import dialect, tamper
 from tests.engine.conftest import HANOI
 from web.core.db import unit_of_work
 
@@ -29,30 +29,16 @@ if TYPE_CHECKING:
 
 
 @pytest.fixture
-def keys() -> AuditKeys:
-    """The agency's key."""
-    return agency_keys()
-
-
-@pytest.fixture
-def engine_env(bare_env: EngineEnv, keys: AuditKeys) -> EngineEnv:
-    """The engine sealing with the agency's key, approval.bpmn deployed."""
-    seal_with(bare_env, keys)
-    bare_env.deploy("approval.bpmn")
-    return bare_env
-
-
-@pytest.fixture
-def trail(engine_env: EngineEnv, approval_data: dict[str, Any]) -> list[AuditEvent]:
+def trail(sealed_env: EngineEnv, approval_data: dict[str, Any]) -> list[AuditEvent]:
     """A small case's trail: deploy (the agency's chain), then start, claim, hand over with a reason, complete."""
-    with engine_env.transaction() as engine:
+    with sealed_env.transaction() as engine:
         task_id = engine.start("approval", "an", approval_data).new_tasks[0].id
-    with engine_env.transaction() as engine:
+    with sealed_env.transaction() as engine:
         engine.claim(task_id, "an")
         engine.reassign(task_id, "an", "binh", "nghỉ phép")
-    with engine_env.transaction() as engine:
+    with sealed_env.transaction() as engine:
         engine.complete(task_id, "binh", {"text": "Dự thảo lần 1"})
-    return engine_env.rows(AuditEvent)
+    return sealed_env.rows(AuditEvent)
 
 
 def _breaks(env: EngineEnv) -> list[audit.ChainBreak]:
@@ -64,7 +50,7 @@ def _event(trail: list[AuditEvent], tag: str) -> AuditEvent:
     return next(e for e in trail if e.tag == tag)
 
 
-def test_each_case_has_its_own_chain(engine_env: EngineEnv, keys: AuditKeys, trail: list[AuditEvent]) -> None:
+def test_each_case_has_its_own_chain(sealed_env: EngineEnv, keys: AuditKeys, trail: list[AuditEvent]) -> None:
     """The deployment opens the agency's chain; the case's events form their own, numbered without gaps."""
     deployed, *case = trail
     assert (deployed.tag, deployed.chain, deployed.seq, deployed.prev_hash) == (
@@ -83,19 +69,19 @@ def test_each_case_has_its_own_chain(engine_env: EngineEnv, keys: AuditKeys, tra
     assert [e.seq for e in case] == [1, 2, 3, 4]
     assert [e.prev_hash for e in case] == [audit.GENESIS] + [e.hash for e in case[:-1]]
     assert {e.key_id for e in trail} == {"k1"}
-    assert all(audit.event_hash(e, keys, dialect(engine_env)) == e.hash for e in trail)
-    assert _breaks(engine_env) == []
+    assert all(audit.event_hash(e, keys, dialect(sealed_env)) == e.hash for e in trail)
+    assert _breaks(sealed_env) == []
 
 
-def test_interleaved_cases_keep_separate_chains(engine_env: EngineEnv, approval_data: dict[str, Any]) -> None:
+def test_interleaved_cases_keep_separate_chains(sealed_env: EngineEnv, approval_data: dict[str, Any]) -> None:
     """Work on two cases in turn: each case's trail holds only its own events, in order, and all verifies."""
-    with engine_env.transaction() as engine:
+    with sealed_env.transaction() as engine:
         first = engine.start("approval", "an", approval_data)
         second = engine.start("approval", "binh", approval_data)
         engine.claim(first.new_tasks[0].id, "an")
         engine.claim(second.new_tasks[0].id, "binh")
         engine.release(first.new_tasks[0].id, "an")
-    with engine_env.sessions() as session:
+    with sealed_env.sessions() as session:
         trails = {
             case: [(e.tag, e.seq) for e in audit.trail(session, case)]
             for case in (first.instance_id, second.instance_id)
@@ -104,7 +90,7 @@ def test_interleaved_cases_keep_separate_chains(engine_env: EngineEnv, approval_
         first.instance_id: [("engine:instance:started", 1), ("engine:task:claimed", 2), ("engine:task:released", 3)],
         second.instance_id: [("engine:instance:started", 1), ("engine:task:claimed", 2)],
     }
-    assert _breaks(engine_env) == []
+    assert _breaks(sealed_env) == []
 
 
 def test_completed_event_records_actor_task_and_data(trail: list[AuditEvent]) -> None:
@@ -116,49 +102,49 @@ def test_completed_event_records_actor_task_and_data(trail: list[AuditEvent]) ->
     assert completed.after["text"] == "Dự thảo lần 1" and completed.after["task"] == "write"
 
 
-def test_edited_comment_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+def test_edited_comment_is_detected(sealed_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """Rewriting the reason of a hand-over in the database breaks the chain at that event, named by id and place."""
     event = _event(trail, "engine:task:reassigned")
-    tamper(engine_env, update(AuditEvent).where(AuditEvent.id == event.id).values(comment="theo yêu cầu"))
-    assert _breaks(engine_env) == [audit.ChainBreak(event.id, event.chain, 3, "content differs from its hash")]
-    assert str(_breaks(engine_env)[0]) == f"event {event.id} ({event.chain} #3): content differs from its hash"
+    tamper(sealed_env, update(AuditEvent).where(AuditEvent.id == event.id).values(comment="theo yêu cầu"))
+    assert _breaks(sealed_env) == [audit.ChainBreak(event.id, event.chain, 3, "content differs from its hash")]
+    assert str(_breaks(sealed_env)[0]) == f"event {event.id} ({event.chain} #3): content differs from its hash"
 
 
-def test_edited_after_data_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+def test_edited_after_data_is_detected(sealed_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """Changing what was submitted in a completed task is detected."""
     event = trail[-1]
     forged = {**event.after, "text": "Dự thảo đã sửa"}
-    tamper(engine_env, update(AuditEvent).where(AuditEvent.id == event.id).values(after=forged))
-    assert [b.event_id for b in _breaks(engine_env)] == [event.id]
+    tamper(sealed_env, update(AuditEvent).where(AuditEvent.id == event.id).values(after=forged))
+    assert [b.event_id for b in _breaks(sealed_env)] == [event.id]
 
 
-def test_edited_actor_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+def test_edited_actor_is_detected(sealed_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """Pretending someone else did a step is detected."""
     event = _event(trail, "engine:task:claimed")
-    tamper(engine_env, update(AuditEvent).where(AuditEvent.id == event.id).values(actor="chi"))
-    assert [b.event_id for b in _breaks(engine_env)] == [event.id]
+    tamper(sealed_env, update(AuditEvent).where(AuditEvent.id == event.id).values(actor="chi"))
+    assert [b.event_id for b in _breaks(sealed_env)] == [event.id]
 
 
-def test_edited_agency_event_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+def test_edited_agency_event_is_detected(sealed_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """The agency's chain is checked as well: a deployment credited to someone else is found."""
     deployed = trail[0]
-    tamper(engine_env, update(AuditEvent).where(AuditEvent.id == deployed.id).values(actor="an"))
-    assert _breaks(engine_env) == [audit.ChainBreak(deployed.id, "agency", 1, "content differs from its hash")]
+    tamper(sealed_env, update(AuditEvent).where(AuditEvent.id == deployed.id).values(actor="an"))
+    assert _breaks(sealed_env) == [audit.ChainBreak(deployed.id, "agency", 1, "content differs from its hash")]
 
 
-def test_reordered_events_are_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+def test_reordered_events_are_detected(sealed_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """Swapping the places of the claim and the hand-over within the case breaks its chain at the first moved event.
 
     Events are checked in their global order (id), so the first one named is the claim, now in the hand-over's place.
     """
     claimed, reassigned = _event(trail, "engine:task:claimed"), _event(trail, "engine:task:reassigned")
     tamper(
-        engine_env,
+        sealed_env,
         update(AuditEvent).where(AuditEvent.id == claimed.id).values(seq=-1),  # (chain, seq) is unique
         update(AuditEvent).where(AuditEvent.id == reassigned.id).values(seq=claimed.seq),
         update(AuditEvent).where(AuditEvent.id == claimed.id).values(seq=reassigned.seq),
     )
-    breaks = _breaks(engine_env)
+    breaks = _breaks(sealed_env)
     assert (breaks[0].event_id, breaks[0].seq) == (claimed.id, 3)
     assert {(b.event_id, b.reason) for b in breaks} >= {
         (claimed.id, "content differs from its hash"),
@@ -167,24 +153,24 @@ def test_reordered_events_are_detected(engine_env: EngineEnv, trail: list[AuditE
     }
 
 
-def test_deleted_middle_event_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+def test_deleted_middle_event_is_detected(sealed_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """Removing an event leaves a gap in its case's chain, reported at the event after it."""
     claimed, reassigned = _event(trail, "engine:task:claimed"), _event(trail, "engine:task:reassigned")
-    tamper(engine_env, delete(AuditEvent).where(AuditEvent.id == claimed.id))
-    breaks = _breaks(engine_env)
+    tamper(sealed_env, delete(AuditEvent).where(AuditEvent.id == claimed.id))
+    breaks = _breaks(sealed_env)
     assert {b.event_id for b in breaks} == {reassigned.id}
     assert {b.reason for b in breaks} == {"expected event 2: events missing", "does not follow the event before it"}
 
 
-def test_inserted_forged_event_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+def test_inserted_forged_event_is_detected(sealed_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """A forged event slipped into a case's chain, sealed with a guessed key under the agency's key id, is found.
 
     The events after it were renumbered to make room, so the chain breaks at the first of them too.
     """
     claimed, reassigned = _event(trail, "engine:task:claimed"), _event(trail, "engine:task:reassigned")
     later = [update(AuditEvent).where(AuditEvent.id == e.id).values(seq=e.seq + 1) for e in reversed(trail[3:])]
-    tamper(engine_env, *later)  # one row at a time: (chain, seq) is unique
-    with engine_env.sessions() as session:
+    tamper(sealed_env, *later)  # one row at a time: (chain, seq) is unique
+    with sealed_env.sessions() as session:
         forged = AuditEvent(
             chain=claimed.chain,
             seq=claimed.seq + 1,
@@ -200,31 +186,31 @@ def test_inserted_forged_event_is_detected(engine_env: EngineEnv, trail: list[Au
             prev_hash=claimed.hash,
             key_id="k1",
         )
-        forged.hash = audit.event_hash(forged, AuditKeys({"k1": b"a guess"}, "k1"), dialect(engine_env))
+        forged.hash = audit.event_hash(forged, AuditKeys({"k1": b"a guess"}, "k1"), dialect(sealed_env))
         session.add(forged)
         session.commit()
         forged_id = forged.id
-    breaks = _breaks(engine_env)
+    breaks = _breaks(sealed_env)
     assert (breaks[0].event_id, breaks[0].chain, breaks[0].seq) == (reassigned.id, claimed.chain, 4)
     assert (forged_id, "content differs from its hash") in {(b.event_id, b.reason) for b in breaks}
 
 
-def test_event_moved_to_another_case_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+def test_event_moved_to_another_case_is_detected(sealed_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """Filing a case's event under another case leaves a gap in its own chain and a stranger in the other."""
     claimed, reassigned = _event(trail, "engine:task:claimed"), _event(trail, "engine:task:reassigned")
     tamper(
-        engine_env,
+        sealed_env,
         update(AuditEvent).where(AuditEvent.id == claimed.id).values(chain="case:999", case_id=999),
     )
-    breaks = _breaks(engine_env)
+    breaks = _breaks(sealed_env)
     assert {b.event_id for b in breaks} == {claimed.id, reassigned.id}
     assert (claimed.id, "content differs from its hash") in {(b.event_id, b.reason) for b in breaks}
 
 
-def test_appended_event_sealed_without_the_key_is_detected(engine_env: EngineEnv, trail: list[AuditEvent]) -> None:
+def test_appended_event_sealed_without_the_key_is_detected(sealed_env: EngineEnv, trail: list[AuditEvent]) -> None:
     """An event added at the end of a case's chain by hand, sealed with the well-known key, is reported."""
     last = trail[-1]
-    with engine_env.sessions() as session:
+    with sealed_env.sessions() as session:
         added = AuditEvent(
             chain=last.chain,
             seq=last.seq + 1,
@@ -235,11 +221,11 @@ def test_appended_event_sealed_without_the_key_is_detected(engine_env: EngineEnv
             prev_hash=last.hash,
             key_id=UNKEYED.current,
         )
-        added.hash = audit.event_hash(added, UNKEYED, dialect(engine_env))
+        added.hash = audit.event_hash(added, UNKEYED, dialect(sealed_env))
         session.add(added)
         session.commit()
         added_id = added.id
-    assert _breaks(engine_env) == [
+    assert _breaks(sealed_env) == [
         audit.ChainBreak(
             added_id, last.chain, last.seq + 1, "sealed with key 'unkeyed', which is not among the audit keys"
         )
@@ -247,17 +233,17 @@ def test_appended_event_sealed_without_the_key_is_detected(engine_env: EngineEnv
 
 
 @pytest.mark.parametrize("tag", ["engine:completed", "engine-task-completed", "engine:task:completed:twice", ""])
-def test_tags_must_be_source_subject_action(engine_env: EngineEnv, tag: str) -> None:
+def test_tags_must_be_source_subject_action(sealed_env: EngineEnv, tag: str) -> None:
     """An event cannot be recorded under a tag that is not source:subject:action."""
-    with engine_env.sessions() as session, pytest.raises(ValueError, match="source:subject:action"):
-        audit.append(session, tag, actor="an", at=engine_env.clock.now())
+    with sealed_env.sessions() as session, pytest.raises(ValueError, match="source:subject:action"):
+        audit.append(session, tag, actor="an", at=sealed_env.clock.now())
 
 
 @pytest.mark.parametrize("tag", ["engine::completed", "::", ":task:completed"])
-def test_tags_with_empty_parts_are_refused(engine_env: EngineEnv, tag: str) -> None:
+def test_tags_with_empty_parts_are_refused(sealed_env: EngineEnv, tag: str) -> None:
     """A tag with an empty source, subject or action would make the trail unsearchable by that part."""
-    with engine_env.sessions() as session, pytest.raises(ValueError, match="source:subject:action"):
-        audit.append(session, tag, actor="an", at=engine_env.clock.now())
+    with sealed_env.sessions() as session, pytest.raises(ValueError, match="source:subject:action"):
+        audit.append(session, tag, actor="an", at=sealed_env.clock.now())
 
 
 # -- concurrent writers on PostgreSQL ------------------------------------------------------------
@@ -325,13 +311,13 @@ def test_concurrent_appends_to_one_case_leave_a_gapless_chain(pg_env: EngineEnv)
     "comment",
     ['trích "Điều 5"\\ khoản 2', "dòng 1\ndòng 2\t\r\b\f\x01\x1f\x7f", "😀 / \u2028 ễ", "", None],
 )
-def test_any_text_and_moment_verify_as_written(engine_env: EngineEnv, comment: str | None) -> None:
+def test_any_text_and_moment_verify_as_written(sealed_env: EngineEnv, comment: str | None) -> None:
     """Quotes, backslashes, control characters, emoji, and moments with and without a fraction, in another
     time zone: the database writes the canonical text the writer sealed."""
     moments = [datetime(2023, 3, 6, 8, 0, tzinfo=HANOI), datetime(2023, 3, 6, 8, 0, 0, 120, tzinfo=HANOI)]
-    with unit_of_work(engine_env.sessions) as session:
+    with unit_of_work(sealed_env.sessions) as session:
         for number, at in enumerate(moments):
             after = {"text": comment, "n": number, "ngày": date(2023, 3, 6), "tỉ lệ": 0.1}
             audit.append(session, "workflows:note:written", actor=f'an"{comment}', at=at, case_id=5, after=after)
             audit.append(session, "workflows:note:written", actor="an", at=at, comment=comment, before=comment)
-    assert _breaks(engine_env) == []
+    assert _breaks(sealed_env) == []

@@ -18,24 +18,10 @@ from engine import audit
 from engine.audit_checkpoints import log_path, read_log
 from engine.audit_keys import AuditKeys
 from engine.models import AuditEvent
-from tests.engine.audit_tampering import agency_keys, checkpoint, dialect, seal_with, tamper, verified
+from tests.engine.audit_tampering import checkpoint, dialect, seal_with, tamper, verified
 
 if TYPE_CHECKING:
     from tests.engine.conftest import EngineEnv
-
-
-@pytest.fixture
-def keys() -> AuditKeys:
-    """The agency's key."""
-    return agency_keys()
-
-
-@pytest.fixture
-def engine_env(bare_env: EngineEnv, keys: AuditKeys) -> EngineEnv:
-    """The engine sealing with the agency's key, approval.bpmn deployed."""
-    seal_with(bare_env, keys)
-    bare_env.deploy("approval.bpmn")
-    return bare_env
 
 
 @pytest.fixture
@@ -58,51 +44,51 @@ def _case(env: EngineEnv, data: dict[str, Any]) -> list[AuditEvent]:
 
 
 @pytest.fixture
-def cases(engine_env: EngineEnv, approval_data: dict[str, Any], folder: Path) -> list[list[AuditEvent]]:
+def cases(sealed_env: EngineEnv, approval_data: dict[str, Any], folder: Path) -> list[list[AuditEvent]]:
     """Two cases' trails, then a checkpoint of every chain's head."""
-    trails = [_case(engine_env, approval_data), _case(engine_env, approval_data)]
-    assert checkpoint(engine_env, folder) == 3  # the agency's chain and the two cases'
+    trails = [_case(sealed_env, approval_data), _case(sealed_env, approval_data)]
+    assert checkpoint(sealed_env, folder) == 3  # the agency's chain and the two cases'
     return trails
 
 
 def test_an_untouched_trail_verifies_against_its_checkpoint(
-    engine_env: EngineEnv, cases: list[list[AuditEvent]], folder: Path
+    sealed_env: EngineEnv, cases: list[list[AuditEvent]], folder: Path
 ) -> None:
     """Nothing touched: intact, every event and chain counted, one checkpoint line read."""
-    result = verified(engine_env, folder)
+    result = verified(sealed_env, folder)
     assert (result.intact, result.breaks, result.events, result.chains) == (True, (), 9, 3)
-    assert (result.checkpoints, result.checkpoint_at) == (1, engine_env.clock.now().isoformat())
+    assert (result.checkpoints, result.checkpoint_at) == (1, sealed_env.clock.now().isoformat())
     assert result.first is None
 
 
 def test_deleting_the_last_events_of_a_chain_is_detected(
-    engine_env: EngineEnv, cases: list[list[AuditEvent]], folder: Path
+    sealed_env: EngineEnv, cases: list[list[AuditEvent]], folder: Path
 ) -> None:
     """The hand-over and completion of the first case removed: its chain ends before its checkpoint."""
     first = cases[0]
-    tamper(engine_env, delete(AuditEvent).where(AuditEvent.id.in_([first[2].id, first[3].id])))
-    assert verified(engine_env).intact  # without the checkpoint, a shorter chain looks whole
-    result = verified(engine_env, folder)
-    at = engine_env.clock.now().isoformat()
+    tamper(sealed_env, delete(AuditEvent).where(AuditEvent.id.in_([first[2].id, first[3].id])))
+    assert verified(sealed_env).intact  # without the checkpoint, a shorter chain looks whole
+    result = verified(sealed_env, folder)
+    at = sealed_env.clock.now().isoformat()
     assert result.breaks == (audit.ChainBreak(None, first[0].chain, 3, f"events 3 to 4 missing (checkpoint of {at})"),)
     assert str(result.first) == f"{first[0].chain} #3: events 3 to 4 missing (checkpoint of {at})"
 
 
-def test_deleting_a_whole_chain_is_detected(engine_env: EngineEnv, cases: list[list[AuditEvent]], folder: Path) -> None:
+def test_deleting_a_whole_chain_is_detected(sealed_env: EngineEnv, cases: list[list[AuditEvent]], folder: Path) -> None:
     """Every event of the second case removed: its chain is reported missing."""
     second = cases[1]
-    tamper(engine_env, delete(AuditEvent).where(AuditEvent.case_id == second[0].case_id))
-    result = verified(engine_env, folder)
-    at = engine_env.clock.now().isoformat()
+    tamper(sealed_env, delete(AuditEvent).where(AuditEvent.case_id == second[0].case_id))
+    result = verified(sealed_env, folder)
+    at = sealed_env.clock.now().isoformat()
     assert result.breaks == (
         audit.ChainBreak(None, second[0].chain, 1, f"chain missing: the checkpoint of {at} holds 4 events"),
     )
 
 
-def test_deleting_every_event_is_detected(engine_env: EngineEnv, cases: list[list[AuditEvent]], folder: Path) -> None:
+def test_deleting_every_event_is_detected(sealed_env: EngineEnv, cases: list[list[AuditEvent]], folder: Path) -> None:
     """An empty table: each of the three chains is missing."""
-    tamper(engine_env, delete(AuditEvent))
-    result = verified(engine_env, folder)
+    tamper(sealed_env, delete(AuditEvent))
+    result = verified(sealed_env, folder)
     assert not result.intact and result.events == 0
     assert {(b.chain, b.event_id) for b in result.breaks} == {
         ("agency", None),
@@ -112,7 +98,7 @@ def test_deleting_every_event_is_detected(engine_env: EngineEnv, cases: list[lis
 
 
 def test_an_edit_with_every_later_hash_recomputed_is_detected(
-    engine_env: EngineEnv, cases: list[list[AuditEvent]]
+    sealed_env: EngineEnv, cases: list[list[AuditEvent]]
 ) -> None:
     """The hand-over's reason rewritten, the chain re-sealed after it with a made-up key: caught at the edit."""
     first = cases[0]
@@ -122,31 +108,31 @@ def test_an_edit_with_every_later_hash_recomputed_is_detected(
         forged = AuditEvent(**{c.key: getattr(event, c.key) for c in AuditEvent.__table__.columns})
         forged.prev_hash = prev
         forged.comment = "theo yêu cầu" if event.tag == "engine:task:reassigned" else event.comment
-        forged.hash = prev = audit.event_hash(forged, forger, dialect(engine_env))
+        forged.hash = prev = audit.event_hash(forged, forger, dialect(sealed_env))
         values = {"comment": forged.comment, "prev_hash": forged.prev_hash, "hash": forged.hash}
         statements.append(update(AuditEvent).where(AuditEvent.id == event.id).values(**values))
-    tamper(engine_env, *statements)
-    result = verified(engine_env)
+    tamper(sealed_env, *statements)
+    result = verified(sealed_env)
     assert result.first == audit.ChainBreak(first[2].id, first[2].chain, 3, "content differs from its hash")
     assert [b.event_id for b in result.breaks] == [first[2].id, first[3].id]
 
 
 def test_a_chain_rebuilt_under_the_agency_key_id_differs_from_its_checkpoint(
-    engine_env: EngineEnv, keys: AuditKeys, cases: list[list[AuditEvent]], folder: Path
+    sealed_env: EngineEnv, keys: AuditKeys, cases: list[list[AuditEvent]], folder: Path
 ) -> None:
     """Even re-sealed with the right key (a stolen one), a chain whose head changed differs from its checkpoint."""
     last = cases[0][-1]
     forged = AuditEvent(**{c.key: getattr(last, c.key) for c in AuditEvent.__table__.columns})
     forged.after = {**last.after, "text": "Dự thảo đã sửa"}
-    forged.hash = audit.event_hash(forged, keys, dialect(engine_env))
-    tamper(engine_env, update(AuditEvent).where(AuditEvent.id == last.id).values(after=forged.after, hash=forged.hash))
-    assert verified(engine_env).intact
-    assert verified(engine_env, folder).breaks == (
+    forged.hash = audit.event_hash(forged, keys, dialect(sealed_env))
+    tamper(sealed_env, update(AuditEvent).where(AuditEvent.id == last.id).values(after=forged.after, hash=forged.hash))
+    assert verified(sealed_env).intact
+    assert verified(sealed_env, folder).breaks == (
         audit.ChainBreak(last.id, last.chain, 4, "differs from its checkpoint"),
     )
 
 
-def test_the_table_refuses_update_and_delete(engine_env: EngineEnv, cases: list[list[AuditEvent]]) -> None:
+def test_the_table_refuses_update_and_delete(sealed_env: EngineEnv, cases: list[list[AuditEvent]]) -> None:
     """The application (or anyone who leaves the triggers in place) cannot rewrite or remove an event."""
     event = cases[0][1]
     for statement in (
@@ -154,23 +140,23 @@ def test_the_table_refuses_update_and_delete(engine_env: EngineEnv, cases: list[
         f"DELETE FROM audit_event WHERE id = {event.id}",
         "DELETE FROM audit_event",
     ):
-        with engine_env.sessions() as session, pytest.raises(DBAPIError, match="audit events are append-only"):
+        with sealed_env.sessions() as session, pytest.raises(DBAPIError, match="audit events are append-only"):
             session.execute(text(statement))
-    with engine_env.sessions() as session:
+    with sealed_env.sessions() as session:
         if session.get_bind().dialect.name == "postgresql":
             with pytest.raises(DBAPIError, match="audit events are append-only"):
                 session.execute(text("TRUNCATE audit_event"))
-    assert verified(engine_env).intact
-    assert engine_env.row(AuditEvent, event.id).actor == event.actor
+    assert verified(sealed_env).intact
+    assert sealed_env.row(AuditEvent, event.id).actor == event.actor
 
 
 def test_a_checkpoint_is_written_only_for_chains_that_moved(
-    engine_env: EngineEnv, keys: AuditKeys, cases: list[list[AuditEvent]], folder: Path, approval_data: dict[str, Any]
+    sealed_env: EngineEnv, keys: AuditKeys, cases: list[list[AuditEvent]], folder: Path, approval_data: dict[str, Any]
 ) -> None:
     """Nothing new: no line. A third case: one line naming only its chain; the file folds into every head."""
-    assert checkpoint(engine_env, folder) is None
-    third = _case(engine_env, approval_data)
-    assert checkpoint(engine_env, folder) == 1
+    assert checkpoint(sealed_env, folder) is None
+    third = _case(sealed_env, approval_data)
+    assert checkpoint(sealed_env, folder) == 1
     lines = log_path(folder).read_text(encoding="utf-8").splitlines()
     assert len(lines) == 2 and third[0].chain in lines[1] and cases[0][0].chain not in lines[1]
     log = read_log(folder, keys)
@@ -179,46 +165,46 @@ def test_a_checkpoint_is_written_only_for_chains_that_moved(
 
 
 def test_an_edited_checkpoint_file_is_reported_and_not_extended(
-    engine_env: EngineEnv, cases: list[list[AuditEvent]], folder: Path, approval_data: dict[str, Any]
+    sealed_env: EngineEnv, cases: list[list[AuditEvent]], folder: Path, approval_data: dict[str, Any]
 ) -> None:
     """A checkpoint claiming fewer events than were checkpointed fails its seal; the writer refuses to go on."""
     path = log_path(folder)
     path.write_text(path.read_text(encoding="utf-8").replace('[4,"', '[2,"', 1), encoding="utf-8")
-    result = verified(engine_env, folder)
+    result = verified(sealed_env, folder)
     assert result.checkpoint_problems == ("line 1 differs from its seal",) and not result.intact
-    _case(engine_env, approval_data)
+    _case(sealed_env, approval_data)
     with pytest.raises(ValueError, match="checkpoint file is damaged"):
-        checkpoint(engine_env, folder)
+        checkpoint(sealed_env, folder)
 
 
 def test_a_rotated_key_seals_new_events_and_the_old_one_still_verifies(
-    engine_env: EngineEnv, keys: AuditKeys, cases: list[list[AuditEvent]], folder: Path, approval_data: dict[str, Any]
+    sealed_env: EngineEnv, keys: AuditKeys, cases: list[list[AuditEvent]], folder: Path, approval_data: dict[str, Any]
 ) -> None:
     """After rotation (k2 added), new events and checkpoints carry k2; a verifier without k1 names the older events."""
     rotated = AuditKeys({**keys.keys, "k2": b"k2" * 16}, "k2")
-    seal_with(engine_env, rotated)
-    third = _case(engine_env, approval_data)
-    assert checkpoint(engine_env, folder) == 1
+    seal_with(sealed_env, rotated)
+    third = _case(sealed_env, approval_data)
+    assert checkpoint(sealed_env, folder) == 1
     assert {e.key_id for e in third} == {"k2"} and {e.key_id for e in cases[0]} == {"k1"}
-    assert verified(engine_env, folder).intact
-    seal_with(engine_env, AuditKeys({"k2": rotated.keys["k2"]}, "k2"))
-    result = verified(engine_env)
+    assert verified(sealed_env, folder).intact
+    seal_with(sealed_env, AuditKeys({"k2": rotated.keys["k2"]}, "k2"))
+    result = verified(sealed_env)
     assert result.first == audit.ChainBreak(1, "agency", 1, "sealed with key 'k1', which is not among the audit keys")
     assert len(result.breaks) == 9
 
 
 def test_a_later_checkpoint_does_not_vouch_for_a_shortened_chain(
-    engine_env: EngineEnv, cases: list[list[AuditEvent]], folder: Path
+    sealed_env: EngineEnv, cases: list[list[AuditEvent]], folder: Path
 ) -> None:
     """Checkpoints written after the last event was deleted, even once the case went on, never record the new head."""
     first = cases[0]
-    tamper(engine_env, delete(AuditEvent).where(AuditEvent.id == first[3].id))
-    assert checkpoint(engine_env, folder) is None
-    with engine_env.transaction() as engine:  # the case goes on: new events take the deleted one's place and more
+    tamper(sealed_env, delete(AuditEvent).where(AuditEvent.id == first[3].id))
+    assert checkpoint(sealed_env, folder) is None
+    with sealed_env.transaction() as engine:  # the case goes on: new events take the deleted one's place and more
         engine.suspend(first[0].instance_id or 0, "quantri", "kiểm tra")
         engine.resume(first[0].instance_id or 0, "quantri")
-    assert checkpoint(engine_env, folder) is None
-    [suspended, _resumed] = engine_env.rows(AuditEvent, AuditEvent.chain == first[0].chain, AuditEvent.seq >= 4)
-    assert verified(engine_env, folder).breaks == (
+    assert checkpoint(sealed_env, folder) is None
+    [suspended, _resumed] = sealed_env.rows(AuditEvent, AuditEvent.chain == first[0].chain, AuditEvent.seq >= 4)
+    assert verified(sealed_env, folder).breaks == (
         audit.ChainBreak(suspended.id, first[0].chain, 4, "differs from its checkpoint"),
     )

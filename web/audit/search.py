@@ -25,7 +25,7 @@ from web.core.labels import DECISIONS, ROLES, decision_label, role_label, step_l
 from web.core.organisation import page_in_english
 from web.core.requests import db
 from web.core.spreadsheets import FORMATS, spreadsheet_response
-from web.tasks.day_input import DayOutOfRange, out_of_range_message, parse_day
+from web.tasks.day_input import day_or_problem
 from workflows.audit.search import EXPORT_LIMIT, Criteria, Hit, every_hit, people_named, search, steps
 from workflows.orgchart.models import Role, Unit
 
@@ -56,16 +56,10 @@ class SearchForm:
 
 
 def _day(form: SearchForm, name: str) -> date | None:
-    text = form.values[name]
-    if not text:
-        return None
-    try:
-        return parse_day(text)
-    except DayOutOfRange:
-        form.errors[name] = out_of_range_message()
-    except ValueError:
-        form.errors[name] = _("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 06/03/2023.")
-    return None
+    day, problem = day_or_problem(form.values[name])
+    if problem:
+        form.errors[name] = problem
+    return day
 
 
 def _choice(form: SearchForm, name: str, allowed: set[str], message: str) -> str | None:

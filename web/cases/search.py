@@ -17,7 +17,7 @@ from web.accounts.auth import me
 from web.cases.case_access import visible_cases
 from web.cases.case_listing import arrived_between, cases_with_arrival, page_of
 from web.core.requests import db
-from web.tasks.day_input import DayOutOfRange, out_of_range_message, parse_day
+from web.tasks.day_input import day_or_problem
 from workflows.registers.models import IncomingDocument
 
 bp = Blueprint("search", __name__)
@@ -61,16 +61,10 @@ class SearchForm:
 
 
 def _day(form: SearchForm, name: str) -> date | None:
-    text = (request.args.get(name) or "").strip()
-    if not text:
-        return None
-    try:
-        return parse_day(text)
-    except DayOutOfRange:
-        form.errors[name] = out_of_range_message()
-    except ValueError:
-        form.errors[name] = _("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 06/03/2023.")
-    return None
+    day, problem = day_or_problem(request.args.get(name) or "")
+    if problem:
+        form.errors[name] = problem
+    return day
 
 
 def read_form() -> SearchForm:

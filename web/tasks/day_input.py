@@ -45,3 +45,15 @@ def out_of_range_message() -> str:
             last=LAST_DAY.strftime("%d/%m/%Y"),
         )
     )
+
+
+def day_or_problem(text: str) -> tuple[date | None, str | None]:
+    """A criterion's day typed in a search: (the day, None), (None, what is wrong), or (None, None) when blank."""
+    if not text.strip():
+        return None, None
+    try:
+        return parse_day(text), None
+    except DayOutOfRange:
+        return None, out_of_range_message()
+    except ValueError:
+        return None, str(_("Ngày không hợp lệ: nhập theo dạng dd/mm/yyyy, ví dụ 06/03/2023."))

@@ -9,7 +9,7 @@ from typing import Any
 from flask import Flask
 
 from web.accounts import auth, substitutes
-from web.admin import incidents, processes
+from web.admin import incidents, processes, units
 from web.audit import read_only
 from web.audit import search as audit_search
 from web.audit import timeline as audit_timeline
@@ -67,6 +67,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(favicon.bp)
     app.register_blueprint(incidents.bp)
     app.register_blueprint(processes.bp)
+    app.register_blueprint(units.bp)
     app.register_blueprint(audit_search.bp)
     app.register_blueprint(audit_timeline.bp)
     app.register_blueprint(audit_timeline_export.bp)

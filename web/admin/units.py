@@ -18,9 +18,10 @@ from typing import Any, Final
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from flask_login import login_required
+from flask_login import current_user, login_required
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
+from werkzeug.exceptions import Forbidden, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from web.accounts.auth import me
@@ -133,6 +134,15 @@ def _preview_page(
         shown=shown,
     )
     return page, status if preview.ok else 422
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(_exc: RequestEntityTooLarge) -> Any:
+    """A request over the application's upload limit: the same words as a file over the import's own."""
+    if not (current_user.is_authenticated and me().holds("admin")):
+        # The form was read before the view could check who sent it; refuse as the view would.
+        return current_app.handle_user_exception(Forbidden())
+    return _import_page(say(TOO_LARGE), 413)
 
 
 @bp.post("/import")

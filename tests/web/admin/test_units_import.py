@@ -159,3 +159,13 @@ def test_only_administrators_import(app: Flask) -> None:
     assert upload.status_code == 403
     assert officer.post("/admin/units/import/confirm", data={"csrf_token": token, "token": "x"}).status_code == 403
     assert 'href="/admin/units"' in signed_in(app, district.ADMIN).get("/inbox").get_data(as_text=True)
+
+
+def test_a_request_over_the_application_s_upload_limit_gets_the_same_message(app: Flask) -> None:
+    admin = signed_in(app, district.ADMIN)
+    response = _upload(admin, "don_vi.csv", b"a" * (int(app.config["MAX_CONTENT_LENGTH"]) + 1))
+    assert response.status_code == 413
+    assert "Tệp lớn hơn 1 MB; hãy chia thành nhiều tệp nhỏ hơn." in response.get_data(as_text=True)
+    officer = signed_in(app, district.SPECIALIST)
+    too_large = _upload(officer, "don_vi.csv", b"a" * (int(app.config["MAX_CONTENT_LENGTH"]) + 1), page="/inbox")
+    assert too_large.status_code == 403

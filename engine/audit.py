@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select, text
+from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session
 
 from .audit_keys import AuditKeys, keys_of
@@ -98,18 +99,8 @@ def append(
     if tag.count(":") != 2 or not all(tag.split(":")):
         raise ValueError(f"audit tag {tag!r} is not source:subject:action")
     chain = chain_of(case_id)
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:audit, :chain)"),
-            {"audit": _ADVISORY_LOCK_CLASS, "chain": _lock_key(chain)},
-        )
-    head = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.chain == chain)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
-    seq, prev_hash = (head[0] + 1, head[1]) if head else (1, GENESIS)
+    heads: dict[str, tuple[int, str]] = session.info.setdefault(_HEADS, {})
+    seq, prev_hash = _next_place(session, chain) if chain not in heads else (heads[chain][0] + 1, heads[chain][1])
     # The JSON columns hold json.dumps of the data (SQLAlchemy's serializer on both databases): the
     # seal covers that text, which verifying reads back as it is.
     before_text, after_text = _stored_json(before), _stored_json(after)
@@ -134,7 +125,35 @@ def append(
     event.hash = keys.seal(body)
     session.add(event)
     session.flush()
+    heads[chain] = (seq, event.hash)
     return event
+
+
+def _next_place(session: Session, chain: str) -> tuple[int, str]:
+    """The chain's next seq and the seal it follows, its lock taken first (held until the transaction ends)."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(
+            text("SELECT pg_advisory_xact_lock(:audit, :chain)"),
+            {"audit": _ADVISORY_LOCK_CLASS, "chain": _lock_key(chain)},
+        )
+    head = session.execute(
+        select(AuditEvent.seq, AuditEvent.hash)
+        .where(AuditEvent.chain == chain)
+        .order_by(AuditEvent.seq.desc())
+        .limit(1)
+    ).first()
+    return (head[0] + 1, head[1]) if head else (1, GENESIS)
+
+
+# The heads of the chains this transaction appended to. Its lock on a chain is held until it ends,
+# so nobody else can move that head meanwhile: later events of the same chain skip the lock and the
+# read. Any end of a transaction (a savepoint too) forgets them, so a rollback never leaves one stale.
+_HEADS = "audit_chain_heads"
+
+
+@listens_for(Session, "after_transaction_end")
+def _forget_heads(session: Session, _transaction: Any) -> None:
+    session.info.pop(_HEADS, None)
 
 
 def _stored_json(value: Any) -> str:

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import select, text
 from sqlalchemy.event import listens_for
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, SessionTransaction
 
 from .audit_keys import AuditKeys, keys_of
 from .models import AuditEvent, ProcessDefinition, TaskRow
@@ -147,13 +147,15 @@ def _next_place(session: Session, chain: str) -> tuple[int, str]:
 
 # The heads of the chains this transaction appended to. Its lock on a chain is held until it ends,
 # so nobody else can move that head meanwhile: later events of the same chain skip the lock and the
-# read. Any end of a transaction (a savepoint too) forgets them, so a rollback never leaves one stale.
+# read. The end of the transaction or of a savepoint forgets them, so a rollback never leaves one
+# stale; the inner transactions a flush opens and closes do not.
 _HEADS = "audit_chain_heads"
 
 
 @listens_for(Session, "after_transaction_end")
-def _forget_heads(session: Session, _transaction: Any) -> None:
-    session.info.pop(_HEADS, None)
+def _forget_heads(session: Session, transaction: SessionTransaction) -> None:
+    if transaction.parent is None or transaction.nested:
+        session.info.pop(_HEADS, None)
 
 
 def _stored_json(value: Any) -> str:

@@ -14,13 +14,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 from sqlalchemy import Engine as SqlEngine
 from sqlalchemy import delete, text, update
+from sqlalchemy import event as sqlalchemy_event
 from sqlalchemy.exc import OperationalError
 
 from engine import audit
 from engine.audit_keys import UNKEYED, AuditKeys
 from engine.models import AuditEvent
 from tests.databases import postgresql_schema, postgresql_url
-from tests.engine.audit_tampering import dialect, tamper
+from tests.engine.audit_tampering import dialect, tamper, verified
 from tests.engine.conftest import HANOI
 from web.core.db import unit_of_work
 
@@ -321,3 +322,33 @@ def test_any_text_and_moment_verify_as_written(sealed_env: EngineEnv, comment: s
             audit.append(session, "workflows:note:written", actor=f'an"{comment}', at=at, case_id=5, after=after)
             audit.append(session, "workflows:note:written", actor="an", at=at, comment=comment, before=comment)
     assert _breaks(sealed_env) == []
+
+
+def test_a_transaction_reads_a_chain_head_once_and_a_savepoint_rolled_back_leaves_no_gap(
+    sealed_env: EngineEnv,
+) -> None:
+    """Later events of a chain in one transaction follow the head it already read; an event of a savepoint
+    that was rolled back does not count, so the next one takes its place and the chain verifies."""
+    at = sealed_env.clock.now()
+    with sealed_env.sessions() as session:
+        reads: list[str] = []
+
+        def count_head_reads(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+            if "FROM audit_event" in statement:
+                reads.append(statement)
+
+        sqlalchemy_event.listen(session.get_bind(), "before_cursor_execute", count_head_reads)
+        try:
+            first = audit.append(session, "test:case:one", actor="an", at=at, case_id=777)
+            second = audit.append(session, "test:case:two", actor="an", at=at, case_id=777)
+            savepoint = session.begin_nested()
+            audit.append(session, "test:case:dropped", actor="an", at=at, case_id=777)
+            savepoint.rollback()
+            third = audit.append(session, "test:case:three", actor="an", at=at, case_id=777)
+            session.commit()
+        finally:
+            sqlalchemy_event.remove(session.get_bind(), "before_cursor_execute", count_head_reads)
+    assert (first.seq, second.seq, third.seq) == (1, 2, 3)
+    assert third.prev_hash == second.hash
+    assert len(reads) == 2  # the head read at the first event, and again after the savepoint ended
+    assert verified(sealed_env).intact

@@ -31,7 +31,8 @@ MAX_ELEMENTS: Final = 20_000
 #: Task properties whose values are expressions evaluated against the task data.
 EXPRESSION_PROPERTIES: Final = ("candidateUnit", "dueDate", "priority", "assignee", "detail")
 
-_FLOW_NODES: Final = frozenset(
+#: The BPMN elements that sequence flows connect (the nodes of a process's graph).
+FLOW_NODES: Final = frozenset(
     {
         "task",
         "userTask",
@@ -44,6 +45,7 @@ _FLOW_NODES: Final = frozenset(
         "callActivity",
         "subProcess",
         "transaction",
+        "adHocSubProcess",
         "startEvent",
         "endEvent",
         "intermediateCatchEvent",
@@ -199,7 +201,7 @@ def _local(element: Any) -> str:
 
 
 def _container_problems(container: Any) -> list[Problem]:
-    nodes = {child.get("id"): child for child in container if _local(child) in _FLOW_NODES}
+    nodes = {child.get("id"): child for child in container if _local(child) in FLOW_NODES}
     if not nodes or container.get("triggeredByEvent") == "true":
         # An event subprocess starts by its event, not by a flow: its inside is checked, not its reachability.
         return [] if not nodes else _dead_ends(nodes, _edges(container, nodes))

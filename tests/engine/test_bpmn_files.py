@@ -14,6 +14,8 @@ from SpiffWorkflow.bpmn.parser.BpmnParser import BpmnValidator
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.spiff.parser.process import SpiffBpmnParser
 
+from engine.bpmn_checks import FLOW_NODES
+
 BPMN_DIR = Path(__file__).resolve().parents[2] / "bpmn"
 MIWG_DIR = Path(__file__).resolve().parents[3] / "shared" / "bpmn-miwg"
 
@@ -96,30 +98,6 @@ PROCESSES: dict[str, dict[str, Any]] = {
     },
 }
 
-FLOW_NODE_TAGS = {
-    "startEvent",
-    "endEvent",
-    "intermediateCatchEvent",
-    "intermediateThrowEvent",
-    "boundaryEvent",
-    "task",
-    "userTask",
-    "manualTask",
-    "scriptTask",
-    "serviceTask",
-    "sendTask",
-    "receiveTask",
-    "businessRuleTask",
-    "callActivity",
-    "subProcess",
-    "transaction",
-    "adHocSubProcess",
-    "exclusiveGateway",
-    "inclusiveGateway",
-    "parallelGateway",
-    "eventBasedGateway",
-    "complexGateway",
-}
 
 process_ids = pytest.mark.parametrize("process_id", sorted(PROCESSES))
 
@@ -138,7 +116,7 @@ def _process(tree: etree._ElementTree, process_id: str) -> etree._Element:
 
 
 def _flow_nodes(process: etree._Element) -> list[etree._Element]:
-    return [el for el in process if etree.QName(el).localname in FLOW_NODE_TAGS]
+    return [el for el in process if etree.QName(el).localname in FLOW_NODES]
 
 
 def _bounds(shape: etree._Element) -> tuple[float, float, float, float]:

@@ -9,7 +9,8 @@ from uuid import UUID
 
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.event import listens_for
+from sqlalchemy.orm import Session, object_session
 
 from .errors import NoOneToDoTask
 from .instances import LoadedInstance, ready_user_tasks
@@ -103,6 +104,8 @@ def sync(
         new_row(loaded, t, now, zone, priorities) for task_id, t in ready.items() if task_id not in loaded.ready_tasks
     ]
     session.add_all(created)
+    for row in created:
+        _text_owed(session, row.case_id)
     loaded.ready_tasks = set(ready)
     return created
 
@@ -121,8 +124,13 @@ def keep_search_text(session: Session, case_id: int | None) -> None:
     """Copy the case's search text onto its ready task rows that lack it or hold an older one.
 
     The inbox's search box matches `TaskRow.search_text` and reads nothing else (engine/inbox.py);
-    called after every save, this catches new rows and a case whose number or title changed.
+    called after every save, this catches new rows and a case whose number or title changed. A
+    save that made neither (most: a timer fired, a task completed) writes nothing.
     """
+    owed = session.info.get(_TEXT_OWED)
+    if not owed or case_id not in owed:
+        return
+    owed.discard(case_id)
     case_text = select(ProcessInstance.search_text).where(ProcessInstance.id == TaskRow.case_id).scalar_subquery()
     session.execute(
         update(TaskRow)
@@ -130,6 +138,23 @@ def keep_search_text(session: Session, case_id: int | None) -> None:
         .values(search_text=case_text)
         .execution_options(synchronize_session=False)
     )
+
+
+# The cases whose ready task rows may hold an older search text than the case: a row was added, or
+# the case's text was changed, since their last `keep_search_text`. Kept in the session, so each
+# unit of work starts afresh; a mark left by a rolled-back change only costs one UPDATE.
+_TEXT_OWED = "cases_owing_task_search_text"
+
+
+def _text_owed(session: Session, case_id: int | None) -> None:
+    session.info.setdefault(_TEXT_OWED, set()).add(case_id)
+
+
+@listens_for(ProcessInstance.search_text, "set")
+def _case_text_changed(target: ProcessInstance, value: str | None, old: object, _initiator: object) -> None:
+    session = object_session(target)
+    if value != old and session is not None:
+        _text_owed(session, target.id)
 
 
 def require_someone(rows: Iterable[TaskRow], directory: Directory) -> None:

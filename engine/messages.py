@@ -25,7 +25,7 @@ from .instances import workflow_error
 from .models import Job
 
 if TYPE_CHECKING:
-    from .runtime import Engine
+    from .core import EngineCore
 
 MESSAGE = "message"
 PENDING = "pending"
@@ -54,7 +54,7 @@ def queue_message(
     return job
 
 
-def deliver(engine: Engine, job: Job) -> None:
+def deliver(engine: EngineCore, job: Job) -> None:
     """Deliver a message job to its instance: caught by a waiting message event, or recorded as not awaited."""
     content = job.payload if isinstance(job.payload, dict) else {}
     name = content.get("name")

@@ -1,0 +1,187 @@
+"""The engine's loop, shared by every command: create or load an instance, run it to its next wait
+state, keep its task rows, timers and children in step, and save it with an optimistic lock.
+
+The commands themselves live in engine/runtime.py (definitions, starting, tasks),
+engine/instance_commands.py (cancel, suspend, resume) and engine/job_commands.py (timers and
+children handing back); each flushes but never commits.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import Session
+
+from . import audit, jobs, task_rows
+from .calls import call_inputs
+from .definitions import latest_definition
+from .errors import InstanceNotRunning, NotFound
+from .instances import LoadedInstance, flush_or_conflict, workflow_error
+from .models import ProcessInstance, TaskRow
+from .ports import ScriptContext
+from .scripting import SandboxScriptEngine
+from .services import EngineServices
+from .specs import CHILD_INSTANCE_KEY, is_waiting_call
+from .text import extend
+
+RUNNING, SUSPENDED, COMPLETED, CANCELLED = "running", "suspended", "completed", "cancelled"
+
+
+@dataclass
+class CommandResult:
+    """What a command left behind: the instance it acted on and the tasks that became ready."""
+
+    instance_id: int
+    status: str
+    new_tasks: list[TaskRow] = field(default_factory=list)
+
+
+class EngineCore:
+    """The state an engine command works on (one session, the services) and the loop it runs."""
+
+    def __init__(self, session: Session, services: EngineServices) -> None:
+        self.session = session
+        self.services = services
+        self.directory = services.directory(session)
+
+    def now(self) -> datetime:
+        """The engine's clock."""
+        return self.services.clock.now()
+
+    def instance(self, instance_id: int) -> ProcessInstance:
+        """One instance row, or NotFound."""
+        row = self.session.get(ProcessInstance, instance_id)
+        if row is None:
+            raise NotFound("process instance", instance_id)
+        return row
+
+    def task(self, task_id: str) -> TaskRow:
+        """One task row, or NotFound."""
+        row = self.session.get(TaskRow, task_id)
+        if row is None:
+            raise NotFound("task", task_id)
+        return row
+
+    # -- the engine loop --------------------------------------------------------------------
+
+    def _create(
+        self,
+        process_key: str,
+        actor: str,
+        data: dict[str, Any],
+        *,
+        title: str | None,
+        business_key: str | None,
+        parent: LoadedInstance | None = None,
+        parent_task_id: str | None = None,
+        case_id: int | None = None,
+    ) -> LoadedInstance:
+        definition = latest_definition(self.session, process_key)
+        parsed = self.services.spec_cache.get(definition)
+        row = ProcessInstance(
+            definition_id=definition.id,
+            process_key=process_key,
+            parent_id=parent.row.id if parent else None,
+            parent_task_id=parent_task_id,
+            business_key=business_key,
+            title=title,
+            status=RUNNING,
+            state="",
+            serializer_version=self.services.serializer.version,
+            started_by=actor,
+            started_at=self.now(),
+        )
+        self.session.add(row)
+        self.session.flush()
+        row.case_id = parent.row.case_id if parent else (case_id or row.id)
+        workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs)
+        loaded = LoadedInstance(row, workflow, parsed)
+        workflow.script_engine = self._script_engine(loaded, actor)
+        start = workflow.get_next_task(spec_name="Start")
+        start.data.update(deepcopy(data))
+        audit.append(
+            self.session,
+            "engine:instance:started",
+            actor=actor,
+            at=self.now(),
+            case_id=row.case_id,
+            instance_id=row.id,
+            after={"process": process_key, "version": definition.version, "parent": row.parent_id},
+        )
+        return loaded
+
+    def _script_engine(self, loaded: LoadedInstance, actor: str) -> SandboxScriptEngine:
+        context = ScriptContext(self.session, self.now(), actor, loaded.row.id, loaded.row.case_id or loaded.row.id)
+        return SandboxScriptEngine(self.services.scripts(context), self.services.clock, self.services.script_limits)
+
+    def _load(self, instance_id: int, actor: str, *, require_running: bool = True) -> LoadedInstance:
+        row = self.instance(instance_id)
+        if require_running and row.status != RUNNING:
+            raise InstanceNotRunning(instance_id, row.status)
+        # Every job and task action loads an instance: its definition's row (and XML) only when not parsed yet.
+        parsed = self.services.spec_cache.get_by_id(self.session, row.definition_id)
+        workflow = self.services.serializer.load(row.state, parsed.spec, parsed.subprocess_specs)
+        loaded = LoadedInstance(row, workflow, parsed)
+        workflow.script_engine = self._script_engine(loaded, actor)
+        return loaded
+
+    def _advance(self, loaded: LoadedInstance, actor: str) -> list[TaskRow]:
+        """Run engine steps, start child instances, update rows and jobs, and save."""
+        now = self.now()
+        try:
+            loaded.workflow.do_engine_steps()
+        except SpiffWorkflowException as exc:
+            raise workflow_error(exc) from exc
+        self._start_children(loaded, actor)
+        if completed := loaded.workflow.completed and loaded.row.status == RUNNING:
+            loaded.row.status, loaded.row.ended_at = COMPLETED, now
+        new_tasks = task_rows.sync(self.session, loaded, now, self.services.business_timezone, self.services.priorities)
+        task_rows.require_someone(new_tasks, self.directory)
+        if loaded.row.status == RUNNING:
+            jobs.sync_timers(self.session, loaded, now)
+        self._save(loaded)  # before the statements below flush it: its end and its state in one update
+        if completed:
+            jobs.cancel_pending(self.session, loaded.row.id, now)
+            if loaded.row.parent_id is not None:
+                jobs.queue_resume(self.session, loaded.row.parent_id, loaded.row.id, now)
+            audit.append(
+                self.session,
+                "engine:instance:completed",
+                actor=actor,
+                at=now,
+                case_id=loaded.row.case_id,
+                instance_id=loaded.row.id,
+            )
+        return new_tasks
+
+    def _start_children(self, loaded: LoadedInstance, actor: str) -> None:
+        for call in [t for t in loaded.workflow.get_tasks(state=TaskState.STARTED) if is_waiting_call(t)]:
+            child_key = call.task_spec.spec
+            child_spec = self.services.spec_cache.get(latest_definition(self.session, child_key)).spec
+            inputs = call_inputs(call, child_spec)
+            child = self._create(
+                child_key,
+                actor,
+                inputs,
+                title=loaded.row.title,
+                business_key=loaded.row.business_key,
+                parent=loaded,
+                parent_task_id=str(call.id),
+            )
+            call.internal_data[CHILD_INSTANCE_KEY] = child.row.id
+            # The call keeps only what it passed on: 300 children must not mean 300 copies of the case.
+            call.data = deepcopy(inputs)
+            self._advance(child, actor)
+
+    def _save(self, loaded: LoadedInstance) -> None:
+        loaded.row.search_text = extend(loaded.row.search_text, loaded.row.title, loaded.row.business_key)
+        loaded.row.state = self.services.serializer.dump(loaded.workflow)
+        loaded.row.serializer_version = self.services.serializer.version
+        flush_or_conflict(self.session, f"case {loaded.row.case_id}", instance_id=loaded.row.id)
+        task_rows.keep_search_text(self.session, loaded.row.case_id)

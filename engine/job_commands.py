@@ -7,7 +7,7 @@ from uuid import UUID
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 
-from . import audit, handback, jobs, messages
+from . import audit, handback, jobs, messages, read_only
 from .core import EngineCore
 from .errors import EngineError, JobCannotRun
 from .instances import conflicts_translated, workflow_error
@@ -16,6 +16,23 @@ from .models import Job
 
 class JobCommands(EngineCore):
     """`run_job` and what it fires, mixed into `Engine` (engine/runtime.py)."""
+
+    @read_only.command
+    def retry_incident(self, job_id: int, actor: str) -> Job:
+        """Put an incident back in the queue, due now, after a human fixed its cause (never by a reader)."""
+        job = self.session.get(Job, job_id)
+        if job is None or job.status != jobs.INCIDENT:
+            raise EngineError(f"job {job_id} is not an incident")
+        job.status, job.due_at, job.attempts = jobs.PENDING, self.now(), 0
+        audit.append(
+            self.session,
+            "engine:job:retried",
+            actor=actor,
+            at=self.now(),
+            instance_id=job.instance_id,
+            after={"job": job.id},
+        )
+        return job
 
     @conflicts_translated
     def run_job(self, job: Job) -> None:

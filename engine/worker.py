@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from . import audit, jobs
-from .errors import EngineError, JobCannotRun
+from .errors import JobCannotRun
 from .models import Job
 from .runtime import Engine
 from .services import EngineServices
@@ -140,13 +140,3 @@ def _record_failure(
         else:
             job.due_at = now + jobs.backoff(job.attempts)
         session.commit()
-
-
-def retry_incident(session: Session, job_id: int, actor: str, now: datetime) -> Job:
-    """Put an incident back in the queue after a human fixed its cause."""
-    job = session.get(Job, job_id)
-    if job is None or job.status != jobs.INCIDENT:
-        raise EngineError(f"job {job_id} is not an incident")
-    job.status, job.due_at, job.attempts = jobs.PENDING, now, 0
-    audit.append(session, "engine:job:retried", actor=actor, at=now, instance_id=job.instance_id, after={"job": job.id})
-    return job

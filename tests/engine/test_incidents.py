@@ -7,10 +7,9 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from engine.errors import EngineError
+from engine.errors import EngineError, ReadOnlyActor
 from engine.models import AuditEvent, Job
-from engine.worker import retry_incident, run_due_jobs
-from web.core.db import unit_of_work
+from engine.worker import run_due_jobs
 
 if TYPE_CHECKING:
     from tests.engine.conftest import EngineEnv
@@ -27,9 +26,9 @@ def _reminder_job(env: EngineEnv) -> int:
     return job.id
 
 
-def _retry(env: EngineEnv, job_id: int) -> None:
-    with unit_of_work(env.sessions) as session:
-        retry_incident(session, job_id, "quantri", env.clock.now())
+def _retry(env: EngineEnv, job_id: int, actor: str = "quantri") -> None:
+    with env.transaction() as engine:
+        engine.retry_incident(job_id, actor)
 
 
 def test_only_an_incident_can_be_retried(bare_env: EngineEnv) -> None:
@@ -69,3 +68,19 @@ def test_an_incident_retried_twice_runs_once(bare_env: EngineEnv) -> None:
     assert run_due_jobs(bare_env.sessions, bare_env.services).done == []
     assert bare_env.sent == ["dept"]
     assert len(bare_env.rows(AuditEvent, AuditEvent.tag == "engine:timer:fired")) == 1
+
+
+def test_an_auditor_cannot_retry_an_incident(bare_env: EngineEnv) -> None:
+    """The engine refuses the auditor's Retry (not only the page): the incident stays, nothing is recorded."""
+    job_id = _reminder_job(bare_env)
+    bare_env.directory.holders.add(("kiemtra", "auditor", "dept"))
+    bare_env.outage = "máy chủ thư không trả lời"
+    bare_env.clock.set(REMIND_AT)
+    for _ in range(bare_env.services.max_job_attempts):
+        run_due_jobs(bare_env.sessions, bare_env.services)
+        bare_env.clock.advance(timedelta(hours=1))
+    trail = bare_env.audit_count()
+    with pytest.raises(ReadOnlyActor):
+        _retry(bare_env, job_id, "kiemtra")
+    assert bare_env.row(Job, job_id).status == "incident"
+    assert bare_env.audit_count() == trail

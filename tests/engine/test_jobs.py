@@ -9,7 +9,7 @@ import pytest
 
 from engine import audit
 from engine.models import AuditEvent, Job, ProcessInstance, TaskRow
-from engine.worker import retry_incident, run_due_jobs
+from engine.worker import run_due_jobs
 from web.core.db import unit_of_work
 
 if TYPE_CHECKING:
@@ -120,8 +120,8 @@ def test_retried_incident_runs_again(bare_env: EngineEnv, reminder: tuple[int, s
         _run(bare_env)
         bare_env.clock.advance(timedelta(hours=1))
     bare_env.outage = None
-    with unit_of_work(bare_env.sessions) as session:
-        retry_incident(session, job_id, "quantri", bare_env.clock.now())
+    with bare_env.transaction() as engine:
+        engine.retry_incident(job_id, "quantri")
     job = bare_env.row(Job, job_id)
     assert (job.status, job.attempts, job.due_at) == ("pending", 0, bare_env.clock.now())
     (retried,) = bare_env.rows(AuditEvent, AuditEvent.tag == "engine:job:retried")

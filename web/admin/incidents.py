@@ -17,9 +17,8 @@ from werkzeug.wrappers import Response
 from engine import jobs
 from engine.errors import EngineError
 from engine.models import Job, ProcessInstance
-from engine.worker import retry_incident
 from web.accounts.auth import me
-from web.core.requests import db, runtime
+from web.core.requests import db, engine
 
 bp = Blueprint("admin_incidents", __name__, url_prefix="/admin/incidents", template_folder="templates")
 SHOWN = 200
@@ -52,7 +51,7 @@ def retry(job_id: int) -> Response:
     """Put one incident back in the queue, due now."""
     _require_admin()
     try:
-        retry_incident(db(), job_id, me().username, runtime().services.clock.now())
+        engine().retry_incident(job_id, me().username)
     except EngineError:
         flash(_("Việc nền số %(job)d không phải là sự cố (có thể đã được chạy lại).", job=job_id), "error")
         return redirect(url_for(".index"))

@@ -4,6 +4,7 @@ from workflows.audit import indexes as _audit_indexes  # noqa: F401  (declares a
 from workflows.delivery.models import NotificationPreference, UserNotification
 from workflows.directive.reminder_rounds import ReminderRound
 from workflows.directive.tracking import UnitTracking
+from workflows.forms.designed_models import DesignedForm
 from workflows.notifications import Notification
 from workflows.orgchart.models import RecipientGroup, RoleAssignment, Setting, Unit, User
 from workflows.orgchart.substitutes import Substitution
@@ -11,6 +12,7 @@ from workflows.registers.models import IncomingDocument, IssuedNumber, NumberCou
 from workflows.supervision import indexes as _supervision_indexes  # noqa: F401  (declares task indexes)
 
 __all__ = [
+    "DesignedForm",
     "IncomingDocument",
     "IssuedNumber",
     "Notification",

@@ -22,10 +22,10 @@ from engine.models import ProcessDefinition, ProcessInstance
 from web.accounts.auth import me
 from web.audit.timeline_page import action_label
 from web.cases.case_access import access_to
-from web.core.i18n import local_datetime
+from web.core.i18n import local_date, local_datetime
 from web.core.labels import decision_label, role_label, step_label
 from web.core.requests import db, runtime
-from workflows.audit.timeline import Moment, Timeline, timeline
+from workflows.audit.timeline import SUBSTITUTIONS, Moment, Timeline, timeline
 from workflows.audit.timeline_document import CaseLog, docx_bytes, letterhead, pdf_bytes
 
 bp = Blueprint("audit_timeline_export", __name__)
@@ -76,6 +76,15 @@ def _what(moment: Moment, found: Timeline) -> str:
     if moment.tag == "engine:task:reassigned" and after.get("assignee"):
         person = found.person(str(after["assignee"]))
         text += " → " + (person.full_name if person else str(after["assignee"]))
+    elif moment.tag in SUBSTITUTIONS and after:
+        absent, substitute = (found.person(str(after.get(key, ""))) for key in ("absent", "substitute"))
+        text += ": " + _(
+            "%(substitute)s làm thay %(absent)s từ %(start)s đến %(end)s",
+            substitute=substitute.full_name if substitute else after.get("substitute", ""),
+            absent=absent.full_name if absent else after.get("absent", ""),
+            start=local_date(str(after.get("from", ""))),
+            end=local_date(str(after.get("to", ""))),
+        )
     return text
 
 

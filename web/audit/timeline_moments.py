@@ -16,7 +16,8 @@ from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
 from web.audit.timeline_page import ADMINISTRATIVE, PageLabels
-from workflows.audit.timeline import Moment, Timeline
+from web.core.i18n import local_date
+from workflows.audit.timeline import SUBSTITUTIONS, Moment, Timeline
 from workflows.audit.timeline_diff import as_text
 
 
@@ -32,6 +33,9 @@ def render_moments(found: Timeline, labels: PageLabels, upto: int | None, versio
         "pick": _("Xem sơ đồ ngay sau bước này"),
         "version": _("phiên bản"),
         "instead": _("thay"),
+        "absent": _("Người vắng"),
+        "substitute": _("Người làm thay"),
+        "period": _("Thời gian"),
     }
     words = {key: str(escape(value)) for key, value in words.items()}
     pick = str(escape(url_for("audit_timeline.show", case_id=found.case_id) + "?upto="))
@@ -46,6 +50,18 @@ def _who(labels: PageLabels, username: str, behalf: str | None, instead: str) ->
         name = labels.people.get(behalf, (behalf, ""))[0]
         shown += f'<span class="on-behalf"> ({instead} {escape(name)})</span>'
     return shown
+
+
+def _substitution(after: dict[str, object], labels: PageLabels, words: dict[str, str]) -> str:
+    """Who stood in for whom, and when, in words rather than as the event's raw fields."""
+    absent = _who(labels, str(after.get("absent", "")), None, "")
+    substitute = _who(labels, str(after.get("substitute", "")), None, "")
+    period = f"{escape(local_date(str(after.get('from', ''))))} – {escape(local_date(str(after.get('to', ''))))}"
+    return (
+        f'<dl class="fields"><div><dt>{words["absent"]}</dt><dd>{absent}</dd></div>'
+        f"<div><dt>{words['substitute']}</dt><dd>{substitute}</dd></div>"
+        f"<div><dt>{words['period']}</dt><dd>{period}</dd></div></dl>"
+    )
 
 
 def _moment(
@@ -80,6 +96,8 @@ def _moment(
         parts.append(f"<p>{filename} · {key} · {words['version']} {version}</p>")
     elif m.tag == "web:attachment:uploaded":
         parts.append(f"<p>{words['file']}: {escape(after.get('filename', ''))}</p>")
+    elif m.tag in SUBSTITUTIONS and after:
+        parts.append(_substitution(after, labels, words))
     elif after and not m.tag.startswith("engine:"):
         # What another part of the product recorded (numbering, reminder rounds): its facts as written.
         facts = "; ".join(f"{escape(key)}: {escape(as_text(value))}" for key, value in after.items())

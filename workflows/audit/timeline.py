@@ -246,8 +246,13 @@ def timeline(session: Session, case_id: int, *, instances: set[int] | None = Non
     # A step starts in the same instant as the event that reached it, and is read after it.
     moments.sort(key=lambda m: (m.at, m.event_id is None, m.event_id or 0))
     usernames = {m.actor for m in moments} | {str(m.on_behalf_of) for m in moments if m.on_behalf_of}
+    # The people an event names beside its actor: a task's new assignee, a substitution's two people.
     usernames |= {
-        str(m.after.get("assignee")) for m in moments if isinstance(m.after, dict) and m.after.get("assignee")
+        str(m.after[key])
+        for m in moments
+        if isinstance(m.after, dict)
+        for key in ("assignee", "absent", "substitute")
+        if m.after.get(key)
     }
     units = {str(code): str(name) for code, name in session.execute(select(Unit.code, Unit.name))}
     parts = session.execute(

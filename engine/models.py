@@ -43,6 +43,8 @@ class ProcessDefinition(Base):
     metadata_json: Mapped[dict[str, Any]] = mapped_column("metadata", JSON)
     deployed_by: Mapped[str] = mapped_column(String(100))
     deployed_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    #: Why this version was deployed, in the deploying administrator's words (migration 0024).
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class ProcessInstance(Base):

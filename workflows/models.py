@@ -6,12 +6,15 @@ from workflows.directive.reminder_rounds import ReminderRound
 from workflows.directive.tracking import UnitTracking
 from workflows.forms.designed_models import DesignedForm
 from workflows.notifications import Notification
+from workflows.orgchart.calendar_days import CalendarDay, CalendarRevision
 from workflows.orgchart.models import RecipientGroup, RoleAssignment, Setting, Unit, User
 from workflows.orgchart.substitutes import Substitution
 from workflows.registers.models import IncomingDocument, IssuedNumber, NumberCounter, OutgoingDocument
 from workflows.supervision import indexes as _supervision_indexes  # noqa: F401  (declares task indexes)
 
 __all__ = [
+    "CalendarDay",
+    "CalendarRevision",
     "DesignedForm",
     "IncomingDocument",
     "IssuedNumber",

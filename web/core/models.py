@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, false
+from sqlalchemy import Boolean, CheckConstraint, Date, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.db import Base
@@ -76,3 +76,24 @@ class Attachment(Base):
     uploaded_by: Mapped[str] = mapped_column(String(100))
     uploaded_at: Mapped[datetime] = mapped_column(UtcDateTime)
     sha256: Mapped[str] = mapped_column(String(64))
+
+
+class ProcessDraft(Base):
+    """A BPMN file an administrator is editing in the modeler, not deployed yet.
+
+    `revision` counts the saves: a save names the revision it started from, so of two
+    administrators saving the same draft one wins and the other is told of the conflict.
+    """
+
+    __tablename__ = "process_draft"
+    __table_args__ = (Index("ix_process_draft_key", "process_key", "saved_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    process_key: Mapped[str] = mapped_column(String(200))
+    # The deployed version the draft was opened from; none for a new process.
+    base_version: Mapped[int | None] = mapped_column(Integer)
+    bpmn_xml: Mapped[str] = mapped_column(Text)
+    note: Mapped[str] = mapped_column(String(500))
+    revision: Mapped[int] = mapped_column(Integer)
+    saved_by: Mapped[str] = mapped_column(String(100))
+    saved_at: Mapped[datetime] = mapped_column(UtcDateTime)

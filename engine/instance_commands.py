@@ -1,4 +1,20 @@
-"""Commands on a whole instance: cancel it with everything below it, hold it and let it go on."""
+"""Commands on a whole instance: cancel it with everything below it, hold it and let it go on, and
+an administrator's hand-over of one of its tasks.
+
+Who may do them:
+
+- An **administrator** — whoever the directory says `administers` (engine/ports.py: an active user
+  holding the administrator's role in some unit) — may suspend, resume and cancel any instance and
+  hand any open task of it to anyone who may hold the task's role in its unit.
+- Otherwise cancelling is for holders of the roles the process names in `cancelRoles` (see
+  `may_cancel`), suspending and resuming stay open to anyone who is not read-only, as before, and
+  handing over a task is `Engine.reassign` (engine/runtime.py): the actor's own standing on it.
+
+Suspending needs a reason (resuming may give one); every action is in the audit trail with the
+status or assignee before and after and the reason. Suspending holds the instances below it too
+(its children, and the reminder rounds of the case it roots), so that none of their timers fires;
+resuming lets the same ones go on.
+"""
 
 from __future__ import annotations
 
@@ -6,21 +22,26 @@ from sqlalchemy import select
 
 from . import audit, cancel_rules, jobs, read_only, status, task_rows
 from .calls import current_data
-from .core import CANCELLED, COMPLETED, RUNNING, SUSPENDED, EngineCore
-from .errors import InstanceNotRunning, PermissionDenied
-from .instances import LoadedInstance
-from .models import ProcessInstance
+from .core import CANCELLED, COMPLETED, RUNNING, SUSPENDED
+from .errors import InstanceNotRunning, PermissionDenied, TaskNotActive
+from .instances import LoadedInstance, flush_or_conflict
+from .migration import MigrationCommands
+from .models import ProcessInstance, TaskRow
 
 
-class InstanceCommands(EngineCore):
-    """Cancel, suspend and resume, mixed into `Engine` (engine/runtime.py)."""
+class InstanceCommands(MigrationCommands):
+    """Cancel, suspend, resume and an administrator's hand-over, mixed into `Engine` (engine/runtime.py)."""
+
+    def administers(self, actor: str) -> bool:
+        """Whether `actor` is an administrator, who may act on any case (see the module's docstring)."""
+        return self.directory.administers(actor)
 
     @read_only.command
     def cancel(self, instance_id: int, actor: str, reason: str) -> None:
         """Stop an instance and every child instance below it; open tasks are cancelled.
 
-        Only a holder of a role the process names for it may cancel (see `may_cancel`), with a
-        reason. A cancelled child hands nothing back: its parent goes on without it.
+        Only an administrator or a holder of a role the process names for it may cancel (see
+        `may_cancel`), with a reason. A cancelled child hands nothing back: its parent goes on without it.
         """
         if not reason.strip():
             raise PermissionDenied(actor, "cancel without a reason", f"instance {instance_id}")
@@ -40,6 +61,8 @@ class InstanceCommands(EngineCore):
         return loaded.row.status in (RUNNING, SUSPENDED) and self._may_cancel(actor, loaded)
 
     def _may_cancel(self, actor: str, loaded: LoadedInstance) -> bool:
+        if self.administers(actor):
+            return True
         # A holder of one of the roles the process (or, when it names none, its case's process)
         # allows to cancel it, in the unit the role's expression names in the instance's data.
         rules, source = loaded.metadata.get("cancel_roles") or [], loaded
@@ -51,16 +74,9 @@ class InstanceCommands(EngineCore):
 
     def _cancel(self, loaded: LoadedInstance, actor: str, reason: str) -> None:
         instance_id = loaded.row.id
-        for child in self.session.scalars(
-            select(ProcessInstance).where(
-                # Its children, and the top-level instances that belong to the case it roots (reminder rounds).
-                (ProcessInstance.parent_id == instance_id)
-                | ((ProcessInstance.case_id == instance_id) & ProcessInstance.parent_id.is_(None)),
-                ProcessInstance.id != instance_id,
-                ProcessInstance.status.in_((RUNNING, SUSPENDED)),
-            )
-        ).all():
+        for child in self._below(instance_id, (RUNNING, SUSPENDED)):
             self._cancel(self._load(child.id, actor, require_running=False), actor, reason)
+        before = loaded.row.status
         loaded.workflow.cancel()
         loaded.row.status, loaded.row.ended_at = CANCELLED, self.now()
         task_rows.sync(self.session, loaded, self.now(), self.services.business_timezone, self.services.priorities)
@@ -73,21 +89,79 @@ class InstanceCommands(EngineCore):
             at=self.now(),
             case_id=loaded.row.case_id,
             instance_id=instance_id,
+            before={"status": before},
+            after={"status": CANCELLED},
             comment=reason,
+        )
+
+    def _below(self, instance_id: int, statuses: tuple[str, ...]) -> list[ProcessInstance]:
+        # Its children, and the top-level instances that belong to the case it roots (reminder rounds).
+        return list(
+            self.session.scalars(
+                select(ProcessInstance).where(
+                    (ProcessInstance.parent_id == instance_id)
+                    | ((ProcessInstance.case_id == instance_id) & ProcessInstance.parent_id.is_(None)),
+                    ProcessInstance.id != instance_id,
+                    ProcessInstance.status.in_(statuses),
+                )
+            ).all()
         )
 
     @read_only.command
     def suspend(self, instance_id: int, actor: str, reason: str) -> None:
-        """Hold an instance: no task of it can be completed and no timer fires until resumed."""
-        self._change_status(instance_id, RUNNING, SUSPENDED, "suspended", actor, reason)
+        """Hold an instance and the running ones below it: no task can be completed and no timer fires until resumed."""
+        if not reason.strip():
+            raise PermissionDenied(actor, "suspend without a reason", f"instance {instance_id}")
+        self._change_status(self.instance(instance_id), RUNNING, SUSPENDED, "suspended", actor, reason)
 
     @read_only.command
-    def resume(self, instance_id: int, actor: str) -> None:
-        """Let a suspended instance go on."""
-        self._change_status(instance_id, SUSPENDED, RUNNING, "resumed", actor, None)
+    def resume(self, instance_id: int, actor: str, reason: str | None = None) -> None:
+        """Let a suspended instance, and the suspended ones below it, go on; the reason is optional."""
+        self._change_status(self.instance(instance_id), SUSPENDED, RUNNING, "resumed", actor, (reason or "").strip())
 
     def _change_status(
-        self, instance_id: int, expected: str, new: str, action: str, actor: str, reason: str | None
+        self, row: ProcessInstance, expected: str, new: str, action: str, actor: str, reason: str
     ) -> None:
-        row = self.instance(instance_id)
-        status.change_status(self.session, row, expected, new, action, actor=actor, at=self.now(), reason=reason)
+        status.change_status(
+            self.session, row, expected, new, action, actor=actor, at=self.now(), reason=reason or None
+        )
+        for child in self._below(row.id, (expected,)):
+            self._change_status(child, expected, new, action, actor, reason)
+
+    @read_only.command
+    def reassign_as_admin(self, task_id: str, actor: str, to_user: str, reason: str) -> TaskRow:
+        """An administrator hands an open task to anyone who holds its role in its unit, with a reason.
+
+        The case may be running or suspended (handing over moves nothing on); the event is
+        `engine:task:reassigned`, as a colleague's hand-over, with the assignee before and after.
+        """
+        if not self.administers(actor):
+            raise PermissionDenied(actor, "hand over as administrator", f"task {task_id}")
+        if not reason.strip():
+            raise PermissionDenied(actor, "hand over without a reason", f"task {task_id}")
+        row = self.task(task_id)
+        if row.state != task_rows.READY:
+            raise TaskNotActive(f"task {row.title!r} is already {row.state}", task_id=task_id)
+        case = self.instance(row.instance_id)
+        if case.status not in (RUNNING, SUSPENDED):
+            raise InstanceNotRunning(case.id, case.status)
+        if (
+            row.role is None
+            or row.candidate_unit is None
+            or not self.directory.may_act(to_user, row.role, row.candidate_unit)
+        ):
+            raise PermissionDenied(to_user, "receive", f"task {task_id}")
+        before = row.assignee
+        row.assignee = to_user
+        flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id)
+        audit.task_event(
+            self.session,
+            self.now(),
+            row,
+            "reassigned",
+            actor,
+            before={"assignee": before},
+            after={"assignee": to_user},
+            comment=reason,
+        )
+        return row

@@ -9,10 +9,14 @@ from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
+from .bpmn_checks import Problem
+
 
 class Directory(Protocol):
-    """Who holds which role in which unit, whom a person stands in for on a day (out of office), and
-    whether a person may only read (holds nothing but a read-only role such as auditor)."""
+    """Who holds which role in which unit, whom a person stands in for on a day (out of office),
+    whether a person may only read (holds nothing but a read-only role such as auditor), and whether
+    a person administers the system (holds the administrator's role in some unit: they may hold,
+    release, cancel, hand over and migrate any case, engine/instance_commands.py)."""
 
     def may_act(self, username: str, role: str, unit_code: str) -> bool: ...
 
@@ -23,6 +27,8 @@ class Directory(Protocol):
     def stands_in_for(self, username: str, on: date) -> list[str]: ...
 
     def reads_only(self, username: str) -> bool: ...
+
+    def administers(self, username: str) -> bool: ...
 
 
 class FormValidator(Protocol):
@@ -52,3 +58,13 @@ class ScriptFunctions(Protocol):
     """Builds the allow-listed functions BPMN scripts may call, bound to one command."""
 
     def __call__(self, context: ScriptContext) -> Mapping[str, Callable[..., Any]]: ...
+
+
+class DeployCheck(Protocol):
+    """The domain's checks of one process before it is deployed (its forms exist, its lanes are roles).
+
+    `metadata` is what engine/definitions.py `read_metadata` reads from the file: the user tasks
+    with their lane's role and their properties. Each problem names its element and a hint.
+    """
+
+    def __call__(self, session: Session, process_id: str, metadata: Mapping[str, Any]) -> list[Problem]: ...

@@ -63,6 +63,11 @@ class StateSerializer:
         self._serializer = _build_serializer()
 
     @property
+    def registry(self) -> Any:
+        """The converter registry SpiffWorkflow's spec diffs compare specs with (engine/migration.py)."""
+        return self._serializer.registry
+
+    @property
     def version(self) -> str:
         """The serialization format version stored beside each state."""
         return str(self._serializer.VERSION)

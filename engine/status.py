@@ -23,7 +23,8 @@ def change_status(
     at: datetime,
     reason: str | None,
 ) -> None:
-    """Move the instance from `expected` to `new` (else InstanceNotRunning) and append `engine:instance:<action>`."""
+    """Move the instance from `expected` to `new` (else InstanceNotRunning) and append `engine:instance:<action>`
+    with the status before and after and the reason."""
     if row.status != expected:
         raise InstanceNotRunning(row.id, row.status)
     row.status = new
@@ -35,5 +36,7 @@ def change_status(
         at=at,
         case_id=row.case_id,
         instance_id=row.id,
+        before={"status": expected},
+        after={"status": new},
         comment=reason,
     )

@@ -66,6 +66,10 @@ class FakeDirectory:
         roles = {role for user, role, _ in self.holders if user == username}
         return bool(roles) and roles <= {"auditor"}
 
+    def administers(self, username: str) -> bool:
+        """Whether the user holds the administrator's role in some unit."""
+        return any(user == username and role == "admin" for user, role, _ in self.holders)
+
     def stands_in_for(self, username: str, on: date) -> list[str]:
         """The absent people the user substitutes for on that day."""
         return sorted(

@@ -12,6 +12,8 @@ from workflows.orgchart.models import RoleAssignment, Unit, User
 
 #: Roles that open everything and change nothing; a person holding one beside another role acts with the other.
 READ_ONLY_ROLES = frozenset({"auditor"})
+#: The administrator's role: whoever holds it, in any unit, administers every case.
+ADMIN_ROLE = "admin"
 
 
 class OrgDirectory:
@@ -54,6 +56,11 @@ class OrgDirectory:
         query = _active_assignments().with_only_columns(RoleAssignment.role).where(RoleAssignment.username == username)
         roles = set(self._session.scalars(query.distinct()))
         return bool(roles) and roles <= READ_ONLY_ROLES
+
+    def administers(self, username: str) -> bool:
+        """Whether an active user holds the administrator's role, in whatever unit."""
+        query = _active_assignments().where(RoleAssignment.username == username, RoleAssignment.role == ADMIN_ROLE)
+        return self._session.execute(query.limit(1)).first() is not None
 
     def roles_of(self, username: str) -> set[tuple[str, str]]:
         """The (role, unit code) pairs an active user holds; none for inactive or unknown users."""

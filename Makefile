@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 NODE_STAMP := node_modules/.installed-stamp
+MODELER_BUNDLE := web/static/build/modeler.js
 
 .PHONY: run test setup install lint bench demo translations clean
 
@@ -17,8 +18,12 @@ $(NODE_STAMP): package.json package-lock.json
 	npm ci --no-audit --no-fund
 	touch $(NODE_STAMP)
 
+# The administrators' BPMN modeler, bundled by esbuild from web/static/js/modeler (git-ignored, served by Flask).
+$(MODELER_BUNDLE): $(NODE_STAMP) $(wildcard web/static/js/modeler/*)
+	npm run --silent build
+
 # Python and front-end packages, and the compiled message catalogues.
-install: $(STAMP) $(NODE_STAMP)
+install: $(STAMP) $(NODE_STAMP) $(MODELER_BUNDLE)
 	if [ -d web/translations ]; then $(BIN)/pybabel compile -d web/translations -D messages; fi
 
 # Creates or upgrades the database (SQLite in instance/ unless DATABASE_URL says otherwise),

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from . import bpmn_checks
 from .errors import DeploymentError, NotFound
 from .models import ProcessDefinition
+from .ports import DeployCheck
 from .specs import CLOCKED_TIMERS, ExternalCallActivity, OrderedParallelMultiInstance
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -245,6 +246,18 @@ def _check_processes(xml: bytes, filename: str, process_ids: list[str], called_e
         parsed = parse_process(xml, filename, process_id)
         problems += _problems(parsed.metadata, parsed.spec)
         problems += bpmn_checks.process_problems(tree, process_id, called_exists)
+    if problems:
+        raise DeploymentError(filename, problems)
+
+
+def check_domain(session: Session, check: DeployCheck | None, xml: bytes, filename: str) -> None:
+    """Run the domain's checks on every executable process of the file; refuse it with every problem."""
+    if check is None:
+        return
+    tree = _parse_tree(xml, filename)
+    problems: list[object] = []
+    for process_id in executable_process_ids(xml, filename):
+        problems += check(session, process_id, read_metadata(tree, process_id))
     if problems:
         raise DeploymentError(filename, problems)
 

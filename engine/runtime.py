@@ -19,6 +19,7 @@ from sqlalchemy import select
 from . import acting, audit, read_only, task_rows
 from .calls import current_data, text_or_none
 from .core import CANCELLED, COMPLETED, RUNNING, SUSPENDED, CommandResult
+from .definitions import check_domain
 from .definitions import deploy as deploy_definition
 from .errors import ConcurrencyConflict, InstanceNotRunning, PermissionDenied, TaskNotActive
 from .instance_commands import InstanceCommands
@@ -41,6 +42,8 @@ class Engine(InstanceCommands, JobCommands):
     @read_only.command
     def deploy(self, xml: bytes, filename: str, actor: str) -> list[ProcessDefinition]:
         """Deploy the processes of a BPMN file; an unchanged file makes no new version."""
+        # The domain's checks (its forms exist, its lanes are roles) before anything is stored.
+        check_domain(self.session, self.services.deploy_checks, xml, filename)
         before = {d.id for d in self.session.scalars(select(ProcessDefinition))}
         definitions = deploy_definition(self.session, xml, filename, actor, self.now())
         for definition in definitions:

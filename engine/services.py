@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from .clock import Clock
 from .definitions import SpecCache
-from .ports import Directory, FormValidator, ScriptFunctions
+from .ports import DeployCheck, Directory, FormValidator, ScriptFunctions
 from .sandbox_limits import DEFAULT_LIMITS, ScriptLimits
 from .serialization import StateSerializer
 
@@ -33,3 +33,5 @@ class EngineServices:
     max_job_attempts: int = 5
     # What one BPMN script or expression may cost (engine/sandbox_limits.py).
     script_limits: ScriptLimits = DEFAULT_LIMITS
+    # The domain's checks every deploy runs (engine/ports.py); None: the engine's own checks only.
+    deploy_checks: DeployCheck | None = None

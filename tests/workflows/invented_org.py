@@ -94,6 +94,8 @@ CHART: dict[str, Any] = {
             ("admin", "Quản trị"),
             ("division_head", "Trưởng phòng"),
             ("specialist", "Chuyên viên"),
+            # Declared though no one holds it: its lane (the format check) is off in this Sở.
+            ("office", "Văn phòng"),
             ("unit_officer", "Cán bộ đơn vị"),
         )
     ],

@@ -20,6 +20,7 @@ from web.core.settings import Settings
 from workflows.calendar import WorkingCalendar
 from workflows.delivery.mailer import DEFAULT_PORTS, SmtpMailer, SmtpSettings
 from workflows.delivery.outbox import Delivery
+from workflows.deploy_checks import ProcessChecks
 from workflows.directive.checks import DOMAIN_CHECKS
 from workflows.directive.forms import register_directive_forms
 from workflows.directive.scripts import DirectiveScripts
@@ -43,6 +44,7 @@ def build_services(settings: Settings, clock: Clock | None = None) -> EngineServ
         business_timezone=ZoneInfo(settings.timezone),
         priorities=PRIORITY,
         script_limits=ScriptLimits(seconds=settings.script_seconds, memory_bytes=settings.script_memory_mb << 20),
+        deploy_checks=ProcessChecks(registry),
     )
 
 

@@ -56,7 +56,7 @@ class FieldView:
 
     name: str
     label: str
-    kind: str  # text, textarea, date, int, radio, select, checkboxes, lines, group, rows
+    kind: str  # text, textarea, date, int, radio, select, checkbox, checkboxes, lines, group, rows
     required: bool = False
     value: Any = ""
     choices: list[Choice] = field(default_factory=list)
@@ -65,6 +65,9 @@ class FieldView:
     errors: list[str] = field(default_factory=list)
     hint: str | None = None
     maxlength: int | None = None
+    # The bounds of a number the browser enforces too (a designed form may allow negative numbers).
+    minimum: int | None = 0
+    maximum: int | None = None
 
     @property
     def marked(self) -> bool:
@@ -142,8 +145,24 @@ def _length(node: fields.Field[Any], bound: str) -> int | None:
     return None
 
 
+#: How each component of a designed form (workflows/forms/designed_schema.py) is drawn.
+DESIGNED_KINDS = {
+    "textfield": "text",
+    "textarea": "textarea",
+    "number": "int",
+    "datetime": "date",
+    "checkbox": "checkbox",
+    "checklist": "checkboxes",
+    "select": "select",
+    "radio": "radio",
+}
+
+
 def kind_of(node: fields.Field[Any], key: str, options: FormOptions, *, in_row: bool = False) -> str:
     """How a field is drawn and read back."""
+    designed = DESIGNED_KINDS.get(str(node.metadata.get("designed")))
+    if designed is not None:
+        return designed
     if isinstance(node, fields.Nested):
         return "group"
     if isinstance(node, fields.List):
@@ -171,6 +190,13 @@ def _nested(node: fields.Field[Any]) -> Schema:
     schema = target.schema
     assert isinstance(schema, Schema)
     return schema
+
+
+def _bound(node: fields.Field[Any], bound: str) -> int | None:
+    for rule in node.validators:
+        if isinstance(rule, validate.Range) and getattr(rule, bound) is not None:
+            return int(getattr(rule, bound))
+    return None
 
 
 def _default(node: fields.Field[Any]) -> Any:
@@ -205,9 +231,11 @@ class _Describer:
             kind=kind,
             # Inside a row "required" holds only for rows in use; spare rows are not marked.
             required=not in_row and (bool(node.required) or bool(min_items)),
-            hint=self.options.hints.get(key),
+            hint=self.options.hints.get(key) or node.metadata.get("hint"),
             maxlength=_length(node, "max") if kind in ("text", "textarea") else None,
         )
+        if "designed" in node.metadata and kind == "int":
+            view.minimum, view.maximum = _bound(node, "min"), _bound(node, "max")
         self.views[path] = view
         if kind == "group":
             view.children = self.schema(
@@ -224,6 +252,8 @@ class _Describer:
             view.value = [str(item) for item in value] if isinstance(value, list) else []
         elif kind == "lines":
             view.value = "\n".join(str(item) for item in value) if isinstance(value, list) else str(value or "")
+        elif kind == "checkbox":
+            view.value = value is True or value in ("true", "on")
         else:
             view.value = "" if value is None else str(value)
         if kind in ("radio", "select", "checkboxes"):
@@ -231,6 +261,9 @@ class _Describer:
         return view
 
     def choices(self, node: fields.Field[Any], key: str) -> list[Choice]:
+        designed = node.metadata.get("choices")
+        if designed is not None:  # (value, Vietnamese label, English label) as the designer wrote them
+            return [Choice(value, label_en if english() else label_vi) for value, label_vi, label_en in designed]
         if key in self.options.choices:
             return list(self.options.choices[key])
         codes = _one_of(node) or []
@@ -307,6 +340,9 @@ def _collect(
             data[key] = [value for value in form.getlist(path) if value]
         elif kind == "lines":
             data[key] = [line.strip() for line in form.get(path, "").splitlines() if line.strip()]
+        elif kind == "checkbox":
+            # An unticked box is not posted at all.
+            data[key] = path in form
         elif path in form:
             value = form.get(path, "")
             # A blank date or number means "not given": the schema's default or its "required".

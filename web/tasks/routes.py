@@ -40,8 +40,9 @@ REASON_MAX = 1000
 
 
 def _schema_for(form_key: str) -> type[FormSchema]:
+    # A coded form by its key, or the version of a designed form the task names.
     forms: Any = runtime().services.forms
-    schema: type[FormSchema] = forms.registry.schema_for(form_key)
+    schema: type[FormSchema] = forms.schema_for(db(), form_key)
     return schema
 
 

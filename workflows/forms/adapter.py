@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 from engine.errors import InvalidTaskData
 from workflows.calendar import LOCAL_TZ, WorkingCalendar
 
-from .base import FieldError, FormInvalid, FormRegistry
+from .base import FieldError, FormInvalid, FormRegistry, FormSchema, validate_with
+from .designed import DesignedSchemas, is_designed
 
 # A check that needs the database: given the cleaned data, it returns the errors it finds.
 DomainCheck = Callable[[Session, Mapping[str, Any]], list[FieldError]]
@@ -32,11 +33,19 @@ class EngineForms:
         calendar: WorkingCalendar | None = None,
     ) -> None:
         self.registry = registry
+        # Forms designed in the browser, by the version a task names (designed:<key>:<version>).
+        self.designed = DesignedSchemas()
         self.checks = dict(checks or {})
         self.calendar = calendar or WorkingCalendar()
 
     def __call__(self, session: Session) -> _BoundForms:
         return _BoundForms(self, session)
+
+    def schema_for(self, session: Session, form_key: str) -> type[FormSchema]:
+        """The form a task names: a designed form's version read from the database, else a coded one."""
+        if is_designed(form_key):
+            return self.designed.schema_for(session, form_key)
+        return self.registry.schema_for(form_key)
 
 
 class _BoundForms:
@@ -55,7 +64,8 @@ class _BoundForms:
             "task_data": MappingProxyType(dict(task_data or {})),
         }
         try:
-            cleaned = self.forms.registry.validate(form_key, data, context)
+            schema = self.forms.schema_for(self.session, form_key)
+            cleaned = validate_with(schema, form_key, data, context)
         except FormInvalid as exc:
             raise InvalidTaskData(form_key, exc.errors) from exc
         check = self.forms.checks.get(form_key)

@@ -376,10 +376,17 @@ class FormRegistry:
 
         ``context`` is handed to the schema as ``form_context`` for rules that need outside facts.
         """
-        task_data = (context or {}).get("task_data")
-        schema = self.schema_for(form_key).for_task(task_data)(form_context=context)
-        try:
-            cleaned: dict[str, Any] = schema.load(data)
-        except ValidationError as error:
-            raise FormInvalid(form_key, field_errors(schema, error)) from error
-        return cleaned
+        return validate_with(self.schema_for(form_key), form_key, data, context)
+
+
+def validate_with(
+    schema_cls: type[FormSchema], form_key: str, data: Mapping[str, Any], context: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """``data`` cleaned by ``schema_cls`` (as it stands for the task in ``context``), or :class:`FormInvalid`."""
+    task_data = (context or {}).get("task_data")
+    schema = schema_cls.for_task(task_data)(form_context=context)
+    try:
+        cleaned: dict[str, Any] = schema.load(data)
+    except ValidationError as error:
+        raise FormInvalid(form_key, field_errors(schema, error)) from error
+    return cleaned

@@ -257,6 +257,8 @@ class _Checker:
                 self.add(where, ONLY_EMAIL)
         for low, high in (("minLength", "maxLength"), ("min", "max")):
             lo, hi = rules.get(low), rules.get(high)
+            if lo is None or hi is None:
+                continue
             if _whole(lo, -MAX_NUMBER, MAX_NUMBER) and _whole(hi, -MAX_NUMBER, MAX_NUMBER) and lo > hi:
                 self.add(where, RULES_ORDER, low=low, high=high)
 

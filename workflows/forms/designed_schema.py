@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
@@ -150,6 +150,6 @@ def schema_from_design(design: Mapping[str, Any], name: str) -> type[FormSchema]
     components = [c for c in design.get("components", []) if isinstance(c, Mapping)]
     declared = {str(c["key"]): _field(c) for c in components}
     no_past = tuple(str(c["key"]) for c in components if c["type"] == "datetime" and c.get("disallowPassedDates"))
-    schema = DesignedSchema.from_dict(declared, name=name)
+    schema = cast("type[DesignedSchema]", DesignedSchema.from_dict(declared, name=name))
     schema.no_past_days = no_past
     return schema

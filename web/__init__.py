@@ -9,6 +9,7 @@ from typing import Any
 from flask import Flask
 
 from web.accounts import auth, substitutes
+from web.admin import calendar as admin_calendar
 from web.admin import incidents, processes, units
 from web.audit import read_only
 from web.audit import search as audit_search
@@ -68,6 +69,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(incidents.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(units.bp)
+    app.register_blueprint(admin_calendar.bp)
     app.register_blueprint(audit_search.bp)
     app.register_blueprint(audit_timeline.bp)
     app.register_blueprint(audit_timeline_export.bp)

@@ -24,6 +24,7 @@ from workflows.calendar import LOCAL_TZ, WorkingCalendar
 from workflows.directive.case_documents import CaseDocument
 from workflows.directive.queries import arrival_of, issued_by
 from workflows.directive.tracking import UnitTracking, of_case
+from workflows.orgchart.calendar_days import StoredCalendar
 from workflows.orgchart.models import Unit
 from workflows.registers.models import IncomingDocument, OutgoingDocument
 
@@ -45,9 +46,6 @@ DIRECTIVE_KEYS = frozenset(
         "signer",
     }
 )
-
-
-_calendar = WorkingCalendar()
 
 
 @dataclass(frozen=True)
@@ -75,12 +73,14 @@ def _unit_names(session: Session, codes: set[str]) -> dict[str, str]:
     return {row.code: row.name for row in rows}
 
 
-def _days_late(tracked: UnitTracking | None, instance: ProcessInstance, now: datetime) -> int:
+def _days_late(
+    tracked: UnitTracking | None, instance: ProcessInstance, now: datetime, calendar: WorkingCalendar
+) -> int:
     if tracked is None or instance.status not in ("running", "suspended"):
         return 0
     today = now.astimezone(LOCAL_TZ).date()
     due = tracked.due_day()
-    return _calendar.working_days_between(due, today) if due is not None and due < today else 0
+    return calendar.working_days_between(due, today) if due is not None and due < today else 0
 
 
 def _one_unit(
@@ -88,7 +88,8 @@ def _one_unit(
     rows: list[TaskRow],
     names: dict[str, str],
     now: datetime,
-    tracked: UnitTracking | None = None,
+    tracked: UnitTracking | None,
+    calendar: WorkingCalendar,
 ) -> UnitProgress:
     code = next((r.candidate_unit for r in rows if r.role == "unit_officer" and r.candidate_unit), "")
     acknowledged = [r.completed_at for r in rows if r.form_key == "acknowledge" and r.state == "completed"]
@@ -101,7 +102,7 @@ def _one_unit(
         on_time = first.due_at is None or (first.completed_at is not None and first.completed_at < first.due_at)
     elif first_due is not None and first_due <= now:
         on_time = False
-    days_late = _days_late(tracked, instance, now)
+    days_late = _days_late(tracked, instance, now, calendar)
     if days_late and not done:
         on_time = False  # late before any report task exists: the acknowledgement is overdue
     code = code or (tracked.unit_code if tracked is not None else "")
@@ -142,7 +143,12 @@ def unit_progress(
     }
     tracked = {row.instance_id: row for row in of_case(session, case_id)}
     names = _unit_names(session, codes | {row.unit_code for row in tracked.values()})
-    return [_one_unit(child, by_instance.get(child.id, []), names, now, tracked.get(child.id)) for child in children]
+    # Read from the database's calendar only when some unit is late.
+    calendar = StoredCalendar(session)
+    return [
+        _one_unit(child, by_instance.get(child.id, []), names, now, tracked.get(child.id), calendar)
+        for child in children
+    ]
 
 
 @dataclass

@@ -17,7 +17,6 @@ from engine.sandbox_limits import ScriptLimits
 from engine.services import EngineServices
 from web.core.db import make_engine, make_session_factory, unit_of_work
 from web.core.settings import Settings
-from workflows.calendar import WorkingCalendar
 from workflows.delivery.mailer import DEFAULT_PORTS, SmtpMailer, SmtpSettings
 from workflows.delivery.outbox import Delivery
 from workflows.deploy_checks import ProcessChecks
@@ -34,13 +33,13 @@ def build_services(settings: Settings, clock: Clock | None = None) -> EngineServ
     """The engine's collaborators for the directive domain."""
     registry = FormRegistry()
     register_directive_forms(registry)
-    # One calendar: the days a form refuses as days off are those the scripts count deadlines in.
-    calendar = WorkingCalendar()
+    # One calendar, the database's (workflows.orgchart.calendar_days): the days a form refuses as
+    # days off are those the scripts count deadlines in, with the administrators' overrides.
     return EngineServices(
         clock=clock or SystemClock(),
         directory=OrgDirectory,
-        forms=EngineForms(registry, DOMAIN_CHECKS, calendar),
-        scripts=DirectiveScripts(calendar),
+        forms=EngineForms(registry, DOMAIN_CHECKS),
+        scripts=DirectiveScripts(),
         business_timezone=ZoneInfo(settings.timezone),
         priorities=PRIORITY,
         script_limits=ScriptLimits(seconds=settings.script_seconds, memory_bytes=settings.script_memory_mb << 20),

@@ -30,7 +30,7 @@ from web.core.requests import db, runtime
 from web.core.settings import PROJECT_ROOT
 from web.core.spreadsheets import FORMATS, spreadsheet_response
 from web.supervision.access import my_scope, today
-from workflows.calendar import WorkingCalendar
+from workflows.orgchart.calendar_days import working_calendar
 from workflows.orgchart.models import Unit
 from workflows.supervision.scope import Scope
 from workflows.supervision.statistics import (
@@ -48,7 +48,6 @@ from workflows.supervision.statistics import (
 )
 
 bp = Blueprint("supervision_pictures", __name__, url_prefix="/supervision/pictures", template_folder="templates")
-_calendar = WorkingCalendar()
 
 # Only the chart library's one browser build is served from the npm package; nothing else of node_modules.
 CHART_JS_DIST = PROJECT_ROOT / "node_modules" / "chart.js" / "dist"
@@ -144,7 +143,7 @@ def _step_lines(definition: ProcessDefinition, load: ProcessLoad) -> list[StepLi
 
 
 def _load(definition: ProcessDefinition, scope: Scope) -> ProcessLoad:
-    return process_load(db(), definition.key, scope, runtime().services.clock.now(), _calendar)
+    return process_load(db(), definition.key, scope, runtime().services.clock.now(), working_calendar(db()))
 
 
 @bp.get("")

@@ -26,20 +26,19 @@ from web.accounts.auth import me
 from web.cases.case_access import agency_code
 from web.core.requests import db, engine, runtime
 from web.supervision.access import today
-from workflows.calendar import WorkingCalendar
 from workflows.directive import reminder_rounds as rounds
 from workflows.directive.document import Document
 from workflows.directive.queries import case_reference
 from workflows.directive.round_letter import round_document
 from workflows.directive.round_start import round_data, start_round
 from workflows.directive.tracking import UnitTracking
+from workflows.orgchart.calendar_days import working_calendar
 from workflows.orgchart.directory import OrgDirectory
 from workflows.registers.models import OutgoingDocument
 
 bp = Blueprint(
     "reminder_rounds", __name__, url_prefix="/supervision/cases/<int:case_id>/rounds", template_folder="templates"
 )
-_calendar = WorkingCalendar()
 
 
 @dataclass(frozen=True)
@@ -112,10 +111,12 @@ def _candidates(case_id: int, chosen: Sequence[str] | None) -> list[Candidate]:
     late = {code for code, row in found.items() if row.late_on(day)}
     picked = late if chosen is None else set(chosen)
 
+    calendar = working_calendar(db())
+
     def candidate(code: str, row: UnitTracking) -> Candidate:
         due = row.due_day()
         unit = directory.unit(code)
-        late_by = _calendar.working_days_between(due, day) if due is not None and due < day else 0
+        late_by = calendar.working_days_between(due, day) if due is not None and due < day else 0
         return Candidate(code, unit.name if unit else code, row.owes() or "", due, late_by, code in picked)
 
     return [candidate(code, row) for code, row in found.items()]
@@ -143,7 +144,7 @@ def _preview(case_id: int, asked: Asked, candidates: list[Candidate]) -> tuple[D
         return None, None
     now = runtime().services.clock.now()
     request_ = rounds.RoundRequest(case_id, units, days, me().username, today(), now)
-    data = round_data(engine(), request_, _calendar, units, rounds.next_number(db(), case_id))
+    data = round_data(engine(), request_, working_calendar(db()), units, rounds.next_number(db(), case_id))
     return round_document(db(), data, None, drafted_on=today()), date.fromisoformat(str(data["new_deadline"]))
 
 
@@ -189,7 +190,7 @@ def create(case_id: int) -> Response | tuple[str, int]:
             started = start_round(
                 engine(),
                 rounds.RoundRequest(case_id, asked.units, asked.days() or 0, me().username, today(), now),
-                _calendar,
+                working_calendar(db()),
             )
         except rounds.RoundRefused as refused:
             asked.errors[refused.field] = _refusal(refused, candidates)

@@ -22,8 +22,8 @@ from web.core.labels import URGENCIES, step_label
 from web.core.requests import db
 from web.core.spreadsheets import spreadsheet_response
 from web.supervision.access import my_scope, supervises, today
-from workflows.calendar import WorkingCalendar
 from workflows.directive.tracking import of_case
+from workflows.orgchart.calendar_days import working_calendar
 from workflows.orgchart.models import Unit
 from workflows.supervision.board import ACKNOWLEDGE, REPORT, Board, BoardFilter, BoardItem, board, case_numbers
 from workflows.supervision.scope import Scope
@@ -31,7 +31,6 @@ from workflows.supervision.unit_table import SORTS, UnitLine, unit_lines
 from workflows.urgency import PRIORITY
 
 bp = Blueprint("supervision", __name__, url_prefix="/supervision", template_folder="templates")
-_calendar = WorkingCalendar()
 WITHIN_DEFAULT, WITHIN_MAX = 2, 30
 EXPORT_ROWS = 10_000
 CASES_OFFERED = 30
@@ -121,7 +120,7 @@ def index() -> str:
     asked = _board_request()
     for error in asked.errors:
         flash(error, "error")
-    found = board(db(), scope, asked.board_filter, today(), _calendar)
+    found = board(db(), scope, asked.board_filter, today(), working_calendar(db()))
     # The directive filter offers the directives with the most late work (and the one chosen).
     offered = [case_id for case_id, _n in found.by_case[:CASES_OFFERED]]
     if asked.board_filter.case_id is not None and asked.board_filter.case_id not in offered:
@@ -174,7 +173,7 @@ def export(fmt: str) -> Response:
         abort(404)
     scope = my_scope()
     asked = _board_request(per_page=EXPORT_ROWS)
-    found = board(db(), scope, asked.board_filter, today(), _calendar)
+    found = board(db(), scope, asked.board_filter, today(), working_calendar(db()))
     names = _unit_names(item.unit_code for item in found.items)
     headers = [
         _("Số, ký hiệu"),
@@ -208,7 +207,7 @@ def _lines(case_id: int, scope: Scope) -> tuple[list[UnitLine], list[UnitLine], 
     sort = request.args.get("sort") or "late"
     sort = sort if sort in SORTS else "late"
     late_only = request.args.get("late") == "1"
-    everyone = unit_lines(db(), case_id, today(), _calendar, scope, sort=sort)
+    everyone = unit_lines(db(), case_id, today(), working_calendar(db()), scope, sort=sort)
     return everyone, [line for line in everyone if line.late] if late_only else everyone, sort, late_only
 
 

@@ -17,12 +17,12 @@ from web.accounts.auth import CurrentUser, me
 from web.core.labels import URGENCIES, step_label, urgency_by_priority
 from web.core.requests import db, directory, engine, runtime
 from web.tasks.task_access import task_for_me
-from workflows.calendar import LOCAL_TZ, WorkingCalendar
+from workflows.calendar import LOCAL_TZ
+from workflows.orgchart.calendar_days import working_calendar
 from workflows.orgchart.models import Unit, User
 from workflows.urgency import PRIORITY
 
 bp = Blueprint("inbox", __name__, template_folder="templates")
-_calendar = WorkingCalendar()
 SOON_WORKING_DAYS = 2
 
 
@@ -32,7 +32,7 @@ def _today() -> date:
 
 def soon_boundary(today: date) -> datetime:
     """Deadlines before this moment are due within two working days (amber)."""
-    last = _calendar.add_working_days(today, SOON_WORKING_DAYS)
+    last = working_calendar(db()).add_working_days(today, SOON_WORKING_DAYS)
     return datetime.combine(last + timedelta(days=1), time(0), LOCAL_TZ)
 
 

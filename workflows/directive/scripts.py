@@ -27,6 +27,7 @@ from workflows.directive.report_draft import Letter, report_body, report_subject
 from workflows.directive.round_scripts import round_functions
 from workflows.directive.tracking_scripts import tracking_functions
 from workflows.notifications import Notification, queue_notification
+from workflows.orgchart.calendar_days import StoredCalendar
 from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.groups import resolve_recipients
 from workflows.orgchart.models import Setting
@@ -38,11 +39,13 @@ LOCAL = ZoneInfo("Asia/Ho_Chi_Minh")
 class DirectiveScripts:
     """Builds the allow-listed script functions for one command."""
 
-    def __init__(self, calendar: WorkingCalendar) -> None:
+    def __init__(self, calendar: WorkingCalendar | None = None) -> None:
+        # None (what the application passes): the database's calendar, as the command's transaction reads it.
         self.calendar = calendar
 
     def __call__(self, context: ScriptContext) -> Mapping[str, Callable[..., Any]]:
-        bound = _Bound(context, self.calendar)
+        calendar = self.calendar or StoredCalendar(context.session)
+        bound = _Bound(context, calendar)
         return {
             "setting": bound.setting,
             "today": bound.today,
@@ -61,7 +64,7 @@ class DirectiveScripts:
             "notify_supervisors": bound.notify_supervisors,
             "sum_figures": sum_figures,
             "draft_report": bound.draft_report,
-            **tracking_functions(context, self.calendar),
+            **tracking_functions(context, calendar),
             **round_functions(context),
         }
 

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import InvalidTaskData
 from workflows.calendar import LOCAL_TZ, WorkingCalendar
+from workflows.orgchart.calendar_days import StoredCalendar
 
 from .base import FieldError, FormInvalid, FormRegistry, FormSchema, validate_with
 from .designed import DesignedSchemas, is_designed
@@ -23,7 +24,8 @@ class EngineForms:
     """Validates a task's data with the registered schema and the domain checks of its form.
 
     ``calendar`` is the working calendar deadlines are counted in (the one the scripts use), so a
-    form can refuse a deadline on a day off.
+    form can refuse a deadline on a day off; None (what the application passes) is the database's,
+    with the administrators' days off and working days as they are in the command's transaction.
     """
 
     def __init__(
@@ -36,7 +38,7 @@ class EngineForms:
         # Forms designed in the browser, by the version a task names (designed:<key>:<version>).
         self.designed = DesignedSchemas()
         self.checks = dict(checks or {})
-        self.calendar = calendar or WorkingCalendar()
+        self.calendar = calendar
 
     def __call__(self, session: Session) -> _BoundForms:
         return _BoundForms(self, session)
@@ -60,7 +62,7 @@ class _BoundForms:
         # Dates in forms are days in Vietnam: "today" is the local day of the engine's clock.
         context = {
             "today": now.astimezone(LOCAL_TZ).date(),
-            "calendar": self.forms.calendar,
+            "calendar": self.forms.calendar or StoredCalendar(self.session),
             "task_data": MappingProxyType(dict(task_data or {})),
         }
         try:

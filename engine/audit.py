@@ -228,4 +228,6 @@ def definition_deployed(
 ) -> None:
     """Append `engine:definition:deployed` for a new version of a process."""
     after = {"key": definition.key, "version": definition.version, "checksum": definition.checksum}
+    if definition.note:
+        after["note"] = definition.note
     append(session, "engine:definition:deployed", actor=actor, at=at, after={**after, "filename": filename})

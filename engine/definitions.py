@@ -188,8 +188,10 @@ def executable_process_ids(xml: bytes, filename: str) -> list[str]:
     return [p.get("id") for p in tree.iterfind("bpmn:process", NS) if p.get("isExecutable") == "true"]
 
 
-def deploy(session: Session, xml: bytes, filename: str, deployed_by: str, now: datetime) -> list[ProcessDefinition]:
-    """Store a new version of each executable process in the file, unless it is unchanged."""
+def deploy(
+    session: Session, xml: bytes, filename: str, deployed_by: str, now: datetime, note: str | None = None
+) -> list[ProcessDefinition]:
+    """Store a new version of each executable process in the file, unless it is unchanged; `note` says why."""
     process_ids = executable_process_ids(xml, filename)
     if not process_ids:
         raise DeploymentError(filename, ['no executable process (isExecutable="true")'])
@@ -215,6 +217,7 @@ def deploy(session: Session, xml: bytes, filename: str, deployed_by: str, now: d
             metadata_json=parsed.metadata,
             deployed_by=deployed_by,
             deployed_at=now,
+            note=note,
         )
         session.add(definition)
         session.flush()

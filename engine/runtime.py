@@ -40,12 +40,12 @@ class Engine(InstanceCommands, JobCommands):
     # -- definitions ------------------------------------------------------------------------
 
     @read_only.command
-    def deploy(self, xml: bytes, filename: str, actor: str) -> list[ProcessDefinition]:
-        """Deploy the processes of a BPMN file; an unchanged file makes no new version."""
+    def deploy(self, xml: bytes, filename: str, actor: str, note: str | None = None) -> list[ProcessDefinition]:
+        """Deploy the processes of a BPMN file; an unchanged file makes no new version; `note` says why."""
         # The domain's checks (its forms exist, its lanes are roles) before anything is stored.
         check_domain(self.session, self.services.deploy_checks, xml, filename)
         before = {d.id for d in self.session.scalars(select(ProcessDefinition))}
-        definitions = deploy_definition(self.session, xml, filename, actor, self.now())
+        definitions = deploy_definition(self.session, xml, filename, actor, self.now(), note)
         for definition in definitions:
             if definition.id not in before:
                 audit.definition_deployed(self.session, self.now(), actor, definition, filename)

@@ -116,14 +116,15 @@ def seed(path: Path | None, demo_passwords: bool, actor: str) -> None:
 @main.command("deploy")
 @click.argument("files", nargs=-1, type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--actor", default="setup", show_default=True, help="Who the deployment is recorded as.")
-def deploy(files: tuple[Path, ...], actor: str) -> None:
+@click.option("--note", default=None, help="Why these versions are deployed (shown on the processes page).")
+def deploy(files: tuple[Path, ...], actor: str, note: str | None) -> None:
     """Deploy BPMN FILES (default: every file in bpmn/); unchanged files make no new version."""
     runtime = _migrated_runtime()
     paths = call_order(files or runtime.settings.bpmn_dir.glob("*.bpmn"))
     for path in paths:
         try:
             with unit_of_work(runtime.sessions) as session:
-                definitions = Engine(session, runtime.services).deploy(path.read_bytes(), path.name, actor)
+                definitions = Engine(session, runtime.services).deploy(path.read_bytes(), path.name, actor, note)
         except DeploymentError as exc:
             raise click.ClickException("\n".join([f"{exc.filename}: cannot deploy", *exc.problems])) from exc
         for d in definitions:

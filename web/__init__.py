@@ -12,7 +12,7 @@ from web.accounts import auth, substitutes
 from web.admin import calendar as admin_calendar
 from web.admin import case_migration as admin_migration
 from web.admin import cases as admin_cases
-from web.admin import incidents, processes, units
+from web.admin import deploys, diffs, incidents, processes, units
 from web.admin import modeler as admin_modeler
 from web.audit import read_only
 from web.audit import search as audit_search
@@ -73,6 +73,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(admin_cases.bp)
     app.register_blueprint(admin_migration.bp)
     app.register_blueprint(processes.bp)
+    app.register_blueprint(deploys.bp)
+    app.register_blueprint(diffs.bp)
     app.register_blueprint(units.bp)
     app.register_blueprint(admin_modeler.bp)
     app.register_blueprint(admin_calendar.bp)

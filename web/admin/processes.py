@@ -1,8 +1,9 @@
 """Quy trình: every deployed process with its versions, for administrators (and auditors, who read them).
 
 Each version shows who deployed it and when, from which file, and how many cases run on it and
-have finished on it; the newest is the one new cases start on. Any version's BPMN downloads as it
-was deployed. Changing processes (deploying) stays with `directive-flow deploy` for now.
+have finished on it, with the note it was deployed with; the newest is the one new cases start on.
+Any version's BPMN downloads as it was deployed, and any two versions compare on a diagram
+(web/admin/diffs.py). Administrators deploy a new file from here (web/admin/deploys.py).
 """
 
 from __future__ import annotations
@@ -38,6 +39,7 @@ class Version:
     checksum: str
     deployed_by: str
     deployed_at: datetime
+    note: str | None
     running: int
     finished: int
 
@@ -76,6 +78,7 @@ def processes() -> list[Process]:
                 ProcessDefinition.checksum,
                 ProcessDefinition.deployed_by,
                 ProcessDefinition.deployed_at,
+                ProcessDefinition.note,
             )
         )
         .order_by(ProcessDefinition.key, ProcessDefinition.version.desc())
@@ -92,6 +95,7 @@ def processes() -> list[Process]:
                 row.checksum,
                 row.deployed_by,
                 row.deployed_at,
+                row.note,
                 sum(on.get(status, 0) for status in LIVE),
                 sum(count for status, count in on.items() if status not in LIVE),
             )
@@ -108,7 +112,7 @@ def index() -> str:
     directory = OrgDirectory(db())
     people = {v.deployed_by for p in found for v in p.versions}
     names = {username: (user.full_name if (user := directory.user(username)) else username) for username in people}
-    return render_template("admin/processes.html", processes=found, names=names)
+    return render_template("admin/processes.html", processes=found, names=names, can_deploy=me().holds("admin"))
 
 
 @bp.get("/<key>/v<int:version>.bpmn")

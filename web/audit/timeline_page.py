@@ -30,6 +30,7 @@ ACTIONS: dict[str, Any] = {
     "engine:instance:cancelled": _l("Hủy"),
     "engine:instance:suspended": _l("Tạm dừng"),
     "engine:instance:resumed": _l("Tiếp tục"),
+    "engine:instance:migrated": _l("Chuyển phiên bản quy trình"),
     "engine:timer:fired": _l("Đến hạn hẹn giờ"),
     "engine:definition:deployed": _l("Triển khai phiên bản quy trình"),
     "web:attachment:uploaded": _l("Đính kèm tệp"),
@@ -47,6 +48,7 @@ ADMINISTRATIVE = frozenset(
         "engine:instance:cancelled",
         "engine:instance:suspended",
         "engine:instance:resumed",
+        "engine:instance:migrated",
         "engine:definition:deployed",
         "workflows:register:starting_number_set",
     }

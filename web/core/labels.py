@@ -5,7 +5,9 @@ from __future__ import annotations
 from flask_babel import gettext
 from flask_babel import lazy_gettext as _l
 
+from web.core.english_names import english_name
 from web.core.organisation import declared_role, page_in_english
+from web.core.requests import db
 from workflows.urgency import PRIORITY
 
 #: The names of the steps and timers of the processes in bpmn/, listed so that the catalogue carries
@@ -43,9 +45,15 @@ STEP_NAMES = (
 def step_label(name: str | None) -> str:
     """A step's or timer's name as a diagram writes it, in the page's language when the catalogue has it.
 
-    A name the catalogue does not know (a step an administrator added) shows as the diagram writes it.
+    A name the catalogue does not know (a step an administrator added) shows in English with the
+    English name its diagram gives it (web/core/english_names.py), else as the diagram writes it.
     """
-    return str(gettext(name)) if name else ""
+    if not name:
+        return ""
+    translated = str(gettext(name))
+    if translated != name or not page_in_english():
+        return translated
+    return english_name(db(), name) or name
 
 
 DECISIONS = {

@@ -12,6 +12,7 @@ from web.accounts import auth, substitutes
 from web.admin import calendar as admin_calendar
 from web.admin import case_migration as admin_migration
 from web.admin import cases as admin_cases
+from web.admin import forms as admin_forms
 from web.admin import deploys, diffs, incidents, processes, units
 from web.admin import modeler as admin_modeler
 from web.audit import read_only
@@ -72,6 +73,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(incidents.bp)
     app.register_blueprint(admin_cases.bp)
     app.register_blueprint(admin_migration.bp)
+    app.register_blueprint(admin_forms.bp)
     app.register_blueprint(processes.bp)
     app.register_blueprint(deploys.bp)
     app.register_blueprint(diffs.bp)

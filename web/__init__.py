@@ -8,13 +8,14 @@ from typing import Any
 
 from flask import Flask
 
-from web.accounts import auth, substitutes
+from web.accounts import auth, password_reset, substitutes
 from web.admin import calendar as admin_calendar
 from web.admin import case_migration as admin_migration
 from web.admin import cases as admin_cases
 from web.admin import forms as admin_forms
 from web.admin import deploys, diffs, incidents, processes, units
 from web.admin import modeler as admin_modeler
+from web.admin import users as admin_users
 from web.audit import read_only
 from web.audit import search as audit_search
 from web.audit import timeline as audit_timeline
@@ -80,6 +81,8 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(units.bp)
     app.register_blueprint(admin_modeler.bp)
     app.register_blueprint(admin_calendar.bp)
+    app.register_blueprint(admin_users.bp)
+    app.register_blueprint(password_reset.bp)
     app.register_blueprint(audit_search.bp)
     app.register_blueprint(audit_timeline.bp)
     app.register_blueprint(audit_timeline_export.bp)

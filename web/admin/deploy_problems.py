@@ -109,18 +109,76 @@ _MESSAGES: Final[list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]] =
         re.compile(r"not well-formed XML: (.*)", re.DOTALL),
         lambda m: _("Tệp không phải XML hợp lệ: %(reason)s", reason=m[1]),
     ),
+    # The domain's checks (workflows/deploy_checks.py), passed to the engine through its port.
+    (re.compile(r"the form '(.+)' does not exist"), lambda m: _("Biểu mẫu “%(key)s” không tồn tại.", key=m[1])),
+    (
+        re.compile(r"the lane '(.+)' is not a role of the org chart"),
+        lambda m: _("Làn “%(lane)s” không phải một vai trò của sơ đồ tổ chức.", lane=m[1]),
+    ),
 ]
 
-_HINTS: Final[dict[str, Callable[[], str]]] = {
-    "split it or remove images": lambda: _("Tách thành nhiều tệp hoặc bỏ hình ảnh nhúng."),
-    "BPMN needs none; entities are never expanded": lambda: _("BPMN không cần DOCTYPE; hãy xoá dòng <!DOCTYPE …>."),
-    "scripts see task data only": lambda: _("Biểu thức chỉ thấy dữ liệu của hồ sơ và các hàm được phép."),
-    "set calledElement to a process id": lambda: _("Điền calledElement bằng mã của quy trình được gọi."),
-    "deploy it first": lambda: _("Triển khai quy trình được gọi trước, hoặc đưa nó vào cùng tệp."),
-    "connect a flow into it or remove it": lambda: _("Nối một luồng vào nó hoặc xoá nó."),
-    "end the path with an end event": lambda: _("Kết thúc nhánh này bằng một sự kiện kết thúc."),
-    "give the loop a way out": lambda: _("Cho vòng lặp một lối ra tới sự kiện kết thúc."),
-}
+_HINTS: Final[list[tuple[re.Pattern[str], Callable[[re.Match[str]], str]]]] = [
+    (re.compile(r"split it or remove images$"), lambda m: _("Tách thành nhiều tệp hoặc bỏ hình ảnh nhúng.")),
+    (
+        re.compile(r"BPMN needs none; entities are never expanded$"),
+        lambda m: _("BPMN không cần DOCTYPE; hãy xoá dòng <!DOCTYPE …>."),
+    ),
+    (
+        re.compile(r"scripts see task data only$"),
+        lambda m: _("Biểu thức chỉ thấy dữ liệu của hồ sơ và các hàm được phép."),
+    ),
+    (
+        re.compile(r"set calledElement to a process id$"),
+        lambda m: _("Điền calledElement bằng mã của quy trình được gọi."),
+    ),
+    (re.compile(r"deploy it first$"), lambda m: _("Triển khai quy trình được gọi trước, hoặc đưa nó vào cùng tệp.")),
+    (re.compile(r"connect a flow into it or remove it$"), lambda m: _("Nối một luồng vào nó hoặc xoá nó.")),
+    (re.compile(r"end the path with an end event$"), lambda m: _("Kết thúc nhánh này bằng một sự kiện kết thúc.")),
+    (re.compile(r"give the loop a way out$"), lambda m: _("Cho vòng lặp một lối ra tới sự kiện kết thúc.")),
+    (
+        re.compile(r"name the lane after a role of the org chart: (.*)$"),
+        lambda m: _("Đặt mã làn là một vai trò của sơ đồ tổ chức: %(roles)s.", roles=m[1]),
+    ),
+    (
+        re.compile(r"use a form of the application or one designed under"),
+        lambda m: _(
+            "Dùng một biểu mẫu có sẵn của ứng dụng, hoặc biểu mẫu thiết kế ở mục Biểu mẫu (designed:<mã>:<phiên bản>)."
+        ),
+    ),
+    (
+        re.compile(r"a designed form is named designed:"),
+        lambda m: _("Biểu mẫu thiết kế được gọi là designed:<mã>:<phiên bản>, ví dụ designed:format_check:2."),
+    ),
+    (
+        re.compile(r"save the form under Biểu mẫu first"),
+        lambda m: _("Lưu biểu mẫu ở mục Biểu mẫu trước, hoặc chọn một phiên bản đã có."),
+    ),
+]
+
+# SpiffWorkflow's parser's messages, and what to do about each.
+_SPIFF: Final[list[tuple[re.Pattern[str], Callable[[re.Match[str]], str], Callable[[], str]]]] = [
+    (
+        re.compile(r"Non-default exclusive outgoing sequence flow without condition"),
+        lambda m: _("Luồng ra của cổng loại trừ không có điều kiện và không phải luồng mặc định."),
+        lambda: _("Thêm điều kiện cho luồng, hoặc đặt nó làm luồng mặc định của cổng."),
+    ),
+    (
+        re.compile(r"Multiple outgoing flows are not supported for tasks"),
+        lambda m: _("Bước có nhiều luồng đi ra; bộ máy không rẽ nhánh ngay từ một bước."),
+        lambda: _("Đặt một cổng (song song hoặc loại trừ) sau bước rồi rẽ nhánh từ cổng."),
+    ),
+    (
+        re.compile(r"Exactly one start event is required in a SubWorkflow Task; found (\d+)"),
+        lambda m: _("Quy trình con cần đúng một sự kiện bắt đầu; đang có %(count)s.", count=m[1]),
+        lambda: _("Vẽ một sự kiện bắt đầu bên trong quy trình con."),
+    ),
+    (
+        re.compile(r"Data Store with name (.+?) has no implementation", re.DOTALL),
+        lambda m: _("Kho dữ liệu “%(name)s” không có cài đặt trong bộ máy.", name=" ".join(m[1].split())),
+        lambda: _("Bỏ kho dữ liệu khỏi quy trình cần chạy; nó chỉ dùng để mô tả."),
+    ),
+]
+_DATA_STORE: Final = re.compile(r"Data Store with name (.+?) has no implementation", re.DOTALL)
 
 # Hints for the problems the engine words as text (no Problem to carry a hint), by a phrase of the text.
 _TEXT_HINTS: Final[dict[str, Callable[[], str]]] = {
@@ -139,6 +197,14 @@ def _say(message: str) -> str:
         if match:
             return words(match)
     return message
+
+
+def _hint(hint: str) -> str:
+    for pattern, words in _HINTS:
+        match = pattern.search(hint)
+        if match:
+            return str(words(match))
+    return hint
 
 
 def _text_hint(message: str) -> str:
@@ -161,7 +227,7 @@ def explain(error: DeploymentError, elements: dict[str, tuple[str, str]]) -> lis
                     detail.element_id,
                     detail.element_name or element[1] or None,
                     element[0] or None,
-                    _HINTS[detail.hint]() if detail.hint in _HINTS else detail.hint,
+                    _hint(detail.hint),
                 )
             )
             continue
@@ -174,18 +240,24 @@ def explain(error: DeploymentError, elements: dict[str, tuple[str, str]]) -> lis
 
 
 def _spiff(cause: ValidationException, elements: dict[str, tuple[str, str]]) -> Shown:
-    message = str(cause.args[0] if cause.args else cause).strip()
+    message = " ".join(str(cause.args[0] if cause.args else cause).split())
     element_id = getattr(cause, "id", "") or None
+    store = _DATA_STORE.search(message)
+    if element_id is None and store:
+        # The parser names a data store by its name only: find the element that bears it.
+        wanted = " ".join(store[1].split())
+        element_id = next((i for i, (_t, name) in elements.items() if " ".join(name.split()) == wanted), None)
     element = elements.get(element_id or "", (str(getattr(cause, "tag", "")).rpartition(":")[2], ""))
+    said, hint = _("Trình phân tích BPMN từ chối: %(reason)s", reason=message), ""
+    for pattern, words, advice in _SPIFF:
+        match = pattern.search(message)
+        if match:
+            said, hint = words(match), advice()
+            break
     line = getattr(cause, "line_number", "")
-    hint = _("Trình phân tích BPMN dừng ở dòng %(line)s của tệp.", line=line) if line else ""
-    return Shown(
-        _("Trình phân tích BPMN từ chối: %(reason)s", reason=message),
-        element_id,
-        getattr(cause, "name", "") or element[1] or None,
-        element[0] or None,
-        hint,
-    )
+    if line:
+        hint = " ".join([hint, _("(dòng %(line)s của tệp)", line=line)]).strip()
+    return Shown(said, element_id, getattr(cause, "name", "") or element[1] or None, element[0] or None, hint)
 
 
 def not_executable(root: Any | None) -> list[Shown]:

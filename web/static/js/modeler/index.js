@@ -10,6 +10,7 @@ import spiffworkflow from './spiffworkflow.json';
 import DirectivePropertiesProvider from './provider';
 import { translateModule } from './translate';
 import { wireActions } from './actions';
+import { loopReferences, restoreLoopReferences } from './loop_refs';
 
 const EMPTY = `<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC" xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="definitions_new_process" targetNamespace="urn:directive-flow:bpmn">
@@ -54,6 +55,7 @@ async function start() {
       moddleExtensions: { spiffworkflow },
     });
     await modeler.importXML(xml);
+    restoreLoopReferences(modeler, loopReferences(xml));
     modeler.get('canvas').zoom('fit-viewport');
     root.dataset.ready = 'true';
     wireActions(modeler, root, labels);

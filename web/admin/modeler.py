@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from flask import Blueprint, Response, abort, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -78,20 +78,12 @@ def _body_too_large(_exc: RequestEntityTooLarge) -> tuple[Response, int]:
 # -- the page ----------------------------------------------------------------------------------
 
 
-def _form_designer_url() -> str | None:
-    """The forms designer's page (web/admin/forms.py), when the application has one."""
-    for rule in current_app.url_map.iter_rules():
-        if rule.endpoint.startswith("admin_forms.") and not rule.arguments and "GET" in (rule.methods or ()):
-            return url_for(rule.endpoint)
-    return None
-
-
 def _page(**context: Any) -> str:
     return render_template(
         "admin/modeler.html",
         labels=page_labels(),
         preview_url=PREVIEW_URL,
-        form_designer_url=_form_designer_url(),
+        form_designer_url=url_for("admin_forms.index"),
         **context,
     )
 

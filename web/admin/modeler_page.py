@@ -9,9 +9,50 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 
-def page_labels() -> dict[str, str]:
+def ui_words() -> dict[str, str]:
+    """The words of the diagram editor and the panel's standard groups, keyed by their English in bpmn-js."""
+    return {
+        "Activate hand tool": _("Công cụ kéo sơ đồ"),
+        "Activate lasso tool": _("Công cụ chọn vùng"),
+        "Activate create/remove space tool": _("Công cụ thêm/bớt khoảng trống"),
+        "Activate global connect tool": _("Công cụ nối"),
+        "Create start event": _("Thêm sự kiện bắt đầu"),
+        "Create intermediate/boundary event": _("Thêm sự kiện trung gian/biên"),
+        "Create end event": _("Thêm sự kiện kết thúc"),
+        "Create gateway": _("Thêm cổng rẽ nhánh"),
+        "Create task": _("Thêm bước"),
+        "Create expanded sub-process": _("Thêm quy trình con"),
+        "Create data object reference": _("Thêm dữ liệu"),
+        "Create data store reference": _("Thêm kho dữ liệu"),
+        "Create pool/participant": _("Thêm bể (pool)"),
+        "Create group": _("Thêm nhóm"),
+        "Append task": _("Nối thêm bước"),
+        "Append end event": _("Nối sự kiện kết thúc"),
+        "Append gateway": _("Nối cổng rẽ nhánh"),
+        "Append intermediate/boundary event": _("Nối sự kiện trung gian"),
+        "Add lane above": _("Thêm làn phía trên"),
+        "Add lane below": _("Thêm làn phía dưới"),
+        "Divide into two lanes": _("Chia thành hai làn"),
+        "Divide into three lanes": _("Chia thành ba làn"),
+        "Add text annotation": _("Thêm ghi chú"),
+        "Change element": _("Đổi loại phần tử"),
+        "Connect to other element": _("Nối tới phần tử khác"),
+        "Delete": _("Xóa"),
+        "General": _("Chung"),
+        "Name": _("Tên"),
+        "ID": _("Mã (ID)"),
+        "Documentation": _("Mô tả"),
+        "Element documentation": _("Mô tả phần tử"),
+        "Process documentation": _("Mô tả quy trình"),
+        "Executable": _("Chạy được"),
+        "Version tag": _("Nhãn phiên bản"),
+    }
+
+
+def page_labels() -> dict[str, object]:
     """Every label and message the modeler's script shows, keyed by what it is for."""
     return {
+        "ui": ui_words(),
         "group_settings": _("Thiết lập của bước"),
         "group_names": _("Tên hiển thị"),
         "name_en": _("Tên tiếng Anh"),

@@ -32,11 +32,12 @@ from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
+from sqlalchemy.orm.exc import StaleDataError
 
 from . import audit, read_only, task_rows
 from .core import RUNNING, SUSPENDED, EngineCore
 from .definitions import ParsedProcess
-from .errors import EngineError, NotFound, PermissionDenied
+from .errors import ConcurrencyConflict, EngineError, NotFound, PermissionDenied
 from .instances import LoadedInstance
 from .models import ProcessDefinition, ProcessInstance, TaskRow
 from .specs import ExternalCallActivity
@@ -50,7 +51,8 @@ CALL_CHANGED = "call_changed"  # that call now calls another process
 KIND_CHANGED = "kind_changed"  # a waiting step became another kind of element
 DONE_REMOVED = "done_removed"  # a step it went through is not in the new version (its history needs it)
 SUBPROCESS_REMOVED = "subprocess_removed"  # an embedded subprocess it is in is not in the new version
-FAILED = "failed"  # the move was tried and refused (a new step no one may do, a conflict…)
+FAILED = "failed"  # the move was tried and refused (a new step no one may do…), `detail` says why
+CONFLICT = "conflict"  # someone acted on the case while it was being moved: they win, it stays
 
 #: How many instances one dry run or one run looks at: a run is one request; the rest wait for the next.
 BATCH = 500
@@ -274,7 +276,7 @@ class MigrationCommands(EngineCore):
             if case.can_move:
                 failure = self._move(loaded, actor, source, target, parsed, top, sub_diffs)
                 if failure is not None:
-                    case = replace(case, obstacles=(Obstacle(FAILED, detail=failure),))
+                    case = replace(case, obstacles=(failure,))
             plan.cases.append(case)
         return plan
 
@@ -287,8 +289,8 @@ class MigrationCommands(EngineCore):
         parsed: ParsedProcess,
         top: Any,
         sub_diffs: dict[Any, Any],
-    ) -> str | None:
-        """Move one instance in its own savepoint; the reason it failed (everything of it rolled back), or None."""
+    ) -> Obstacle | None:
+        """Move one instance in its own savepoint; why it failed (everything of it rolled back), or None."""
         instance_id = loaded.row.id
         try:
             with self.session.begin_nested():
@@ -307,10 +309,14 @@ class MigrationCommands(EngineCore):
                     before={"process": source.key, "version": source.version, "definition": source.id},
                     after={"process": target.key, "version": target.version, "definition": target.id},
                 )
+        except (StaleDataError, ConcurrencyConflict):
+            # Someone acted on the case since it was read (a flush met the optimistic lock).
+            self.session.expire_all()
+            return Obstacle(CONFLICT)
         except (EngineError, SpiffWorkflowException, KeyError, AttributeError) as exc:
             # The savepoint is rolled back: the instance stays on its version, as it was stored.
             self.session.expire_all()
-            return str(exc) or type(exc).__name__
+            return Obstacle(FAILED, detail=str(exc) or type(exc).__name__)
         return None
 
     def _refresh_open_rows(self, loaded: LoadedInstance) -> None:

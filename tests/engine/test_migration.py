@@ -8,19 +8,24 @@ Each step reads back with a runtime that never saw the cases (a spec cache of it
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from sqlalchemy import Engine as SqlEngine
 
 from engine import migration
 from engine.definitions import SpecCache
 from engine.errors import PermissionDenied, ReadOnlyActor
 from engine.migration import MigrationRefused, Obstacle
 from engine.models import AuditEvent, Job, ProcessDefinition, ProcessInstance, TaskRow
+from engine.runtime import Engine
 from engine.worker import run_due_jobs
+from tests.databases import postgresql_schema, postgresql_url
 from tests.engine.conftest import EngineEnv
+from web.core.db import unit_of_work
 
 ADMIN, AUDITOR = "quantri", "kiemtra"
 REMIND_AT = datetime(2023, 3, 9, 2, 0, tzinfo=UTC)
@@ -213,3 +218,33 @@ def test_only_an_administrator_migrates_and_only_between_versions_of_one_process
             engine.migrate(v1, target, ADMIN)
     assert _stored(env) == before
     assert env.rows(AuditEvent, AuditEvent.tag == "engine:instance:migrated") == []
+
+
+@pytest.mark.postgresql
+def test_a_case_completed_while_it_is_being_migrated_stays_with_the_winner(
+    env_factory: Callable[[SqlEngine], EngineEnv], approval_data: dict[str, Any]
+) -> None:
+    """The migration has read the case when the specialist completes its draft: the specialist wins,
+    the case stays on its version where the specialist left it, and the migration says why."""
+    with postgresql_schema(postgresql_url()) as db:
+        pg = env_factory(db)
+        pg.directory.holders.add((ADMIN, "admin", "agency"))
+        pg.deploy("approval.bpmn")
+        with pg.transaction() as engine:
+            started = engine.start("approval", "an", approval_data)
+        instance_id, task_id = started.instance_id, started.new_tasks[0].id
+        pg.deploy("approval_v2.bpmn")
+        v1, v2 = _versions(pg, "approval")
+        with unit_of_work(pg.sessions) as session:
+            migrating = Engine(session, pg.services)
+            # Read before the specialist acts, and kept referenced: the session holds on to what it read.
+            read = migrating.instance(instance_id)
+            assert read.status == "running"
+            with pg.transaction() as specialist:
+                specialist.complete(task_id, "an", {"text": "Dự thảo"})
+            (case,) = migrating.migrate(v1, v2, ADMIN).cases
+        assert case.obstacles == (Obstacle(migration.CONFLICT),)
+        stored = pg.row(ProcessInstance, instance_id)
+        assert stored.definition_id == v1
+        assert _ready(pg, instance_id).spec_name == "check"
+        assert pg.rows(AuditEvent, AuditEvent.tag == "engine:instance:migrated") == []

@@ -57,6 +57,9 @@ def reason_text(obstacle: Obstacle) -> str:
             "Bước đã làm “%(step)s” không còn trong phiên bản mới (lịch sử hồ sơ cần đến bước này).", step=step
         ),
         migration.SUBPROCESS_REMOVED: _("Quy trình con “%(step)s” không còn trong phiên bản mới.", step=step),
+        migration.CONFLICT: _(
+            "Hồ sơ vừa được người khác xử lý trong lúc chuyển: hồ sơ giữ nguyên phiên bản cũ, hãy chạy thử lại."
+        ),
         migration.FAILED: _(
             "Không chuyển được, hồ sơ giữ nguyên phiên bản cũ: %(detail)s", detail=obstacle.detail or ""
         ),

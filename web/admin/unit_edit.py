@@ -22,8 +22,8 @@ from werkzeug.wrappers import Response
 from web.accounts.auth import me
 from web.core.requests import db, runtime
 from workflows.orgchart.models import Unit, UnitKind, User
+from workflows.orgchart.table_import import parse_date
 from workflows.orgchart.unit_admin import FIELDS, UnitInvalid, merge_unit, update_unit
-from workflows.orgchart.unit_import import parse_date
 
 bp = Blueprint("admin_unit_edit", __name__, url_prefix="/admin/units", template_folder="templates")
 

@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session
 from engine import audit
 from workflows.forms.messages import Message
 from workflows.orgchart.models import Unit, UnitKind
-from workflows.orgchart.unit_import import BAD_DATE, CYCLE, DATES_ORDER, parse_date
+from workflows.orgchart.table_import import BAD_DATE, parse_date
+from workflows.orgchart.unit_import import CYCLE, DATES_ORDER
 
 SOURCE: Final = "workflows:orgchart"
 #: The fields the edit form changes, in its order; their longest texts are the table's.

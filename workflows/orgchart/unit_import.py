@@ -14,7 +14,6 @@ loader's form (`workflows.orgchart.loader`).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -24,33 +23,44 @@ from sqlalchemy.orm import Session
 from engine import audit
 from workflows.forms.messages import Message
 from workflows.orgchart.models import Unit, UnitKind
+from workflows.orgchart.table_import import (
+    BAD_DATE,
+    BAD_EMAIL,
+    EMAIL,
+    EMPTY,
+    NEW,
+    SAME,
+    TOO_LONG,
+    UPDATE,
+    ImportPreview,
+    ImportProblem,
+    RowPreview,
+    fold,
+    parse_date,
+    read_header,
+)
 from workflows.orgchart.unit_import_files import BY_FIELD, COLUMNS, REQUIRED, Column, Table
 
-NEW, UPDATE, SAME = "new", "update", "same"
+__all__ = [
+    "NEW",
+    "SAME",
+    "UPDATE",
+    "ImportPreview",
+    "ImportProblem",
+    "RowPreview",
+    "apply_import",
+    "parse_date",
+    "preview_import",
+]
 AUDIT_TAG: Final = "workflows:orgchart:units_imported"
 _CODE = re.compile(r"[A-Za-z0-9_.-]+")
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-_DATE = re.compile(r"(\d{1,2})/(\d{1,2})/(\d{4})")
-_KNOWN_COLUMNS = ", ".join(column.vi for column in COLUMNS)
 
-UNKNOWN_COLUMN = Message(
-    "unknown_column",
-    "Not a column of the import (columns: {known}).",
-    "Không phải cột của tệp nhập (các cột: {known}).",
-)
-TWICE_COLUMN = Message("column_twice", "The column is there twice.", "Cột này có hai lần.")
-MISSING_COLUMN = Message("missing_column", "This required column is missing.", "Thiếu cột bắt buộc này.")
-EMPTY = Message("required", "Must not be empty.", "Không được để trống.")
-TOO_LONG = Message("too_long", "Longer than {limit} characters.", "Dài hơn {limit} ký tự.")
 BAD_CODE = Message(
     "bad_code",
     "“{value}”: only letters without accents, digits and _ - . are allowed.",
     "“{value}”: chỉ gồm chữ không dấu, chữ số và các dấu _ - .",
 )
 CODE_TWICE = Message("code_twice", "The code “{value}” is already on line {line}.", "Mã “{value}” đã có ở dòng {line}.")
-UNKNOWN_KIND = Message(
-    "unknown_kind", "No unit kind “{value}” (kinds: {known}).", "Không có loại đơn vị “{value}” (các loại: {known})."
-)
 UNKNOWN_PARENT = Message(
     "unknown_parent",
     "No unit “{value}”, neither stored nor in the file.",
@@ -59,62 +69,12 @@ UNKNOWN_PARENT = Message(
 CYCLE = Message(
     "cycle", "The parent units go round in a circle: {path}.", "Đơn vị cấp trên tạo thành vòng lặp: {path}."
 )
-BAD_DATE = Message(
-    "bad_date", "“{value}” is not a date written dd/mm/yyyy.", "“{value}” không phải là ngày dạng dd/mm/yyyy."
-)
 DATES_ORDER = Message(
     "dates_order", "Before the start of validity ({start}).", "Trước ngày bắt đầu hiệu lực ({start})."
 )
-BAD_EMAIL = Message("bad_email", "“{value}” is not an e-mail address.", "“{value}” không phải là địa chỉ thư điện tử.")
-
-
-@dataclass(frozen=True)
-class ImportProblem:
-    """One problem of the file: its line, its column (None: the row as a whole) and what is wrong."""
-
-    line: int
-    column: Column | None
-    message: Message
-
-    def __str__(self) -> str:
-        where = f", cột {self.column.vi}" if self.column else ""
-        return f"Dòng {self.line}{where}: {self.message.vi}"
-
-
-@dataclass
-class RowPreview:
-    """One row of the file: the unit, what importing it does, each field before and after, its problems."""
-
-    line: int
-    code: str
-    name: str
-    action: str = NEW
-    values: dict[str, Any] = field(default_factory=dict)
-    changes: dict[str, tuple[Any, Any]] = field(default_factory=dict)
-    problems: list[ImportProblem] = field(default_factory=list)
-
-
-@dataclass
-class ImportPreview:
-    """What importing a file would do, or why it cannot."""
-
-    filename: str
-    header_problems: list[ImportProblem]
-    rows: list[RowPreview]
-
-    @property
-    def problems(self) -> list[ImportProblem]:
-        """Every problem, the header's first, then by line."""
-        return [*self.header_problems, *(p for row in self.rows for p in row.problems)]
-
-    @property
-    def ok(self) -> bool:
-        """Whether the file may be applied."""
-        return not self.problems
-
-    def count(self, action: str) -> int:
-        """How many rows add (NEW), change (UPDATE) or leave (SAME) a unit."""
-        return sum(1 for row in self.rows if row.action == action)
+UNKNOWN_KIND = Message(
+    "unknown_kind", "No unit kind “{value}” (kinds: {known}).", "Không có loại đơn vị “{value}” (các loại: {known})."
+)
 
 
 class UnitImportInvalid(ValueError):
@@ -125,40 +85,6 @@ class UnitImportInvalid(ValueError):
         self.preview = preview
 
 
-def _header(table: Table) -> tuple[list[Column | None], list[ImportProblem]]:
-    """Each position's column (None when unknown) and the header's problems."""
-    names = {_fold(column.vi): column for column in COLUMNS} | {_fold(column.field): column for column in COLUMNS}
-    columns: list[Column | None] = []
-    problems: list[ImportProblem] = []
-    for text in table.header:
-        column = names.get(_fold(text))
-        if column is None and text:
-            unknown = Column(text, text, text, 0)
-            problems.append(ImportProblem(table.header_line, unknown, UNKNOWN_COLUMN.format(known=_KNOWN_COLUMNS)))
-        elif column is not None and column in columns:
-            problems.append(ImportProblem(table.header_line, column, TWICE_COLUMN))
-            column = None
-        columns.append(column)
-    for name in REQUIRED:
-        if BY_FIELD[name] not in columns:
-            problems.append(ImportProblem(table.header_line, BY_FIELD[name], MISSING_COLUMN))
-    return columns, problems
-
-
-def _fold(text: str) -> str:
-    return " ".join(text.casefold().replace("_", " ").split())
-
-
-def parse_date(text: str) -> date | None:
-    """A date written dd/mm/yyyy (or yyyy-mm-dd, as some spreadsheets export it), else None."""
-    try:
-        if found := _DATE.fullmatch(text):
-            return date(int(found[3]), int(found[2]), int(found[1]))
-        return date.fromisoformat(text) if len(text) == 10 else None
-    except ValueError:
-        return None
-
-
 class _Checker:
     """Checks the rows of one table against the database and one another."""
 
@@ -167,7 +93,7 @@ class _Checker:
         self.present = {column.field for column in columns if column is not None}
         self.stored = {unit.code: unit for unit in session.scalars(select(Unit))}
         kinds = list(session.scalars(select(UnitKind).order_by(UnitKind.position, UnitKind.code)))
-        self.kinds = {_fold(k.code): k.code for k in kinds} | {_fold(k.name): k.code for k in kinds}
+        self.kinds = {fold(k.code): k.code for k in kinds} | {fold(k.name): k.code for k in kinds}
         self.known_kinds = ", ".join(k.code for k in kinds)
         self.seen: dict[str, int] = {}
 
@@ -192,7 +118,7 @@ class _Checker:
             problem("code", CODE_TWICE.format(value=code, line=self.seen[code]))
         self.seen.setdefault(code, line)
         if kind := text.get("kind"):
-            values["kind"] = self.kinds.get(_fold(kind))
+            values["kind"] = self.kinds.get(fold(kind))
             if values["kind"] is None:
                 problem("kind", UNKNOWN_KIND.format(value=kind, known=self.known_kinds))
         parent = text.get("parent_code")
@@ -206,7 +132,7 @@ class _Checker:
         start, end = values.get("valid_from"), values.get("valid_to")
         if isinstance(start, date) and isinstance(end, date) and end < start:
             problem("valid_to", DATES_ORDER.format(start=start.strftime("%d/%m/%Y")))
-        if (email := text.get("email")) and not _EMAIL.fullmatch(email):
+        if (email := text.get("email")) and not EMAIL.fullmatch(email):
             problem("email", BAD_EMAIL.format(value=email))
         self._plan(preview, values)
         return preview
@@ -251,7 +177,7 @@ class _Checker:
 
 def preview_import(session: Session, table: Table) -> ImportPreview:
     """What importing `table` would do to the stored units, and every problem of it; writes nothing."""
-    columns, header_problems = _header(table)
+    columns, header_problems = read_header(table, COLUMNS, REQUIRED)
     checker = _Checker(session, columns)
     code_at = next((i for i, c in enumerate(columns) if c is not None and c.field == "code"), None)
     in_file = {cells[code_at] for _, cells in table.rows if code_at is not None and code_at < len(cells)}

@@ -9,20 +9,29 @@ import io
 import json
 import re
 from collections.abc import Mapping
+from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 from flask import Flask
+from flask.cli import ScriptInfo
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse, encode_multipart
 
 from engine.bpmn_checks import MAX_BYTES
+from engine.clock import ManualClock
 from engine.models import AuditEvent, ProcessDefinition
 from tests.web.case_helpers import signed_in
 from tests.web.conftest import csrf_token
+from tests.workflows import invented_org as invented
+from web import create_app, runtime_of
+from web.accounts.users import give_demo_passwords
+from web.core.cli import main
 from web.core.composition import Runtime
-from web.core.db import unit_of_work
+from web.core.db import make_engine, unit_of_work
 from workflows.directive import scenario
 
 ADMIN, AUDITOR = "quantri", "kiemtra"
@@ -266,3 +275,58 @@ def test_a_note_too_long_is_refused_at_its_field(app: Flask, runtime: Runtime) -
     admin = signed_in(app, ADMIN)
     shown = preview(admin, _renamed(runtime), note="x" * 1001)
     assert shown.status_code == 400 and "Ghi chú dài quá 1000 ký tự" in _text(shown)
+
+
+def test_the_invented_organisations_administrator_deploys_the_same_way(tmp_path: Path, clock: ManualClock) -> None:
+    """Nothing of the reference department in the deploy: another Sở's administrator previews and confirms."""
+    with invented.invented_runtime(tmp_path, clock) as runtime:
+        with unit_of_work(runtime.sessions) as session:
+            give_demo_passwords(session)
+        app = create_app(runtime=runtime)
+        app.config["TESTING"] = True
+        admin = signed_in(app, invented.ADMIN)
+        shown = preview(admin, _renamed(runtime), note="Sở khác")
+        assert shown.status_code == 200 and "phiên bản mới 2" in _text(shown)
+        assert confirm(admin, shown.get_data(as_text=True)).status_code == 302
+        listing = _text(admin.get("/admin/processes"))
+        assert "Ghi chú: Sở khác" in listing and "Lạng Sơn" not in listing
+        diff = _text(admin.get("/admin/processes/directive_lifecycle/diff?from=1&to=2"))
+        assert "tên: Ký duyệt → Ký duyệt văn bản" in diff
+
+
+def test_the_cli_deploys_with_a_note(runtime: Runtime, tmp_path: Path) -> None:
+    """`directive-flow deploy --note` on a database of its own: the note is stored with the new version."""
+    env = {"INSTANCE_PATH": str(tmp_path / "instance"), "DATABASE_URL": f"sqlite:///{tmp_path / 'cli.sqlite'}"}
+    changed = tmp_path / LIFECYCLE
+    changed.write_bytes(_renamed(runtime))
+    called = runtime.settings.bpmn_dir / "unit_execution.bpmn"
+    apps: list[Flask] = []
+
+    def factory() -> Flask:
+        apps.append(create_app())
+        return apps[-1]
+
+    def run(*args: str) -> str:
+        result = CliRunner().invoke(main, list(args), env=env, obj=ScriptInfo(create_app=factory))
+        assert result.exit_code == 0, result.output
+        return result.output
+
+    try:
+        run("db", "upgrade")
+        run("deploy", "--actor", ADMIN, str(called), str(runtime.settings.bpmn_dir / LIFECYCLE))
+        said = run("deploy", "--actor", ADMIN, "--note", "từ dòng lệnh", str(changed))
+    finally:
+        for made in apps:
+            runtime_of(made).db.dispose()
+    assert "directive_lifecycle version 2" in said
+    engine = make_engine(env["DATABASE_URL"])
+    try:
+        with Session(engine) as session:
+            rows = session.execute(
+                select(ProcessDefinition.version, ProcessDefinition.note)
+                .where(ProcessDefinition.key == "directive_lifecycle")
+                .order_by(ProcessDefinition.version)
+            )
+            assert [tuple(row) for row in rows] == [(1, None), (2, "từ dòng lệnh")]
+    finally:
+        engine.dispose()

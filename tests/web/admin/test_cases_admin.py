@@ -11,8 +11,10 @@ from sqlalchemy import select
 
 from engine.clock import ManualClock
 from engine.models import AuditEvent, ProcessDefinition, ProcessInstance, TaskRow
+from tests.web.audit.conftest import returned_in_invented
 from tests.web.case_helpers import fast_rehearsal, signed_in
 from tests.web.conftest import csrf_token
+from tests.workflows import invented_org as invented
 from web.core.composition import Runtime, engine_transactions
 from web.core.db import unit_of_work
 from workflows.directive import scenario
@@ -186,3 +188,23 @@ def test_a_migration_dry_run_then_the_real_one(app: Flask, runtime: Runtime, clo
     assert _draft_task(runtime, case_id).title == "Soạn thảo công văn"
     (event,) = _events(runtime, "engine:instance:migrated")
     assert (event.instance_id, event.before["version"], event.after["version"]) == (case_id, old, new)
+
+
+def test_the_invented_agency_administers_its_cases_the_same_way(
+    invented_app: tuple[Flask, Runtime], clock: ManualClock
+) -> None:
+    """Another organisation's administrator lists its case, holds it with a reason and hands over its task."""
+    app, runtime = invented_app
+    r = returned_in_invented(runtime, clock, "Bổ sung căn cứ")
+    case = r.case_id or 0
+    admin = signed_in(app, invented.ADMIN)
+    listed = admin.get(f"/admin/cases?unit={invented.STAFFED}&status=running")
+    assert listed.status_code == 200 and f'data-instance="{case}"' in listed.get_data(as_text=True)
+    page = admin.get(f"/admin/cases/{case}").get_data(as_text=True)
+    _, version = _status(runtime, case)
+    held = admin.post(
+        f"/admin/cases/{case}/suspend",
+        data={"csrf_token": csrf_token(page), "version": str(version), "suspend_reason": "Chờ ý kiến"},
+    )
+    assert held.status_code == 302 and _status(runtime, case)[0] == "suspended"
+    assert _events(runtime, "engine:instance:suspended")[0].actor == invented.ADMIN

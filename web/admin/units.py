@@ -10,23 +10,19 @@ the request's one transaction with its audit event. Administrators only, checked
 
 from __future__ import annotations
 
-import hashlib
-import json
-from datetime import date
 from typing import Any, Final
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature
 from sqlalchemy import select
 from werkzeug.exceptions import Forbidden, RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from web.accounts.auth import me
+from web.admin.import_steps import TOKEN_LIMIT, TOKEN_SECONDS, digest, header_of, say, serializer, shown
 from web.core.requests import db, runtime
-from workflows.forms.messages import Message
 from workflows.orgchart.models import Unit, UnitKind
 from workflows.orgchart.unit_import import (
     NEW,
@@ -48,10 +44,6 @@ from workflows.orgchart.unit_import_files import (
 
 bp = Blueprint("admin_units", __name__, url_prefix="/admin/units", template_folder="templates")
 SALT: Final = "admin-units-import"
-#: How long a preview may wait for its confirmation.
-TOKEN_SECONDS: Final = 3600
-#: The token travels in a form field; Flask refuses a field larger than 500 kB.
-TOKEN_LIMIT: Final = 450_000
 
 
 def _require_admin() -> None:
@@ -59,32 +51,9 @@ def _require_admin() -> None:
         abort(403)
 
 
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.secret_key or "", salt=SALT)
-
-
-def _digest(preview: ImportPreview) -> str:
-    """What the preview promised: each row's action and changes (the database may move before confirming)."""
-    plan = [[row.line, row.action, sorted((k, repr(v)) for k, v in row.changes.items())] for row in preview.rows]
-    return hashlib.sha256(json.dumps(plan).encode()).hexdigest()
-
-
-def say(message: Message) -> str:
-    """A message of the import in the page's language."""
-    return message.en if str(get_locale() or "vi").startswith("en") else message.vi
-
-
 def column_name(column: Column | str) -> str:
-    """A column's header (or a field's) in the page's language."""
-    column = BY_FIELD[column] if isinstance(column, str) else column
-    return column.en if str(get_locale() or "vi").startswith("en") else column.vi
-
-
-def shown(value: Any) -> str:
-    """A field's value as the preview shows it: dates dd/mm/yyyy, nothing as a dash."""
-    if value is None or value == "":
-        return "—"
-    return value.strftime("%d/%m/%Y") if isinstance(value, date) else str(value)
+    """A column's header (or a unit field's) in the page's language."""
+    return header_of(BY_FIELD[column] if isinstance(column, str) else column)
 
 
 def _kind_names() -> dict[str, str]:
@@ -119,15 +88,21 @@ def _preview_page(
 ) -> tuple[str, int]:
     token = None
     if preview.ok:
-        token = _serializer().dumps({"table": table.to_plain(), "digest": _digest(preview), "by": me().username})
+        token = serializer(SALT).dumps({"table": table.to_plain(), "digest": digest(preview), "by": me().username})
         if len(token) > TOKEN_LIMIT:
             return _import_page(say(TOO_LARGE), 400)
     page = render_template(
-        "admin/units_preview.html",
+        "admin/import_preview.html",
+        title=_("Xem trước tệp đơn vị"),
+        key_label=_("Mã đơn vị"),
+        name_label=_("Tên đơn vị"),
+        confirm_url=url_for(".confirm"),
+        form_url=url_for(".import_form"),
+        upload_url=url_for(".upload"),
         preview=preview,
         token=token,
         notice=notice,
-        kinds=_kind_names(),
+        value_names={"kind": _kind_names()},
         actions={NEW: _("thêm mới"), UPDATE: _("cập nhật"), SAME: _("không đổi")},
         say=say,
         column_name=column_name,
@@ -170,14 +145,14 @@ def confirm() -> tuple[str, int] | Response:
     """Apply the previewed file: checked again, stored in this request's transaction with its audit event."""
     _require_admin()
     try:
-        signed = _serializer().loads(request.form.get("token", ""), max_age=TOKEN_SECONDS)
+        signed = serializer(SALT).loads(request.form.get("token", ""), max_age=TOKEN_SECONDS)
         table = Table.from_plain(signed["table"])
     except (BadSignature, KeyError, TypeError, ValueError):
         return _import_page(_("Bản xem trước đã hết hạn hoặc không hợp lệ; hãy tải tệp lên lại."), 400)
     if signed.get("by") != me().username:
         abort(403)
     preview = preview_import(db(), table)
-    if not preview.ok or _digest(preview) != signed.get("digest"):
+    if not preview.ok or digest(preview) != signed.get("digest"):
         notice = _("Dữ liệu đơn vị đã thay đổi từ lúc xem trước; hãy xem lại rồi xác nhận.")
         return _preview_page(preview, table, 409 if preview.ok else 422, notice)
     apply_import(db(), table, actor=me().username, at=runtime().services.clock.now())

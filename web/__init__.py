@@ -17,6 +17,7 @@ from web.admin import deploys, diffs, incidents, processes, units
 from web.admin import modeler as admin_modeler
 from web.admin import unit_edit as admin_unit_edit
 from web.admin import users as admin_users
+from web.admin import users_import as admin_users_import
 from web.audit import read_only
 from web.audit import search as audit_search
 from web.audit import timeline as audit_timeline
@@ -84,6 +85,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(admin_calendar.bp)
     app.register_blueprint(admin_users.bp)
     app.register_blueprint(admin_unit_edit.bp)
+    app.register_blueprint(admin_users_import.bp)
     app.register_blueprint(password_reset.bp)
     app.register_blueprint(audit_search.bp)
     app.register_blueprint(audit_timeline.bp)

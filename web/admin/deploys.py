@@ -106,7 +106,8 @@ def _read_input() -> tuple[bytes | None, str, str, dict[str, str]]:
             uploaded.close()
     elif request.form.get("xml"):
         filename = _clean_filename(request.form.get("filename"))
-        xml = request.form["xml"].encode("utf-8")
+        # A browser sends a form field's line ends as CRLF (HTML's form submission); the modeler's XML had LF.
+        xml = request.form["xml"].replace("\r\n", "\n").encode("utf-8")
     else:
         filename = ""
         errors["bpmn"] = _("Hãy chọn tệp BPMN để triển khai.")

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import io
 import json
+import random
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -166,12 +167,17 @@ def test_a_process_deployed_after_the_preview_shows_the_new_preview_instead(app:
 
 
 def test_the_modeler_may_post_its_xml_as_a_field(app: Flask, runtime: Runtime) -> None:
+    """The modeler's form sends the XML as a field, its line ends made CRLF by the browser: the file deployed has LF."""
     admin = signed_in(app, ADMIN)
-    xml = _renamed(runtime).decode("utf-8")
+    xml = _renamed(runtime).decode("utf-8").replace("\n", "\r\n")
     shown = _post(
         admin, "/admin/processes/deploy/preview", {"xml": xml, "filename": LIFECYCLE, "note": "từ trình soạn"}
     )
     assert shown.status_code == 200 and "phiên bản mới 2" in _text(shown)
+    assert confirm(admin, shown.get_data(as_text=True)).status_code == 302
+    with unit_of_work(runtime.sessions) as session:
+        stored = session.scalar(select(ProcessDefinition.bpmn_xml).where(ProcessDefinition.version == 2))
+    assert stored is not None and stored.encode("utf-8") == _renamed(runtime)
 
 
 BROKEN = [
@@ -330,3 +336,21 @@ def test_the_cli_deploys_with_a_note(runtime: Runtime, tmp_path: Path) -> None:
             assert [tuple(row) for row in rows] == [(1, None), (2, "từ dòng lệnh")]
     finally:
         engine.dispose()
+
+
+def test_no_damaged_file_gets_a_server_error(app: Flask, runtime: Runtime) -> None:
+    """The lifecycle cut short, or with bytes changed at random: each refused or previewed, never a 500."""
+    admin = signed_in(app, ADMIN)
+    whole = _lifecycle(runtime)
+    chance = random.Random(13)  # the same damaged files on every run
+    damaged = [whole[: chance.randrange(len(whole))] for _ in range(8)]
+    for _ in range(8):
+        data = bytearray(whole)
+        for _ in range(chance.randrange(1, 20)):
+            data[chance.randrange(len(data))] = chance.randrange(256)
+        damaged.append(bytes(data))
+    before = _counts(runtime)
+    for data in damaged:
+        shown = preview(admin, data, "damaged.bpmn")
+        assert shown.status_code in (200, 400, 422), (shown.status_code, data[:200])
+    assert _counts(runtime) == before

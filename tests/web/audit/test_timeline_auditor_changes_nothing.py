@@ -56,6 +56,7 @@ def _arguments(runtime: Runtime, case_id: int) -> dict[str, Any]:
         "row_id": 1,
         "job_id": 1,
         "code": "en",
+        "key": "format_check",
     }
 
 

@@ -218,7 +218,8 @@ def _save(key: str | None) -> Response | tuple[str, int]:
 
     if key is None:
         if not designed.KEY.fullmatch(new_key):
-            return refused(_problems([_meta("form_key")]))
+            bad = designed.BAD_KEY
+            return refused([Problem(_("Mã biểu mẫu"), bad.en if english() else bad.vi)])
         if designed.latest(db(), new_key) is not None or new_key == "new":
             taken = _("Mã biểu mẫu “%(key)s” đã có: mở biểu mẫu đó để sửa.", key=new_key)
             return refused([Problem(_("Mã biểu mẫu"), taken)])
@@ -243,11 +244,6 @@ def _save(key: str | None) -> Response | tuple[str, int]:
             "info",
         )
     return redirect(url_for("admin_forms.show", key=row.key))
-
-
-def _meta(which: str) -> designed.DesignProblem:
-    message = designed.BAD_KEY
-    return designed.DesignProblem(_("Mã biểu mẫu") if which == "form_key" else "", message.vi, message.en)
 
 
 @bp.get("/forms/editor/<path:filename>")

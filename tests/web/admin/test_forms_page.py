@@ -9,7 +9,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
-from engine.models import AuditEvent
+from engine.models import AuditEvent, TaskRow
 from engine.runtime import Engine
 from tests.web.case_helpers import signed_in
 from tests.web.conftest import csrf_token
@@ -149,13 +149,30 @@ def test_the_form_keys_list_names_coded_and_designed_forms(app: Flask) -> None:
     }
 
 
-def test_the_task_page_draws_a_designed_form_and_the_server_checks_it(app: Flask, runtime: Runtime) -> None:
+def _designed_task(app: Flask, runtime: Runtime) -> TaskRow:
     assert _create(signed_in(app, ADMIN), FORMAT_CHECK) == 302
     with unit_of_work(runtime.sessions) as session:
         engine = Engine(session, runtime.services)
         engine.deploy(one_step_process("format_check_flow", "designed:format_check:1"), "f.bpmn", ADMIN)
         (task,) = engine.start("format_check_flow", HEAD, {"unit": DIVISION}).new_tasks
-        task_id = task.id
+        return task
+
+
+def test_the_task_page_in_english_shows_the_english_labels_as_given(app: Flask, runtime: Runtime) -> None:
+    task = _designed_task(app, runtime)
+    specialist = signed_in(app, SPECIALIST)
+    specialist.post("/lang/en", data={"csrf_token": csrf_token(specialist.get("/inbox").get_data(as_text=True))})
+    page = specialist.get(f"/tasks/{task.id}").get_data(as_text=True)
+    assert '<label for="f-so_hieu">Number and notation<span class="req"' in page
+    assert '<label for="f-nhan_xet">Nhận xét</label>' in page  # no English label given: the one there is
+    token = csrf_token(page)
+    refused = specialist.post(f"/tasks/{task.id}", data={"csrf_token": token, **GOOD_POST, "so_trang": "0"})
+    assert refused.status_code == 422 and "Must be at least 1." in refused.get_data(as_text=True)
+
+
+def test_the_task_page_draws_a_designed_form_and_the_server_checks_it(app: Flask, runtime: Runtime) -> None:
+    task = _designed_task(app, runtime)
+    task_id = task.id
     specialist = signed_in(app, SPECIALIST)
     page = specialist.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert '<label for="f-so_hieu">Số, ký hiệu<span class="req" aria-hidden="true"> *</span></label>' in page

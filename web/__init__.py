@@ -15,6 +15,7 @@ from web.admin import cases as admin_cases
 from web.admin import forms as admin_forms
 from web.admin import deploys, diffs, incidents, processes, units
 from web.admin import modeler as admin_modeler
+from web.admin import substitutes as admin_substitutes
 from web.admin import unit_edit as admin_unit_edit
 from web.admin import users as admin_users
 from web.admin import users_import as admin_users_import
@@ -86,6 +87,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(admin_users.bp)
     app.register_blueprint(admin_unit_edit.bp)
     app.register_blueprint(admin_users_import.bp)
+    app.register_blueprint(admin_substitutes.bp)
     app.register_blueprint(password_reset.bp)
     app.register_blueprint(audit_search.bp)
     app.register_blueprint(audit_timeline.bp)

@@ -1,8 +1,9 @@
 """Naming and cancelling a substitute for an officer's days away, with every rule checked first.
 
-Who may name one: the absent officer, or a leader over them (``substitutes.leads_over``). The
-substitute must be another active user related to the absent officer (``substitutes.related``: a
-role in one of their units, or leading over them), not away themselves on any of those days. The
+Who may name one: the absent officer, a leader over them (``substitutes.leads_over``), or an
+administrator. The substitute must be another active user related to the absent officer
+(``substitutes.related``: a role in one of their units, or leading over them), not away themselves
+on any of those days. The
 days run from today or later, in order, at most ``LONGEST_DAYS`` long, and do not overlap another
 substitution of the same officer. Every problem is reported at once, by field, and nothing is
 stored unless there is none. Both commands are recorded in the audit trail and only flush.
@@ -19,6 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import audit
+from workflows.orgchart.directory import OrgDirectory
 from workflows.orgchart.models import User
 from workflows.orgchart.substitutes import Substitution, leads_over, overlapping, related, role_units
 
@@ -53,8 +55,9 @@ def _active(session: Session, username: str) -> User | None:
 
 
 def may_name_for(session: Session, by: str, absent: str) -> bool:
-    """Whether `by` may name (or cancel) a substitute for `absent`: themselves, or a leader over them."""
-    return by == absent or leads_over(session, by, absent)
+    """Whether `by` may name (or cancel) a substitute for `absent`: themselves, a leader over them, or an
+    administrator (who keeps the organisation, for anyone: /admin/substitutes)."""
+    return by == absent or leads_over(session, by, absent) or OrgDirectory(session).administers(by)
 
 
 def _check_people(session: Session, by: str, absent: str, substitute: str) -> list[Problem]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import TestResponse, encode_multipart
 
+from engine.audit_verify import verify_trail
 from engine.bpmn_checks import MAX_BYTES
 from engine.clock import ManualClock
 from engine.models import AuditEvent, ProcessDefinition
@@ -115,6 +116,8 @@ def test_a_changed_file_shows_its_diff_and_deploys_as_previewed_with_its_note(ap
         event = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())).first()
         assert event is not None and event.tag == "engine:definition:deployed" and event.actor == ADMIN
         assert event.after is not None and event.after["note"] == "Đổi tên bước ký cho rõ"
+        # The preview's rehearsed deploy left no gap in the agency's chain.
+        assert verify_trail(session).intact
     listing = _text(admin.get("/admin/processes"))
     assert "Ghi chú: Đổi tên bước ký cho rõ" in listing
     assert "/admin/processes/directive_lifecycle/diff?from=1&amp;to=2" in listing

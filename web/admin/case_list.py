@@ -91,15 +91,23 @@ def read_filters(args: Mapping[str, str], processes: set[str], units: set[str]) 
     return filters
 
 
-def _conditions(filters: CaseFilters, zone: tzinfo) -> list[ColumnElement[bool]]:
+def _conditions(session: Session, filters: CaseFilters, zone: tzinfo) -> list[ColumnElement[bool]]:
     values = filters.values
     where: list[ColumnElement[bool]] = []
     if values["process"]:
         where.append(ProcessInstance.process_key == values["process"])
     else:
-        where.append(ProcessInstance.parent_id.is_(None))
+        # On SQLite "+ 0" keeps the planner off the (parent_id, status) index: it would read every case
+        # to sort them, where walking the primary key from the newest stops after a page. PostgreSQL's
+        # planner weighs the two itself.
+        parent = ProcessInstance.parent_id
+        where.append((parent + 0 if session.get_bind().dialect.name == "sqlite" else parent).is_(None))
     if filters.version is not None:
-        where.append(ProcessDefinition.version == filters.version)
+        # The version as its definition's id: the instances are read alone, without a join to sort through.
+        definition = select(ProcessDefinition.id).where(
+            ProcessDefinition.key == values["process"], ProcessDefinition.version == filters.version
+        )
+        where.append(ProcessInstance.definition_id == (session.scalar(definition) or 0))
     if values["status"]:
         where.append(ProcessInstance.status == values["status"])
     if values["unit"]:
@@ -128,21 +136,27 @@ def _start_of(day: date, zone: tzinfo) -> datetime:
 
 def find(session: Session, filters: CaseFilters, zone: tzinfo) -> CasePage:
     """One page of the instances the filters select, newest first, with a capped count."""
-    where = _conditions(filters, zone)
-    base = select(ProcessInstance.id).join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
-    capped = base.where(*where).limit(COUNT_CAP + 1).subquery()
+    where = _conditions(session, filters, zone)
+    capped = select(ProcessInstance.id).where(*where).limit(COUNT_CAP + 1).subquery()
     total = int(session.scalar(select(func.count()).select_from(capped)) or 0)
     pages = max(ceil(min(total, COUNT_CAP) / PAGE_SIZE), 1)
     page = min(filters.page, pages)
     query: Any = (
-        select(ProcessInstance, ProcessDefinition.version)
-        .join(ProcessDefinition, ProcessDefinition.id == ProcessInstance.definition_id)
+        select(ProcessInstance)
         .where(*where)
         .order_by(ProcessInstance.id.desc())
         .offset((page - 1) * PAGE_SIZE)
         .limit(PAGE_SIZE)
     )
-    rows = [Listed(instance, version) for instance, version in session.execute(query)]
+    instances = list(session.scalars(query))
+    # The page's few versions in one small query, rather than a join the database would sort through.
+    wanted = {instance.definition_id for instance in instances}
+    versions = dict(
+        session.execute(
+            select(ProcessDefinition.id, ProcessDefinition.version).where(ProcessDefinition.id.in_(wanted))
+        ).all()
+    )
+    rows = [Listed(instance, versions.get(instance.definition_id, 0)) for instance in instances]
     return CasePage(rows, min(total, COUNT_CAP), total <= COUNT_CAP, page, pages)
 
 

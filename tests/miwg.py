@@ -8,6 +8,7 @@ user would upload after marking its processes executable, so that the engine's o
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,14 @@ def models() -> list[Any]:
         reason = f"the BPMN MIWG reference models are not beside the repository ({MIWG_DIR} is absent)"
         return [pytest.param(None, marks=pytest.mark.skip(reason=reason), id="miwg-absent")]
     return [pytest.param(path, id=path.stem) for path in paths]
+
+
+def paths() -> list[Path]:
+    """The reference models; the calling test is skipped, saying why, when the folder is absent."""
+    found = sorted(MIWG_DIR.glob("*.bpmn")) if MIWG_DIR.is_dir() else []
+    if not found:
+        pytest.skip(f"the BPMN MIWG reference models are not beside the repository ({MIWG_DIR} is absent)")
+    return found
 
 
 def as_executable(xml: bytes) -> bytes:

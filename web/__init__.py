@@ -13,6 +13,7 @@ from web.admin import calendar as admin_calendar
 from web.admin import case_migration as admin_migration
 from web.admin import cases as admin_cases
 from web.admin import forms as admin_forms
+from web.admin import groups as admin_groups
 from web.admin import deploys, diffs, incidents, processes, units
 from web.admin import modeler as admin_modeler
 from web.admin import substitutes as admin_substitutes
@@ -88,6 +89,7 @@ def create_app(overrides: Mapping[str, Any] | None = None, runtime: Runtime | No
     app.register_blueprint(admin_unit_edit.bp)
     app.register_blueprint(admin_users_import.bp)
     app.register_blueprint(admin_substitutes.bp)
+    app.register_blueprint(admin_groups.bp)
     app.register_blueprint(password_reset.bp)
     app.register_blueprint(audit_search.bp)
     app.register_blueprint(audit_timeline.bp)

@@ -57,6 +57,7 @@ def _arguments(runtime: Runtime, case_id: int) -> dict[str, Any]:
         "job_id": 1,
         "code": "en",
         "key": "format_check",
+        "action": "suspend",
     }
 
 

@@ -12,10 +12,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from lxml import etree
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
 from engine.audit import trail
 from engine.clock import ManualClock
+from engine.definitions import read_metadata
 from engine.errors import DeploymentError, InvalidTaskData
 from engine.models import AuditEvent, ProcessDefinition
 from engine.runtime import Engine
@@ -24,8 +27,11 @@ from tests.workflows.designed_forms_data import FORMAT_CHECK, format_check_v2, o
 from tests.workflows.invented_org import invented_runtime
 from web.core.composition import Runtime, build_services
 from web.core.db import make_session_factory, unit_of_work
+from workflows.deploy_checks import ProcessChecks
 from workflows.forms import designed
+from workflows.forms.base import FormRegistry
 from workflows.forms.designed_models import DesignedForm
+from workflows.orgchart.models import Role
 
 ANSWERS = {"so_hieu": "57/SNN-VP", "so_trang": 2, "dung_the_thuc": True, "ket_luan": "dat"}
 
@@ -135,3 +141,18 @@ def test_deploy_is_refused_when_a_user_task_names_an_unknown_form_or_lane(
     with unit_of_work(runtime.sessions) as session:
         stored = session.scalar(select(func.count()).where(ProcessDefinition.key == "format_check_flow"))
         assert stored == 0
+
+
+def test_lanes_are_judged_only_against_a_chart_that_declares_roles(db_session: Session) -> None:
+    """Before any chart is loaded there is nothing to judge a lane by; an unknown form is refused all the same."""
+    metadata = read_metadata(etree.fromstring(one_step_process("flow", "no_such_form", lane="thanh_tra")), "flow")
+    problems = ProcessChecks(FormRegistry())(db_session, "flow", metadata)
+    assert [(p.element_id, p.message) for p in problems] == [("check", "the form 'no_such_form' does not exist")]
+    db_session.add(Role(code="specialist", name="Chuyên viên"))
+    db_session.flush()
+    problems = ProcessChecks(FormRegistry())(db_session, "flow", metadata)
+    assert [p.message for p in problems] == [
+        "the form 'no_such_form' does not exist",
+        "the lane 'thanh_tra' is not a role of the org chart",
+    ]
+    assert problems[1].hint == "name the lane after a role of the org chart: specialist"

@@ -40,6 +40,7 @@ ACTIONS: dict[str, Any] = {
     "workflows:substitution:named": _l("Cử người làm thay"),
     "workflows:substitution:cancelled": _l("Hủy cử người làm thay"),
     "workflows:orgchart:loaded": _l("Nạp sơ đồ tổ chức"),
+    "workflows:form:saved": _l("Lưu phiên bản biểu mẫu"),
 }
 #: Actions an administrator or a leader takes on someone else's work: shown apart, with their reason.
 ADMINISTRATIVE = frozenset(

@@ -2,7 +2,7 @@
 
 The table (`workflows.orgchart.table_files`) has a column per field of a user, by Vietnamese header
 or field code: username, full name, position and unit required; initials (from the name when
-empty), e-mail, signing mark, roles (``specialist@QLVHGD; admin@VP``: each role in a unit, added to
+empty), e-mail, signing mark, roles (``specialist@PHONG_A, admin@VP``: each role in a unit, added to
 what the user holds, never taken away) and whether the account is active (``có``/``không``)
 optional. Every row is checked with the rules of the users page (`workflows.orgchart.user_admin`)
 against the database and the file's other rows, each problem naming the line and the column. An

@@ -1,7 +1,7 @@
 """Moving live instances from one deployed version of a process to another.
 
-SpiffWorkflow compares the two specs and the instance's tasks (`SpecDiff`, `WorkflowDiff`,
-`diff_workflow` in SpiffWorkflow/bpmn/util/diff.py): each old step is aligned with a new one by its
+SpiffWorkflow compares the two specs and the instance's tasks (`SpecDiff`, `WorkflowDiff`, as its
+`diff_workflow` does, in SpiffWorkflow/bpmn/util/diff.py): each old step is aligned with a new one by its
 BPMN id, or by its place in the flow when its id changed; the rest are removed. `migrate_workflow`
 then puts the instance on the new spec and predicts again from its waiting steps.
 
@@ -28,7 +28,7 @@ from typing import Any
 
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 from SpiffWorkflow.bpmn.specs.mixins.multiinstance_task import LoopTask
-from SpiffWorkflow.bpmn.util.diff import diff_workflow, migrate_workflow
+from SpiffWorkflow.bpmn.util.diff import SpecDiff, WorkflowDiff, migrate_workflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import func, select
@@ -55,7 +55,7 @@ FAILED = "failed"  # the move was tried and refused (a new step no one may do…
 CONFLICT = "conflict"  # someone acted on the case while it was being moved: they win, it stays
 
 #: How many instances one dry run or one run looks at: a run is one request; the rest wait for the next.
-BATCH = 500
+BATCH = 200
 _LIVE = (RUNNING, SUSPENDED)
 _WAITING = TaskState.READY | TaskState.WAITING | TaskState.STARTED
 _DONE = TaskState.COMPLETED | TaskState.ERROR
@@ -134,9 +134,34 @@ def current_steps(workflow: Any) -> tuple[str, ...]:
     return tuple(names)
 
 
-def obstacles(registry: Any, workflow: Any, target: ParsedProcess) -> tuple[list[Obstacle], Any, dict[Any, Any]]:
+def diff_instance(
+    registry: Any, workflow: Any, target: ParsedProcess, specs: dict[Any, Any]
+) -> tuple[Any, dict[Any, Any]]:
+    """SpiffWorkflow's `diff_workflow`, with each pair of specs compared once for a whole batch.
+
+    The cases of one version share its parsed spec, and comparing two specs is most of the cost of
+    a case's diff; `specs` keeps each `SpecDiff` (which only reads the specs) for the next case.
+    """
+
+    def spec_diff(old: Any, new: Any) -> Any:
+        key = (id(old), id(new))
+        if key not in specs:
+            specs[key] = SpecDiff(registry, old, new)
+        return specs[key]
+
+    top = WorkflowDiff(workflow, spec_diff(workflow.spec, target.spec))
+    sub_diffs: dict[Any, Any] = {}
+    for sp_id, sp in workflow.subprocesses.items():
+        new = target.subprocess_specs.get(sp.spec.name)
+        sub_diffs[sp_id] = WorkflowDiff(sp, spec_diff(sp.spec, new)) if new is not None else None
+    return top, sub_diffs
+
+
+def obstacles(
+    registry: Any, workflow: Any, target: ParsedProcess, specs: dict[Any, Any] | None = None
+) -> tuple[list[Obstacle], Any, dict[Any, Any]]:
     """What stops `workflow` from moving to `target` (SpiffWorkflow's diff), with the diffs to migrate by."""
-    top, sub_diffs = diff_workflow(registry, workflow, target.spec, target.subprocess_specs)
+    top, sub_diffs = diff_instance(registry, workflow, target, {} if specs is None else specs)
     found: list[Obstacle] = []
     for sp_id, sp_diff in sub_diffs.items():
         if sp_diff is None:
@@ -235,9 +260,11 @@ class MigrationCommands(EngineCore):
         beyond = select(ProcessInstance.id).where(*where).limit(BATCH * 20).subquery()
         return rows, max(int(self.session.scalar(select(func.count()).select_from(beyond)) or 0) - BATCH, 0)
 
-    def _verdict(self, row: ProcessInstance, actor: str, target: ParsedProcess) -> tuple[CaseMove, Any]:
+    def _verdict(
+        self, row: ProcessInstance, actor: str, target: ParsedProcess, specs: dict[Any, Any]
+    ) -> tuple[CaseMove, Any]:
         loaded = self._load(row.id, actor, require_running=False)
-        found, top, sub_diffs = obstacles(self.services.serializer.registry, loaded.workflow, target)
+        found, top, sub_diffs = obstacles(self.services.serializer.registry, loaded.workflow, target, specs)
         if row.status != RUNNING:
             found.insert(0, Obstacle(NOT_RUNNING, detail=row.status))
         case = CaseMove(
@@ -257,8 +284,9 @@ class MigrationCommands(EngineCore):
         parsed = self.services.spec_cache.get(target)
         rows, remaining = self._live_on(source, None)
         plan = MigrationPlan(source, target, remaining=remaining)
+        specs: dict[Any, Any] = {}  # the spec comparisons the batch shares (see `diff_instance`)
         for row in rows:
-            plan.cases.append(self._verdict(row, actor, parsed)[0])
+            plan.cases.append(self._verdict(row, actor, parsed, specs)[0])
         return plan
 
     @read_only.command
@@ -271,8 +299,9 @@ class MigrationCommands(EngineCore):
         parsed = self.services.spec_cache.get(target)
         rows, remaining = self._live_on(source, only)
         plan = MigrationPlan(source, target, remaining=remaining)
+        specs: dict[Any, Any] = {}  # the spec comparisons the batch shares (see `diff_instance`)
         for row in rows:
-            case, (loaded, top, sub_diffs) = self._verdict(row, actor, parsed)
+            case, (loaded, top, sub_diffs) = self._verdict(row, actor, parsed, specs)
             if case.can_move:
                 failure = self._move(loaded, actor, source, target, parsed, top, sub_diffs)
                 if failure is not None:

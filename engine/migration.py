@@ -23,6 +23,7 @@ state, its timers kept (a waiting timer keeps the moment it fires), and the even
 from __future__ import annotations
 
 from collections.abc import Sequence
+from copy import deepcopy
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -202,25 +203,29 @@ def obstacles(
 def move_workflow(workflow: Any, target: ParsedProcess, top: Any, sub_diffs: dict[Any, Any]) -> None:
     """Put the workflow on `target` with SpiffWorkflow's `migrate_workflow`, keeping what it would forget.
 
-    It re-predicts from the waiting steps by resetting them, which empties their internal data: a
-    waiting timer would start counting again, so each keeps the moment it fires. Steps it predicted
-    from the old version that the new one does not have are dropped; the new version's are
-    predicted when their turn comes.
+    It re-predicts from the waiting steps by resetting them, which gives each its parent's data and
+    empties its internal data: a step's data changed while it waited (a message moved a deadline)
+    would be lost, a multi-instance step would forget its item, a waiting timer would start counting
+    again. So each waiting step keeps its own data and internal data. Steps it predicted from the old
+    version that the new one does not have are dropped; the new version's are predicted when their
+    turn comes.
     """
+    waiting = TaskState.READY | TaskState.WAITING
     kept = {
-        task.id: dict(task.internal_data)
-        for task in workflow.get_tasks(state=TaskState.WAITING)
-        if _is_timer(task.task_spec)
+        task.id: (task.state, deepcopy(task.data), deepcopy(task.internal_data))
+        for task in workflow.get_tasks(state=waiting)
     }
     for sp_id, sp_diff in sub_diffs.items():
         subprocess = workflow.subprocesses[sp_id]
         migrate_workflow(sp_diff, subprocess, target.subprocess_specs[subprocess.spec.name])
     migrate_workflow(top, workflow, target.spec)
     workflow.subprocess_specs = target.subprocess_specs
-    for task_id, internal in kept.items():
-        task = workflow.tasks.get(task_id)
-        if task is not None and task.state == TaskState.WAITING:
-            task.internal_data.update(internal)
+    trees = [workflow, *workflow.subprocesses.values()]
+    for task_id, (state, data, internal) in kept.items():
+        task = next((tree.tasks[task_id] for tree in trees if task_id in tree.tasks), None)
+        if task is not None and task.state == state:
+            task.data = data
+            task.internal_data = {**task.internal_data, **internal}
     specs = {id(spec) for spec in target.spec.task_specs.values()}
     for process_spec in target.subprocess_specs.values():
         specs.update(id(spec) for spec in process_spec.task_specs.values())

@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
+from uuid import UUID
 
 import pytest
 from sqlalchemy import Engine as SqlEngine
@@ -248,3 +249,23 @@ def test_a_case_completed_while_it_is_being_migrated_stays_with_the_winner(
         assert stored.definition_id == v1
         assert _ready(pg, instance_id).spec_name == "check"
         assert pg.rows(AuditEvent, AuditEvent.tag == "engine:instance:migrated") == []
+
+
+def test_a_waiting_step_keeps_the_data_it_got_while_waiting(env: EngineEnv, approval_data: dict[str, Any]) -> None:
+    """The draft's deadline was moved while it waited (as a delivered message moves a unit's): after the
+    move the step still has the new deadline, and its task row's due date is computed from it."""
+    with env.transaction() as engine:
+        started = engine.start("approval", "an", approval_data)
+    instance_id, task_id = started.instance_id, started.new_tasks[0].id
+    with env.transaction() as engine:
+        loaded = engine._load(instance_id, "system")
+        loaded.workflow.get_task_from_id(UUID(task_id)).data["deadline"] = "2023-03-20"
+        engine._save(loaded)
+    env.deploy("approval_v2.bpmn")
+    v1, v2 = _versions(env, "approval")
+    with _fresh(env).transaction() as engine:
+        assert engine.migrate(v1, v2, ADMIN).cases[0].can_move
+    assert env.row(TaskRow, task_id).due_at == datetime(2023, 3, 20, 17, 0, tzinfo=UTC)  # 21 March 00:00 at UTC+7
+    with _fresh(env).transaction() as engine:
+        engine.complete(task_id, "an", {"text": "Dự thảo", "decision": "ok"})
+        assert engine.data(instance_id)["deadline"] == "2023-03-20"

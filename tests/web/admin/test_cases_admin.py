@@ -208,3 +208,41 @@ def test_the_invented_agency_administers_its_cases_the_same_way(
     )
     assert held.status_code == 302 and _status(runtime, case)[0] == "suspended"
     assert _events(runtime, "engine:instance:suspended")[0].actor == invented.ADMIN
+
+
+def test_bad_addresses_and_input_are_named_or_not_found_never_an_error(
+    app: Flask, runtime: Runtime, case_id: int
+) -> None:
+    """Unknown cases and tasks answer 404; each wrong filter or migration field is named; nothing is stored."""
+    admin = signed_in(app, ADMIN)
+    page = admin.get(f"/admin/cases/{case_id}").get_data(as_text=True)
+    token = csrf_token(page)
+    task = _draft_task(runtime, case_id)
+    assert admin.get("/admin/cases/999999").status_code == 404
+    assert (
+        admin.post("/admin/cases/999999/suspend", data={"csrf_token": token, "suspend_reason": "x"}).status_code == 404
+    )
+    assert admin.post(f"/admin/cases/{case_id}/tasks/nope/reassign", data={"csrf_token": token}).status_code == 404
+    listed = admin.get("/admin/cases?unit=KHONG_CO&status=la&version=abc&process=nope")
+    text = listed.get_data(as_text=True)
+    assert listed.status_code == 400
+    for message in (
+        "Đơn vị không tồn tại.",
+        "Trạng thái không hợp lệ.",
+        "Phiên bản là một số nguyên dương, ví dụ 2.",
+        "Quy trình không tồn tại.",
+    ):
+        assert message in text
+    unknown = admin.get("/admin/cases/migrate?process=directive_lifecycle&from_version=9&to_version=1")
+    assert unknown.status_code == 400 and "Phiên bản này không có trong quy trình đã chọn." in unknown.get_data(
+        as_text=True
+    )
+    nothing = admin.post(
+        "/admin/cases/migrate",
+        data={"csrf_token": token, "process": "directive_lifecycle", "from_version": "1", "to_version": "1"},
+    )
+    assert nothing.status_code == 400 and "Phiên bản đích phải khác" in nothing.get_data(as_text=True)
+    no_token = admin.post(f"/admin/cases/{case_id}/suspend", data={"version": "1", "suspend_reason": "x"})
+    assert no_token.status_code == 400
+    assert _status(runtime, case_id)[0] == "running" and _draft_task(runtime, case_id).assignee == task.assignee
+    assert _events(runtime, "engine:instance:suspended") == []

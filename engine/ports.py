@@ -11,8 +11,6 @@ from sqlalchemy.orm import Session
 
 from .bpmn_checks import Problem
 
-from .bpmn_checks import Problem
-
 
 class Directory(Protocol):
     """Who holds which role in which unit, whom a person stands in for on a day (out of office),
@@ -60,16 +58,6 @@ class ScriptFunctions(Protocol):
     """Builds the allow-listed functions BPMN scripts may call, bound to one command."""
 
     def __call__(self, context: ScriptContext) -> Mapping[str, Callable[..., Any]]: ...
-
-
-class DeployCheck(Protocol):
-    """The domain's checks of one process before it is deployed (its forms exist, its lanes are roles).
-
-    `metadata` is what engine/definitions.py `read_metadata` reads from the file: the user tasks
-    with their lane's role and their properties. Each problem names its element and a hint.
-    """
-
-    def __call__(self, session: Session, process_id: str, metadata: Mapping[str, Any]) -> list[Problem]: ...
 
 
 class DeployCheck(Protocol):

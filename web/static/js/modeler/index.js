@@ -33,7 +33,7 @@ async function json(url) {
 async function start() {
   const root = document.getElementById('modeler');
   if (!root) return;
-  const labels = JSON.parse(document.getElementById('modeler-labels').textContent);
+  const labels = JSON.parse(root.dataset.labels);
   const status = root.querySelector('#modeler-status');
   try {
     const [roles, forms, processes, xml] = await Promise.all([

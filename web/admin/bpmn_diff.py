@@ -115,18 +115,65 @@ def _properties(element: Any) -> str:
     return ", ".join(f"{p.get('name')}={p.get('value')}" for p in props)
 
 
-def _signature(element: Any) -> bytes:
-    """The element's own content: a copy without its id-bearing descendants and the lists of references."""
+#: Attributes BPMN gives a default: a modeler that leaves out the default writes the same model.
+DEFAULTS: Final = {
+    "isSequential": "false",
+    "isForCompensation": "false",
+    "startQuantity": "1",
+    "completionQuantity": "1",
+    "isInterrupting": "true",
+    "cancelActivity": "true",
+    "parallelMultiple": "false",
+    "gatewayDirection": "Unspecified",
+    "instantiate": "false",
+    "isClosed": "false",
+    "processType": "None",
+    "triggeredByEvent": "false",
+    "isCollection": "false",
+}
+
+
+def _own(element: Any) -> Any:
+    """A copy of the element's own content: without its id-bearing descendants, the lists of references,
+    the attributes left at their default and the whitespace between elements (how a tool lays out its XML)."""
     copy = etree.fromstring(etree.tostring(element))
     for child in list(copy.iter()):
-        if child is copy or not isinstance(child.tag, str):
+        if not isinstance(child.tag, str):
             continue
         # Flows are compared on their own, so a node's list of them (incoming, outgoing) is theirs.
-        if child.get("id") or _local(child) in ("flowNodeRef", "incoming", "outgoing"):
+        if child is not copy and (child.get("id") or _local(child) in ("flowNodeRef", "incoming", "outgoing")):
             parent = child.getparent()
             if parent is not None:
                 parent.remove(child)
-    return bytes(etree.tostring(copy, method="c14n"))
+            continue
+        for name, default in DEFAULTS.items():
+            if child.get(name) == default:
+                del child.attrib[name]
+        if len(child) and not (child.text or "").strip():
+            child.text = None
+        if not (child.tail or "").strip():
+            child.tail = None
+    return copy
+
+
+def _signature(element: Any) -> bytes:
+    """The element's own content as canonical XML."""
+    return bytes(etree.tostring(_own(element), method="c14n"))
+
+
+def _other(old: Any, new: Any) -> tuple[str, str]:
+    """What else differs in an element's own content: its attributes by name, or the tags inside it."""
+    before, after = _own(old), _own(new)
+    names = sorted(
+        {etree.QName(k).localname for k in set(before.attrib) ^ set(after.attrib)}
+        | {etree.QName(k).localname for k in set(before.attrib) & set(after.attrib) if before.get(k) != after.get(k)}
+    )
+    if names:
+        return ", ".join(names), ""
+    inside = sorted(
+        {_local(c) for c in before.iter() if c is not before} | {_local(c) for c in after.iter() if c is not after}
+    )
+    return ", ".join(name for name in inside if name), ""
 
 
 def _element(element: Any) -> Element:
@@ -153,7 +200,7 @@ def _aspects(old: Any, new: Any, lanes: tuple[dict[str, str], dict[str, str]]) -
         if before != after:
             aspects[aspect] = (before, after)
     if not aspects and _signature(old) != _signature(new):
-        aspects[OTHER] = ("", "")
+        aspects[OTHER] = _other(old, new)
     return aspects
 
 

@@ -109,7 +109,7 @@ def change_words(change: Change) -> list[str]:
     words = []
     for aspect, (before, after) in change.aspects.items():
         if aspect == bpmn_diff.OTHER:
-            words.append(_("thuộc tính khác trong XML"))
+            words.append(_("khác trong XML: %(what)s", what=before) if before else _("khác trong XML"))
         elif aspect == bpmn_diff.TYPE:
             words.append(
                 _(

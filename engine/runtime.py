@@ -21,11 +21,11 @@ from .calls import current_data, text_or_none
 from .core import CANCELLED, COMPLETED, RUNNING, SUSPENDED, CommandResult
 from .definitions import check_domain
 from .definitions import deploy as deploy_definition
-from .errors import ConcurrencyConflict, InstanceNotRunning, PermissionDenied, TaskNotActive
+from .errors import ConcurrencyConflict, InstanceNotRunning, NotFound, PermissionDenied, TaskNotActive
 from .instance_commands import InstanceCommands
 from .instances import flush_or_conflict, workflow_error
 from .job_commands import JobCommands
-from .models import ProcessDefinition, TaskRow
+from .models import ProcessDefinition, ProcessInstance, TaskRow
 
 __all__ = ["CANCELLED", "COMPLETED", "RUNNING", "SUSPENDED", "CommandResult", "Engine"]
 
@@ -82,22 +82,30 @@ class Engine(InstanceCommands, JobCommands):
         """Whether `actor` may do the task today, and for whom (engine/acting.py)."""
         return acting.standing(self.directory, actor, row, self.now(), self.services.business_timezone)
 
-    def _ready_task(self, task_id: str) -> TaskRow:
-        row = self.task(task_id)
+    def _ready_task(self, task_id: str) -> tuple[TaskRow, ProcessInstance]:
+        # The task and its instance in one statement; the caller keeps the instance, so that loading
+        # it next finds it in the session (which holds its objects weakly) instead of reading it again.
+        found = self.session.execute(
+            select(TaskRow, ProcessInstance)
+            .join(ProcessInstance, ProcessInstance.id == TaskRow.instance_id)
+            .where(TaskRow.id == task_id)
+        ).first()
+        if found is None:
+            raise NotFound("task", task_id)
+        row, instance = found
         if row.state != task_rows.READY:
             by = f" by {row.completed_by}" if row.completed_by else ""
             raise TaskNotActive(
                 f"task {row.title!r} is already {row.state}{by}", task_id=task_id, instance_id=row.instance_id
             )
-        case = self.instance(row.instance_id)
-        if case.status != RUNNING:
-            raise InstanceNotRunning(case.id, case.status)
-        return row
+        if instance.status != RUNNING:
+            raise InstanceNotRunning(instance.id, instance.status)
+        return row, instance
 
     @read_only.command
     def claim(self, task_id: str, actor: str) -> TaskRow:
         """Take a task open to the actor's group, so that colleagues see it is being handled."""
-        row = self._ready_task(task_id)
+        row, _ = self._ready_task(task_id)
         if row.assignee == actor:
             return row
         if row.assignee:
@@ -111,7 +119,7 @@ class Engine(InstanceCommands, JobCommands):
     @read_only.command
     def release(self, task_id: str, actor: str) -> TaskRow:
         """Give a claimed task back to the group."""
-        row = self._ready_task(task_id)
+        row, _ = self._ready_task(task_id)
         if row.assignee != actor:
             raise PermissionDenied(actor, "release", f"task {task_id}")
         row.assignee = None
@@ -122,7 +130,7 @@ class Engine(InstanceCommands, JobCommands):
     @read_only.command
     def reassign(self, task_id: str, actor: str, to_user: str, reason: str) -> TaskRow:
         """Hand a task over to a colleague who holds the same role in the same unit."""
-        row = self._ready_task(task_id)
+        row, _ = self._ready_task(task_id)
         if not reason.strip():
             raise PermissionDenied(actor, "hand over without a reason", f"task {task_id}")
         standing = self.standing(actor, row).required(actor, "hand over")
@@ -151,9 +159,9 @@ class Engine(InstanceCommands, JobCommands):
     @read_only.command
     def complete(self, task_id: str, actor: str, data: Mapping[str, Any]) -> CommandResult:
         """Validate the form, complete the task as `actor`, and run on to the next wait state."""
-        row = self._ready_task(task_id)
+        row, instance = self._ready_task(task_id)
         standing = self.standing(actor, row).required(actor, "complete")
-        loaded = self._load(row.instance_id, actor)
+        loaded = self._load(instance.id, actor)
         spiff_task = loaded.workflow.get_task_from_id(UUID(task_id))
         if spiff_task is None or spiff_task.state != TaskState.READY:
             raise TaskNotActive(

@@ -269,3 +269,21 @@ def test_a_waiting_step_keeps_the_data_it_got_while_waiting(env: EngineEnv, appr
     with _fresh(env).transaction() as engine:
         engine.complete(task_id, "an", {"text": "Dự thảo", "decision": "ok"})
         assert engine.data(instance_id)["deadline"] == "2023-03-20"
+
+
+def test_a_case_whose_waiting_timer_is_gone_cannot_move(env: EngineEnv, approval_data: dict[str, Any]) -> None:
+    """approval_v4 drops the draft's reminder: a case whose reminder still waits cannot move, nor one whose
+    reminder has fired (its history holds the reminder and its end, which the new version lacks)."""
+    with env.transaction() as engine:
+        waiting = engine.start("approval", "an", approval_data).instance_id
+        fired = engine.start("approval", "an", {**approval_data, "remind_at": "2023-03-06T09:00:00+07:00"}).instance_id
+    env.clock.set(datetime(2023, 3, 6, 3, 0, tzinfo=UTC))
+    assert len(run_due_jobs(env.sessions, _fresh(env).services).done) == 1
+    env.deploy("approval_v2.bpmn", "approval_v3.bpmn", "approval_v4.bpmn")
+    v1, *_, v4 = _versions(env, "approval")
+    with _fresh(env).transaction() as engine:
+        verdicts = {case.instance_id: case.obstacles for case in engine.plan_migration(v1, v4, ADMIN).cases}
+    assert verdicts == {
+        waiting: (Obstacle(migration.TIMER_REMOVED, "Quá hạn"),),
+        fired: (Obstacle(migration.DONE_REMOVED, "Quá hạn"), Obstacle(migration.DONE_REMOVED, "Đã nhắc")),
+    }

@@ -114,8 +114,7 @@ class PlainAppender:
         event = AuditEvent(
             chain=chain, seq=seq, tag=tag, actor=actor, at=at, prev_hash="", hash="", key_id="", **fields
         )
-        session.add(event)
-        session.flush()
+        session.add(event)  # written with the command's next flush, as the product's appender does
         return event
 
 

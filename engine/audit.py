@@ -123,10 +123,22 @@ def append(
     fields = [chain, seq, tag, actor, at.astimezone(UTC).isoformat(), case_id, instance_id, task_id, before_text]
     body = canonical(session.get_bind().dialect.name, [*fields, after_text, comment, prev_hash])
     event.hash = keys.seal(body)
+    # Written with the command's next flush, in the order added (the global order is the id): the
+    # events of one command go out with its other rows, in one INSERT where they can.
     session.add(event)
-    session.flush()
     heads[chain] = (seq, event.hash)
     return event
+
+
+def new_chain(session: Session, case_id: int) -> None:
+    """Record that this transaction creates case `case_id`: its chain is empty, so its first event
+    follows `GENESIS` without taking the chain's lock or reading its head.
+
+    Only for an id nobody else can hold yet (a new instance's, from the database's own sequence):
+    no other writer can append to the chain before this transaction commits, and the unique
+    (chain, seq) would refuse one that did.
+    """
+    session.info.setdefault(_HEADS, {})[chain_of(case_id)] = (0, GENESIS)
 
 
 def _next_place(session: Session, chain: str) -> tuple[int, str]:

@@ -16,14 +16,14 @@ from typing import Any
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Sequence, func, select
+from sqlalchemy.orm import Session, defer
 
 from . import audit, jobs, task_rows
 from .calls import call_inputs
-from .definitions import latest_definition
 from .errors import InstanceNotRunning, NotFound
 from .instances import LoadedInstance, flush_or_conflict, workflow_error
-from .models import ProcessInstance, TaskRow
+from .models import ProcessDefinition, ProcessInstance, TaskRow
 from .ports import ScriptContext
 from .scripting import SandboxScriptEngine
 from .services import EngineServices
@@ -31,6 +31,20 @@ from .specs import CHILD_INSTANCE_KEY, is_waiting_call
 from .text import extend
 
 RUNNING, SUSPENDED, COMPLETED, CANCELLED = "running", "suspended", "completed", "cancelled"
+# The sequence behind process_instance.id on PostgreSQL (a SERIAL column's).
+_INSTANCE_IDS = Sequence("process_instance_id_seq")
+
+
+def _next_instance_id(dialect: str) -> ColumnElement[int]:
+    """The id the next instance row takes, to read before writing it.
+
+    PostgreSQL hands it out from the column's own sequence, never twice. SQLite gives a new row the
+    largest id plus one; its writer holds the database's lock from its first statement (BEGIN
+    IMMEDIATE, web/core/db.py), and the query flushes the instances this transaction added first.
+    """
+    if dialect == "postgresql":
+        return _INSTANCE_IDS.next_value()
+    return select(func.coalesce(func.max(ProcessInstance.id), 0) + 1).scalar_subquery()
 
 
 @dataclass
@@ -81,16 +95,24 @@ class EngineCore:
         parent: LoadedInstance | None = None,
         parent_task_id: str | None = None,
         case_id: int | None = None,
+        definition: ProcessDefinition | None = None,
+        instance_id: int | None = None,
     ) -> LoadedInstance:
-        definition = latest_definition(self.session, process_key)
+        if definition is None or instance_id is None:
+            definition, instance_id = self._definition_and_id(process_key)
         parsed = self.services.spec_cache.get(definition)
+        # The id is known before the row is written, so the row goes out once, with its case, its
+        # search text and (at the save) its state: one INSERT, no UPDATE after it.
         row = ProcessInstance(
+            id=instance_id,
+            case_id=parent.row.case_id if parent else (case_id or instance_id),
             definition_id=definition.id,
             process_key=process_key,
             parent_id=parent.row.id if parent else None,
             parent_task_id=parent_task_id,
             business_key=business_key,
             title=title,
+            search_text=extend(None, title, business_key),
             status=RUNNING,
             state="",
             serializer_version=self.services.serializer.version,
@@ -98,8 +120,8 @@ class EngineCore:
             started_at=self.now(),
         )
         self.session.add(row)
-        self.session.flush()
-        row.case_id = parent.row.case_id if parent else (case_id or row.id)
+        if row.case_id == row.id:
+            audit.new_chain(self.session, row.id)
         workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs)
         loaded = LoadedInstance(row, workflow, parsed)
         workflow.script_engine = self._script_engine(loaded, actor)
@@ -115,6 +137,19 @@ class EngineCore:
             after={"process": process_key, "version": definition.version, "parent": row.parent_id},
         )
         return loaded
+
+    def _definition_and_id(self, process_key: str) -> tuple[ProcessDefinition, int]:
+        """The newest version of a process and the id of a new instance of it, read in one statement."""
+        found = self.session.execute(
+            select(ProcessDefinition, _next_instance_id(self.session.get_bind().dialect.name))
+            .options(defer(ProcessDefinition.bpmn_xml), defer(ProcessDefinition.metadata_json))
+            .where(ProcessDefinition.key == process_key)
+            .order_by(ProcessDefinition.version.desc())
+            .limit(1)
+        ).first()
+        if found is None:
+            raise NotFound("process definition", process_key)
+        return found[0], int(found[1])
 
     def _script_engine(self, loaded: LoadedInstance, actor: str) -> SandboxScriptEngine:
         context = ScriptContext(self.session, self.now(), actor, loaded.row.id, loaded.row.case_id or loaded.row.id)
@@ -142,14 +177,9 @@ class EngineCore:
         if completed := loaded.workflow.completed and loaded.row.status == RUNNING:
             loaded.row.status, loaded.row.ended_at = COMPLETED, now
         new_tasks = task_rows.sync(self.session, loaded, now, self.services.business_timezone, self.services.priorities)
-        task_rows.require_someone(new_tasks, self.directory)
         if loaded.row.status == RUNNING:
             jobs.sync_timers(self.session, loaded, now)
-        self._save(loaded)  # before the statements below flush it: its end and its state in one update
         if completed:
-            jobs.cancel_pending(self.session, loaded.row.id, now)
-            if loaded.row.parent_id is not None:
-                jobs.queue_resume(self.session, loaded.row.parent_id, loaded.row.id, now)
             audit.append(
                 self.session,
                 "engine:instance:completed",
@@ -158,13 +188,23 @@ class EngineCore:
                 case_id=loaded.row.case_id,
                 instance_id=loaded.row.id,
             )
+        # One flush writes the instance (a new one once, with its state), its task rows and its events.
+        self._save(loaded)
+        # Asked after the save, whose flush the directory's query would otherwise set off half-way
+        # (a new instance written without its state, then updated); a refusal still stores nothing,
+        # as the command's unit of work rolls back.
+        task_rows.require_someone(new_tasks, self.directory)
+        if completed:
+            jobs.cancel_pending(self.session, loaded.row.id, now)
+            if loaded.row.parent_id is not None:
+                jobs.queue_resume(self.session, loaded.row.parent_id, loaded.row.id, now)
         return new_tasks
 
     def _start_children(self, loaded: LoadedInstance, actor: str) -> None:
         for call in [t for t in loaded.workflow.get_tasks(state=TaskState.STARTED) if is_waiting_call(t)]:
             child_key = call.task_spec.spec
-            child_spec = self.services.spec_cache.get(latest_definition(self.session, child_key)).spec
-            inputs = call_inputs(call, child_spec)
+            definition, child_id = self._definition_and_id(child_key)
+            inputs = call_inputs(call, self.services.spec_cache.get(definition).spec)
             child = self._create(
                 child_key,
                 actor,
@@ -173,6 +213,8 @@ class EngineCore:
                 business_key=loaded.row.business_key,
                 parent=loaded,
                 parent_task_id=str(call.id),
+                definition=definition,
+                instance_id=child_id,
             )
             call.internal_data[CHILD_INSTANCE_KEY] = child.row.id
             # The call keeps only what it passed on: 300 children must not mean 300 copies of the case.

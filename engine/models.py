@@ -15,7 +15,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .audit_guard import refuse_changes
 from .db import Base
@@ -127,6 +127,9 @@ class TaskRow(Base):
     # inbox's search box reads task rows only; `task_rows.keep_search_text` keeps it in step.
     search_text: Mapped[str | None] = mapped_column(Text)
     version: Mapped[int] = mapped_column(Integer, nullable=False)
+    # Never loaded (the engine sets instance_id): it tells a flush to write a new instance before its
+    # rows, which the engine adds together and writes in one flush.
+    instance: Mapped[ProcessInstance] = relationship(lazy="raise")
 
     # Claims and completions of the same task race; the loser gets a conflict, never a lost update.
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012  (SQLAlchemy reads it as declared)
@@ -154,6 +157,8 @@ class Job(Base):
     finished_at: Mapped[datetime | None] = mapped_column(UtcDateTime)
     # What a message job carries to its instance (engine/messages.py); None for other kinds.
     payload: Mapped[Any] = mapped_column(JSON, nullable=True)
+    # Never loaded: a new instance is written before its jobs in the same flush (see TaskRow.instance).
+    instance: Mapped[ProcessInstance] = relationship(lazy="raise")
 
 
 class AuditEvent(Base):

@@ -105,9 +105,19 @@ def sync(
     ]
     session.add_all(created)
     for row in created:
-        _text_owed(session, row.case_id)
+        case = loaded.row if row.case_id == loaded.row.id else _held_case(session, row.case_id)
+        if case is not None:
+            row.search_text = case.search_text  # what keep_search_text would copy, without its UPDATE
+        else:
+            _text_owed(session, row.case_id)
     loaded.ready_tasks = set(ready)
     return created
+
+
+def _held_case(session: Session, case_id: int) -> ProcessInstance | None:
+    """The case's instance if the session holds it (a parent starting its children): its text is at hand."""
+    held = session.identity_map.get(session.identity_key(ProcessInstance, case_id))
+    return held if isinstance(held, ProcessInstance) else None
 
 
 def _open_rows(session: Session, task_ids: list[str]) -> list[TaskRow]:

@@ -41,7 +41,17 @@ def _design_form(page: Page) -> None:
     page.get_by_role("navigation").get_by_role("link", name="Biểu mẫu", exact=True).click()
     page.get_by_role("link", name="Thiết kế biểu mẫu mới").click()
     _drag_from_palette(page, "textfield")
-    _set_label(page, "Nhận xét về thể thức")
+    field = page.locator(".fjs-editor-container .fjs-form-field-textfield")
+    expect(field).to_have_count(1)
+    for _attempt in range(3):
+        # Typing may begin before the panel has bound the new field: type again until the form shows it.
+        _set_label(page, "Nhận xét về thể thức")
+        try:
+            expect(field).to_contain_text("Nhận xét về thể thức", timeout=3000)
+            break
+        except AssertionError:
+            field.click()
+    expect(field).to_contain_text("Nhận xét về thể thức")
     page.fill("#bio-properties-panel-key", "nhan_xet")
     page.get_by_label("Mã biểu mẫu").fill("the_thuc_van_thu")
     page.get_by_label("Tên biểu mẫu").fill("Kiểm tra thể thức của văn thư")

@@ -13,11 +13,12 @@ from __future__ import annotations
 import re
 from typing import Any, Final
 
-from flask import Blueprint, Response, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
+from werkzeug.wrappers import Response as WerkzeugResponse
 
 from engine.bpmn_checks import MAX_BYTES, Problem
 from engine.definitions import NS, check_domain, validate_file
@@ -293,6 +294,18 @@ def _saved(draft: Any, status: int) -> tuple[Response, int]:
             "message": _("Đã lưu bản nháp (lần %(n)d).", n=draft.revision),
         }
     ), status
+
+
+@bp.post("/drafts/<int:draft_id>/delete")
+@login_required  # type: ignore[untyped-decorator]
+def delete_draft(draft_id: int) -> WerkzeugResponse:
+    """Throw a draft away, from the processes page."""
+    _require_admin()
+    gone = drafts.delete(db(), draft_id, actor=me().username, at=runtime().services.clock.now())
+    if gone is None:
+        abort(404)
+    flash(_("Đã xóa bản nháp số %(id)d (%(key)s).", id=draft_id, key=gone.process_key), "info")
+    return redirect(url_for("admin_processes.index") + "#modeler-drafts")
 
 
 @bp.app_template_global("modeler_drafts")

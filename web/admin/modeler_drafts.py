@@ -20,6 +20,7 @@ from engine import audit
 from web.core.models import ProcessDraft
 
 SAVED: Final = "web:process:draft_saved"
+DELETED: Final = "web:process:draft_deleted"
 NOTE_LIMIT: Final = 500
 
 
@@ -111,6 +112,28 @@ def overwrite(
     if getattr(result, "rowcount", 0) != 1:
         raise DraftConflict(draft)
     _audit(session, draft, actor, at, expected_revision)
+    return draft
+
+
+def delete(session: Session, draft_id: int, *, actor: str, at: datetime) -> ProcessDraft | None:
+    """Throw a draft away (nothing deployed changes); None when there is no such draft."""
+    draft = session.get(ProcessDraft, draft_id)
+    if draft is None:
+        return None
+    audit.append(
+        session,
+        DELETED,
+        actor=actor,
+        at=at,
+        before={
+            "draft": draft.id,
+            "process_key": draft.process_key,
+            "revision": draft.revision,
+            "sha256": _digest(draft.bpmn_xml),
+        },
+    )
+    session.delete(draft)
+    session.flush()
     return draft
 
 

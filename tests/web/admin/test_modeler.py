@@ -168,6 +168,23 @@ def test_drafts_save_reopen_and_conflict(app: Flask, runtime: Runtime) -> None:
     assert re.search(r'data-revision="2"', page) and f'data-xml-url="/admin/modeler/drafts/{draft_id}.bpmn"' in page
     assert first.get(f"/admin/modeler/drafts/{draft_id}.bpmn").get_data(as_text=True) == changed
 
+    # Thrown away from the processes page: gone, audited, a second time it is not found.
+    listing_token = csrf_token(listing)
+    auditor = signed_in(app, AUDITOR)
+    auditor_token = csrf_token(auditor.get("/").get_data(as_text=True))
+    assert (
+        auditor.post(f"/admin/modeler/drafts/{draft_id}/delete", data={"csrf_token": auditor_token}).status_code == 403
+    )
+    assert first.post(f"/admin/modeler/drafts/{draft_id}/delete", data={}).status_code == 400  # no CSRF token
+    assert len(_drafts(runtime)) == 1
+    deleted = first.post(f"/admin/modeler/drafts/{draft_id}/delete", data={"csrf_token": listing_token})
+    assert deleted.status_code == 302 and deleted.headers["Location"].endswith("/admin/processes#modeler-drafts")
+    assert f"Đã xóa bản nháp số {draft_id} (directive_lifecycle)." in first.get("/admin/processes").get_data(
+        as_text=True
+    )
+    assert _drafts(runtime) == [] and _events(runtime, "web:process:draft_deleted") == 1
+    assert first.post(f"/admin/modeler/drafts/{draft_id}/delete", data={"csrf_token": listing_token}).status_code == 404
+
 
 def test_the_invented_organisation_offers_its_own_roles(invented_app: tuple[Flask, Runtime]) -> None:
     app, _runtime = invented_app

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import bindparam, select, text
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -144,17 +144,19 @@ def new_chain(session: Session, case_id: int) -> None:
 def _next_place(session: Session, chain: str) -> tuple[int, str]:
     """The chain's next seq and the seal it follows, its lock taken first (held until the transaction ends)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(:audit, :chain)"),
-            {"audit": _ADVISORY_LOCK_CLASS, "chain": _lock_key(chain)},
-        )
-    head = session.execute(
-        select(AuditEvent.seq, AuditEvent.hash)
-        .where(AuditEvent.chain == chain)
-        .order_by(AuditEvent.seq.desc())
-        .limit(1)
-    ).first()
+        session.execute(_LOCK, {"audit": _ADVISORY_LOCK_CLASS, "chain": _lock_key(chain)})
+    head = session.execute(_HEAD, {"chain": chain}).first()
     return (head[0] + 1, head[1]) if head else (1, GENESIS)
+
+
+# Built once: SQLAlchemy then finds each compiled statement without walking a new expression per event.
+_LOCK = text("SELECT pg_advisory_xact_lock(:audit, :chain)")
+_HEAD = (
+    select(AuditEvent.seq, AuditEvent.hash)
+    .where(AuditEvent.chain == bindparam("chain"))
+    .order_by(AuditEvent.seq.desc())
+    .limit(1)
+)
 
 
 # The heads of the chains this transaction appended to. Its lock on a chain is held until it ends,

@@ -16,7 +16,7 @@ from typing import Any
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import ColumnElement, Sequence, func, select
+from sqlalchemy import ColumnElement, Select, Sequence, bindparam, func, select
 from sqlalchemy.orm import Session, defer
 
 from . import audit, jobs, task_rows
@@ -45,6 +45,21 @@ def _next_instance_id(dialect: str) -> ColumnElement[int]:
     if dialect == "postgresql":
         return _INSTANCE_IDS.next_value()
     return select(func.coalesce(func.max(ProcessInstance.id), 0) + 1).scalar_subquery()
+
+
+def _latest_with_id(dialect: str) -> Select[ProcessDefinition, int]:
+    # The definition's XML and facts stay unread: the parsed spec is cached (definitions.SpecCache).
+    return (
+        select(ProcessDefinition, _next_instance_id(dialect))
+        .options(defer(ProcessDefinition.bpmn_xml), defer(ProcessDefinition.metadata_json))
+        .where(ProcessDefinition.key == bindparam("key"))
+        .order_by(ProcessDefinition.version.desc())
+        .limit(1)
+    )
+
+
+# Built once per database kind: every start runs it.
+_LATEST_WITH_ID: dict[str, Select[ProcessDefinition, int]] = {}
 
 
 @dataclass
@@ -123,7 +138,7 @@ class EngineCore:
         if row.case_id == row.id:
             audit.new_chain(self.session, row.id)
         workflow = BpmnWorkflow(parsed.spec, parsed.subprocess_specs)
-        loaded = LoadedInstance(row, workflow, parsed)
+        loaded = LoadedInstance(row, workflow, parsed, new=True)
         workflow.script_engine = self._script_engine(loaded, actor)
         start = workflow.get_next_task(spec_name="Start")
         start.data.update(deepcopy(data))
@@ -140,13 +155,11 @@ class EngineCore:
 
     def _definition_and_id(self, process_key: str) -> tuple[ProcessDefinition, int]:
         """The newest version of a process and the id of a new instance of it, read in one statement."""
-        found = self.session.execute(
-            select(ProcessDefinition, _next_instance_id(self.session.get_bind().dialect.name))
-            .options(defer(ProcessDefinition.bpmn_xml), defer(ProcessDefinition.metadata_json))
-            .where(ProcessDefinition.key == process_key)
-            .order_by(ProcessDefinition.version.desc())
-            .limit(1)
-        ).first()
+        dialect = self.session.get_bind().dialect.name
+        query = _LATEST_WITH_ID.get(dialect)
+        if query is None:
+            query = _LATEST_WITH_ID[dialect] = _latest_with_id(dialect)
+        found = self.session.execute(query, {"key": process_key}).first()
         if found is None:
             raise NotFound("process definition", process_key)
         return found[0], int(found[1])

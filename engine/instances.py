@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import InitVar, dataclass, field
 from datetime import datetime
 from typing import Any, ParamSpec, TypeVar
 
@@ -50,10 +50,12 @@ class LoadedInstance:
     # engine/jobs.py) instead of reading them all first.
     ready_tasks: set[str] = field(init=False)
     waiting_timers: set[str] = field(init=False)
+    # A workflow just built from its spec has nothing waiting yet: no need to walk its tasks.
+    new: InitVar[bool] = False
 
-    def __post_init__(self) -> None:
-        self.ready_tasks = set(ready_user_tasks(self.workflow))
-        self.waiting_timers = set(waiting_timers(self.workflow))
+    def __post_init__(self, new: bool) -> None:
+        self.ready_tasks = set() if new else set(ready_user_tasks(self.workflow))
+        self.waiting_timers = set() if new else set(waiting_timers(self.workflow))
 
     @property
     def metadata(self) -> dict[str, Any]:

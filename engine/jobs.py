@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, select, update
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from .instances import LoadedInstance, waiting_timers
@@ -72,11 +72,15 @@ def pending_resumptions(session: Session, parent_id: int, *, exclude: int) -> li
 
 def cancel_pending(session: Session, instance_id: int, now: datetime) -> None:
     """Cancel every pending job of an instance that ended or was cancelled."""
-    session.execute(
-        update(Job)
-        .where(Job.instance_id == instance_id, Job.status == PENDING)
-        .values(status=CANCELLED, finished_at=now)
-    )
+    session.execute(_CANCEL_PENDING, {"ended_instance": instance_id, "ended_at": now})
+
+
+# Built once, as every instance that ends runs it.
+_CANCEL_PENDING = (
+    update(Job)
+    .where(Job.instance_id == bindparam("ended_instance"), Job.status == PENDING)
+    .values(status=CANCELLED, finished_at=bindparam("ended_at"))
+)
 
 
 def _runnable(now: datetime) -> tuple[ColumnElement[bool], ...]:

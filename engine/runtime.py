@@ -14,7 +14,7 @@ from uuid import UUID
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from . import acting, audit, read_only, task_rows
 from .calls import current_data, text_or_none
@@ -28,6 +28,13 @@ from .job_commands import JobCommands
 from .models import ProcessDefinition, ProcessInstance, TaskRow
 
 __all__ = ["CANCELLED", "COMPLETED", "RUNNING", "SUSPENDED", "CommandResult", "Engine"]
+
+# A task with its instance, built once: every command on a task starts with it.
+_TASK_AND_INSTANCE = (
+    select(TaskRow, ProcessInstance)
+    .join(ProcessInstance, ProcessInstance.id == TaskRow.instance_id)
+    .where(TaskRow.id == bindparam("task_id"))
+)
 
 
 class Engine(InstanceCommands, JobCommands):
@@ -85,11 +92,7 @@ class Engine(InstanceCommands, JobCommands):
     def _ready_task(self, task_id: str) -> tuple[TaskRow, ProcessInstance]:
         # The task and its instance in one statement; the caller keeps the instance, so that loading
         # it next finds it in the session (which holds its objects weakly) instead of reading it again.
-        found = self.session.execute(
-            select(TaskRow, ProcessInstance)
-            .join(ProcessInstance, ProcessInstance.id == TaskRow.instance_id)
-            .where(TaskRow.id == task_id)
-        ).first()
+        found = self.session.execute(_TASK_AND_INSTANCE, {"task_id": task_id}).first()
         if found is None:
             raise NotFound("task", task_id)
         row, instance = found

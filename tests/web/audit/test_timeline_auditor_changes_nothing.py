@@ -58,6 +58,11 @@ def _arguments(runtime: Runtime, case_id: int) -> dict[str, Any]:
         "code": "en",
         "key": "format_check",
         "action": "suspend",
+        # The administrators' organisation pages (issue 13): a calendar day, a user, a role, a reset link.
+        "day": "2023-03-10",
+        "username": "cv.hvd",
+        "assignment_id": 1,
+        "token": "x",
     }
 
 

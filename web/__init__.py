@@ -12,9 +12,9 @@ from web.accounts import auth, password_reset, substitutes
 from web.admin import calendar as admin_calendar
 from web.admin import case_migration as admin_migration
 from web.admin import cases as admin_cases
+from web.admin import deploys, diffs, incidents, processes, units
 from web.admin import forms as admin_forms
 from web.admin import groups as admin_groups
-from web.admin import deploys, diffs, incidents, processes, units
 from web.admin import modeler as admin_modeler
 from web.admin import substitutes as admin_substitutes
 from web.admin import unit_edit as admin_unit_edit

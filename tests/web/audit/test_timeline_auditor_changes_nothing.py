@@ -63,6 +63,8 @@ def _arguments(runtime: Runtime, case_id: int) -> dict[str, Any]:
         "username": "cv.hvd",
         "assignment_id": 1,
         "token": "x",
+        # The modeler's drafts.
+        "draft_id": 1,
     }
 
 

@@ -38,10 +38,10 @@ def test_the_administrator_filters_suspends_and_migrates(
     shots.take(page, "filtered")
 
     page.locator(f"tr[data-instance='{held}']").get_by_role("link", name="Quản lý").click()
-    page.get_by_role("button", name="Tạm dừng hồ sơ").click()
+    page.get_by_role("button", name="Tạm dừng hồ sơ này").click()
     expect(page.locator("#f-suspend_reason-error")).to_have_text("Nhập lý do (bắt buộc).")
     page.get_by_label("Lý do tạm dừng").fill("Chờ ý kiến Giám đốc về phạm vi")
-    page.get_by_role("button", name="Tạm dừng hồ sơ").click()
+    page.get_by_role("button", name="Tạm dừng hồ sơ này").click()
     expect(page.get_by_role("status")).to_have_text("Đã tạm dừng hồ sơ.")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Tạm dừng")
     shots.take(page, "suspended")

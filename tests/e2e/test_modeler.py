@@ -77,7 +77,7 @@ def test_the_administrator_sets_a_lane_role_a_form_and_a_due_rule_validates_and_
     shots.take(page, "panel-set")
 
     _select_on_canvas(page, "draft")  # away from the task, so that clicking the problem selects it again
-    page.get_by_role("button", name="Kiểm tra", exact=True).click()
+    page.get_by_role("button", name="Kiểm tra lỗi", exact=True).click()
     problem = page.locator("#modeler-problems .modeler-problem-link[data-element-id='check_format']")
     expect(problem).to_have_count(1)
     expect(problem).to_contain_text("check_format (Kiểm tra thể thức)")
@@ -91,7 +91,7 @@ def test_the_administrator_sets_a_lane_role_a_form_and_a_due_rule_validates_and_
     due = page.get_by_label("Hạn xử lý (biểu thức)")
     due.fill("next_working_day(arrival_date)")
     due.press("Tab")
-    page.get_by_role("button", name="Kiểm tra", exact=True).click()
+    page.get_by_role("button", name="Kiểm tra lỗi", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("Không có lỗi: quy trình có thể triển khai.")
     expect(page.locator("#modeler-problems")).to_be_hidden()
 

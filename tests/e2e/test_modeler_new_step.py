@@ -140,7 +140,7 @@ def test_an_added_step_with_a_designed_form_runs_for_new_cases_only(
     page.get_by_label("Tên tiếng Anh").fill("Clerk's format check")
     page.get_by_label("Tên tiếng Anh").press("Tab")
     shots.take(page, "step-added")
-    page.get_by_role("button", name="Kiểm tra", exact=True).click()
+    page.get_by_role("button", name="Kiểm tra lỗi", exact=True).click()
     expect(page.get_by_role("status")).to_have_text("Không có lỗi: quy trình có thể triển khai.")
 
     page.get_by_label("Ghi chú").fill("Văn thư kiểm tra thể thức trước khi trình ký")

@@ -79,7 +79,7 @@ def page_labels() -> dict[str, object]:
         "called": _("Quy trình được gọi"),
         "save": _("Lưu bản nháp"),
         "save_new": _("Lưu thành bản nháp mới"),
-        "validate": _("Kiểm tra"),
+        "validate": _("Kiểm tra lỗi"),
         "deploy": _("Triển khai…"),
         "note": _("Ghi chú"),
         "saving": _("Đang lưu…"),

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, defer
 
 from . import audit, jobs, task_rows
 from .calls import call_inputs
-from .errors import InstanceNotRunning, NotFound
+from .errors import InstanceNotRunning, NotFound, PermissionDenied
 from .instances import LoadedInstance, flush_or_conflict, workflow_error
 from .models import ProcessDefinition, ProcessInstance, TaskRow
 from .ports import ScriptContext
@@ -95,6 +95,29 @@ class EngineCore:
         row = self.session.get(TaskRow, task_id)
         if row is None:
             raise NotFound("task", task_id)
+        return row
+
+    def _hand_over(
+        self, row: TaskRow, actor: str, to_user: str, reason: str, *, on_behalf_of: str | None = None
+    ) -> TaskRow:
+        """Give a ready task to `to_user`, who must hold its role in its unit; the caller checked `actor`."""
+        role, unit = row.role, row.candidate_unit
+        if role is None or unit is None or not self.directory.may_act(to_user, role, unit):
+            raise PermissionDenied(to_user, "receive", f"task {row.id}")
+        before = row.assignee
+        row.assignee = to_user
+        flush_or_conflict(self.session, f"task {row.title!r}", task_id=row.id)
+        audit.task_event(
+            self.session,
+            self.now(),
+            row,
+            "reassigned",
+            actor,
+            before={"assignee": before},
+            after={"assignee": to_user},
+            comment=reason,
+            on_behalf_of=on_behalf_of,
+        )
         return row
 
     # -- the engine loop --------------------------------------------------------------------

@@ -24,7 +24,7 @@ from . import audit, cancel_rules, jobs, read_only, status, task_rows
 from .calls import current_data
 from .core import CANCELLED, COMPLETED, RUNNING, SUSPENDED
 from .errors import InstanceNotRunning, PermissionDenied, TaskNotActive
-from .instances import LoadedInstance, flush_or_conflict
+from .instances import LoadedInstance
 from .migration import MigrationCommands
 from .models import ProcessInstance, TaskRow
 
@@ -145,23 +145,4 @@ class InstanceCommands(MigrationCommands):
         case = self.instance(row.instance_id)
         if case.status not in (RUNNING, SUSPENDED):
             raise InstanceNotRunning(case.id, case.status)
-        if (
-            row.role is None
-            or row.candidate_unit is None
-            or not self.directory.may_act(to_user, row.role, row.candidate_unit)
-        ):
-            raise PermissionDenied(to_user, "receive", f"task {task_id}")
-        before = row.assignee
-        row.assignee = to_user
-        flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id)
-        audit.task_event(
-            self.session,
-            self.now(),
-            row,
-            "reassigned",
-            actor,
-            before={"assignee": before},
-            after={"assignee": to_user},
-            comment=reason,
-        )
-        return row
+        return self._hand_over(row, actor, to_user, reason)

@@ -137,27 +137,7 @@ class Engine(InstanceCommands, JobCommands):
         if not reason.strip():
             raise PermissionDenied(actor, "hand over without a reason", f"task {task_id}")
         standing = self.standing(actor, row).required(actor, "hand over")
-        if (
-            row.role is None
-            or row.candidate_unit is None
-            or not self.directory.may_act(to_user, row.role, row.candidate_unit)
-        ):
-            raise PermissionDenied(to_user, "receive", f"task {task_id}")
-        before = row.assignee
-        row.assignee = to_user
-        flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id)
-        audit.task_event(
-            self.session,
-            self.now(),
-            row,
-            "reassigned",
-            actor,
-            before={"assignee": before},
-            after={"assignee": to_user},
-            comment=reason,
-            on_behalf_of=standing.on_behalf_of,
-        )
-        return row
+        return self._hand_over(row, actor, to_user, reason, on_behalf_of=standing.on_behalf_of)
 
     @read_only.command
     def complete(self, task_id: str, actor: str, data: Mapping[str, Any]) -> CommandResult:

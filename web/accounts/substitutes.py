@@ -140,7 +140,8 @@ def index() -> str:
     return _render()
 
 
-def _day(values: Mapping[str, str], name: str, errors: dict[str, str]) -> date | None:
+def day_field(values: Mapping[str, str], name: str, errors: dict[str, str]) -> date | None:
+    """The day typed in field `name` (dd/mm/yyyy), or None with the field's error in `errors`."""
     text = values.get(name, "")
     if not text:
         errors[name] = _("Cần nhập ngày (dd/mm/yyyy).")
@@ -170,7 +171,7 @@ def create() -> Response | tuple[str, int]:
     """Name a substitute; bad input comes back with a message at each field and nothing stored."""
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
     errors: dict[str, str] = {}
-    from_date, to_date = _day(values, "from_date", errors), _day(values, "to_date", errors)
+    from_date, to_date = day_field(values, "from_date", errors), day_field(values, "to_date", errors)
     if from_date is not None and to_date is not None:
         try:
             row = name_substitute(

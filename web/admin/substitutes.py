@@ -19,9 +19,8 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from web.accounts.auth import me
-from web.accounts.substitutes import FIELDS, MESSAGES
+from web.accounts.substitutes import FIELDS, MESSAGES, day_field
 from web.core.requests import db, runtime
-from web.tasks.day_input import DayOutOfRange, out_of_range_message, parse_day
 from workflows.calendar import LOCAL_TZ
 from workflows.orgchart.models import RoleAssignment, Unit, User
 from workflows.orgchart.out_of_office import (
@@ -103,20 +102,6 @@ def index() -> str:
     return _render()
 
 
-def _day(values: dict[str, str], name: str, errors: dict[str, str]) -> date | None:
-    text = values.get(name, "")
-    if not text:
-        errors[name] = _("Cần nhập ngày (dd/mm/yyyy).")
-        return None
-    try:
-        return parse_day(text)
-    except DayOutOfRange:
-        errors[name] = out_of_range_message()
-    except ValueError:
-        errors[name] = _("Ngày không hợp lệ: hãy nhập theo dạng dd/mm/yyyy.")
-    return None
-
-
 @bp.post("")
 @login_required  # type: ignore[untyped-decorator]
 def create() -> Response | tuple[str, int]:
@@ -124,7 +109,7 @@ def create() -> Response | tuple[str, int]:
     _require_admin()
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
     errors: dict[str, str] = {}
-    from_date, to_date = _day(values, "from_date", errors), _day(values, "to_date", errors)
+    from_date, to_date = day_field(values, "from_date", errors), day_field(values, "to_date", errors)
     if from_date is not None and to_date is not None:
         try:
             name_substitute(

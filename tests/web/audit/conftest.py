@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,11 +14,16 @@ from flask import Flask
 from engine.clock import ManualClock
 from tests.web.case_helpers import fast_rehearsal
 from tests.workflows import invented_org as invented
+from tests.workflows.lifecycle_helpers import rehearsal, session_of
 from web import create_app
 from web.accounts.users import give_demo_passwords
 from web.core.composition import Runtime
 from web.core.db import unit_of_work
+from workflows.calendar import LOCAL_TZ
+from workflows.directive import reference_case as case
+from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal
+from workflows.orgchart.out_of_office import name_substitute
 
 INVENTED_AUDITOR = "kt.snn"
 
@@ -49,3 +55,25 @@ def returned_in_invented(runtime: Runtime, clock: ManualClock, comment: str) -> 
     r.at("2023-03-07 09:15")
     r.do(invented.HEAD, "review_content", {"decision": "return", "comment": comment})
     return r
+
+
+def drafted_standing_in(runtime: Runtime, clock: ManualClock) -> tuple[Rehearsal, date]:
+    """The reference case instructed, the specialist away today with the head named to stand in ("Nghỉ
+    phép"), and the head drafting in the specialist's place; with that day."""
+    r = rehearsal(runtime, clock)
+    scenario.register_and_instruct(r)
+    today = clock.now().astimezone(LOCAL_TZ).date()
+    with session_of(runtime) as session:
+        name_substitute(
+            session,
+            by=scenario.SPECIALIST,
+            absent=scenario.SPECIALIST,
+            substitute=scenario.HEAD,
+            from_date=today,
+            to_date=today,
+            reason="Nghỉ phép",
+            at=clock.now(),
+            today=today,
+        )
+    r.do(scenario.HEAD, "draft", case.draft())
+    return r, today

@@ -14,16 +14,13 @@ from sqlalchemy import select
 
 from engine.clock import ManualClock
 from engine.models import ProcessInstance
-from tests.web.audit.conftest import INVENTED_AUDITOR, returned_in_invented
+from tests.web.audit.conftest import INVENTED_AUDITOR, drafted_standing_in, returned_in_invented
 from tests.web.case_helpers import draft_returned_then_issued, fast_rehearsal, signed_in
-from tests.workflows.lifecycle_helpers import officer_of, rehearsal, session_of
+from tests.workflows.lifecycle_helpers import officer_of, session_of
 from web.core.composition import Runtime
 from workflows.audit.timeline import timeline
-from workflows.calendar import LOCAL_TZ
-from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.orgchart.models import User
-from workflows.orgchart.out_of_office import name_substitute
 
 AUDITOR = "kiemtra"
 RETURN_COMMENT = "Đề nghị bổ sung các hình thức tuyên truyền trên Internet, mạng xã hội (mục 4) cho đầy đủ."
@@ -147,22 +144,7 @@ def test_an_invented_organisation_s_timeline_carries_its_own_names(
 
 def test_a_substitution_reads_in_words_in_the_docx(app: Flask, runtime: Runtime, clock: ManualClock) -> None:
     """The head drafts standing in for the absent specialist: the case file's row names both people and the days."""
-    r = rehearsal(runtime, clock)
-    scenario.register_and_instruct(r)
-    today = clock.now().astimezone(LOCAL_TZ).date()
-    with session_of(runtime) as session:
-        name_substitute(
-            session,
-            by=scenario.SPECIALIST,
-            absent=scenario.SPECIALIST,
-            substitute=scenario.HEAD,
-            from_date=today,
-            to_date=today,
-            reason="Nghỉ phép",
-            at=clock.now(),
-            today=today,
-        )
-    r.do(scenario.HEAD, "draft", case.draft())
+    r, today = drafted_standing_in(runtime, clock)
     rows = docx_rows(signed_in(app, AUDITOR).get(f"/cases/{r.case_id}/timeline.docx").data)
     (named,) = [row for row in rows if row[2].startswith("Cử người làm thay")]
     head, specialist = _name(runtime, scenario.HEAD), _name(runtime, scenario.SPECIALIST)

@@ -12,18 +12,16 @@ from sqlalchemy import select
 
 from engine.clock import ManualClock
 from engine.models import AuditEvent, TaskRow
-from tests.web.audit.conftest import INVENTED_AUDITOR, returned_in_invented
+from tests.web.audit.conftest import INVENTED_AUDITOR, drafted_standing_in, returned_in_invented
 from tests.web.case_helpers import XSS_COMMENT, signed_in
 from tests.web.conftest import csrf_token
 from tests.workflows.lifecycle_helpers import all_units_report, officer_of, rehearsal, run_to_issue, session_of
 from web.cases.case_access import agency_code as case_access_agency
 from web.core.composition import Runtime, engine_transactions
-from workflows.calendar import LOCAL_TZ
 from workflows.directive import reference_case as case
 from workflows.directive import scenario
 from workflows.directive.rehearsal import Rehearsal
 from workflows.orgchart.models import Unit
-from workflows.orgchart.out_of_office import name_substitute
 from workflows.registers.numbering import SEQUENCE_OUTGOING, set_starting_number
 
 AUDITOR = "kiemtra"
@@ -179,22 +177,7 @@ def test_numbering_changes_and_units_parts_show_on_the_case_of_their_time(
 
 def test_a_substitutes_step_names_whom_it_was_done_for(app: Flask, runtime: Runtime, clock: ManualClock) -> None:
     """The head of division drafts while standing in for the absent specialist: the timeline names both."""
-    r = rehearsal(runtime, clock)
-    scenario.register_and_instruct(r)
-    today = clock.now().astimezone(LOCAL_TZ).date()
-    with session_of(runtime) as session:
-        name_substitute(
-            session,
-            by=scenario.SPECIALIST,
-            absent=scenario.SPECIALIST,
-            substitute=scenario.HEAD,
-            from_date=today,
-            to_date=today,
-            reason="Nghỉ phép",
-            at=clock.now(),
-            today=today,
-        )
-    r.do(scenario.HEAD, "draft", case.draft())
+    r, today = drafted_standing_in(runtime, clock)
     page = signed_in(app, AUDITOR).get(f"/cases/{r.case_id}/timeline").get_data(as_text=True)
     drafted = page.split('data-tag="engine:task:completed"')[3].split("</li>", 1)[0]
     assert "Dự thảo công văn" in drafted and "Đỗ Quang Minh" in drafted

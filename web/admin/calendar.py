@@ -21,6 +21,7 @@ from flask_login import login_required
 from werkzeug.wrappers import Response
 
 from web.accounts.auth import me
+from web.admin.access import require_admin, require_reader
 from web.core.requests import db, runtime
 from web.tasks.day_input import day_or_problem
 from workflows.calendar import FIRST_DAY, LAST_DAY, WorkingCalendar
@@ -37,16 +38,6 @@ from workflows.orgchart.calendar_days import (
 )
 
 bp = Blueprint("admin_calendar", __name__, url_prefix="/admin/calendar", template_folder="templates")
-
-
-def _may_read() -> None:
-    if not (me().holds("admin") or me().holds("auditor")):
-        abort(403)
-
-
-def _require_admin() -> None:
-    if not me().holds("admin"):
-        abort(403)
 
 
 def _english() -> bool:
@@ -137,7 +128,7 @@ def _days(year: int) -> list[date]:
 @login_required  # type: ignore[untyped-decorator]
 def index() -> tuple[str, int]:
     """The year's grid, its official holidays and the overrides, with the form to add one."""
-    _may_read()
+    require_reader()
     return _page(_year_asked())
 
 
@@ -145,7 +136,7 @@ def index() -> tuple[str, int]:
 @login_required  # type: ignore[untyped-decorator]
 def add() -> Response | tuple[str, int]:
     """Declare a day a day off or a working day; each mistake named at its field, nothing stored."""
-    _require_admin()
+    require_admin()
     form = {name: request.form.get(name, "") for name in ("day", "kind", "note")}
     day, problem = day_or_problem(form["day"])
     errors: dict[str, str] = {}
@@ -172,7 +163,7 @@ def add() -> Response | tuple[str, int]:
 @login_required  # type: ignore[untyped-decorator]
 def remove(day: str) -> Response:
     """Take a day's override away: the day is again as the official calendar has it."""
-    _require_admin()
+    require_admin()
     try:
         chosen = date.fromisoformat(day)
     except ValueError:

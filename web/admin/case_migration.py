@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from flask import Blueprint, abort, render_template, request
+from flask import Blueprint, render_template, request
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_required
@@ -22,16 +22,12 @@ from engine.migration import MigrationPlan, Obstacle
 from engine.models import ProcessDefinition, ProcessInstance
 from web.accounts.auth import me
 from web.admin import case_list
+from web.admin.access import require_admin
 from web.core.labels import step_label
 from web.core.requests import db, engine
 
 bp = Blueprint("admin_migration", __name__, url_prefix="/admin/cases/migrate", template_folder="templates")
 LIVE = ("running", "suspended")
-
-
-def _require_admin() -> None:
-    if not me().holds("admin"):
-        abort(403)
 
 
 def reason_text(obstacle: Obstacle) -> str:
@@ -119,7 +115,7 @@ def _render(template: str, status: int = 200, **context: object) -> ResponseRetu
 @login_required  # type: ignore[untyped-decorator]
 def index() -> ResponseReturnValue:
     """The choice of process and versions, and once chosen the dry run."""
-    _require_admin()
+    require_admin()
     values, errors, ids, versions = _choice(request.args)
     plan: MigrationPlan | None = None
     if ids is not None:
@@ -133,7 +129,7 @@ def index() -> ResponseReturnValue:
 @login_required  # type: ignore[untyped-decorator]
 def confirm() -> ResponseReturnValue:
     """Move the cases the dry run found movable; show what moved and what stayed, and why."""
-    _require_admin()
+    require_admin()
     values, errors, ids, versions = _choice(request.form)
     chosen = [int(value) for value in request.form.getlist("instance") if value.isdigit()]
     if ids is None or errors:

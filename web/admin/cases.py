@@ -21,6 +21,7 @@ from engine.errors import InstanceNotRunning, PermissionDenied, TaskNotActive
 from engine.models import ProcessDefinition, ProcessInstance, TaskRow
 from web.accounts.auth import me
 from web.admin import case_list
+from web.admin.access import require_admin, require_reader
 from web.core.errors import discard_session
 from web.core.labels import role_label
 from web.core.requests import db, engine, runtime
@@ -29,8 +30,6 @@ from workflows.orgchart.models import Unit, User
 
 bp = Blueprint("admin_cases", __name__, url_prefix="/admin/cases", template_folder="templates")
 
-#: Who opens the list: administrators, who act, and auditors, who only read.
-READERS = ("admin", "auditor")
 REASON_LIMIT = 1000
 STATUS_LABELS = {
     "running": _l("Đang chạy"),
@@ -41,16 +40,6 @@ STATUS_LABELS = {
 SHOWN_TASKS = 200
 
 
-def _require_reader() -> None:
-    if not any(me().holds(role) for role in READERS):
-        abort(403)
-
-
-def _require_admin() -> None:
-    if not me().holds("admin"):
-        abort(403)
-
-
 def _units() -> list[tuple[str, str]]:
     return [(code, name) for code, name in db().execute(select(Unit.code, Unit.name).order_by(Unit.name))]
 
@@ -59,7 +48,7 @@ def _units() -> list[tuple[str, str]]:
 @login_required  # type: ignore[untyped-decorator]
 def index() -> ResponseReturnValue:
     """The list, filtered and paged."""
-    _require_reader()
+    require_reader()
     processes, units = case_list.process_choices(db()), _units()
     filters = case_list.read_filters(request.args, {key for key, _ in processes}, {code for code, _ in units})
     found = None
@@ -122,7 +111,7 @@ def _page(instance_id: int, errors: dict[str, str] | None = None, status: int = 
 @login_required  # type: ignore[untyped-decorator]
 def manage(instance_id: int) -> ResponseReturnValue:
     """One instance with its open tasks and, for administrators, the forms of each action."""
-    _require_reader()
+    require_reader()
     return _page(instance_id)
 
 
@@ -149,7 +138,7 @@ def _unchanged(row: ProcessInstance) -> bool:
 @login_required  # type: ignore[untyped-decorator]
 def act(instance_id: int, action: str) -> ResponseReturnValue:
     """Suspend, resume or cancel the instance with the reason given (optional only for resuming)."""
-    _require_admin()
+    require_admin()
     row = _instance(instance_id)
     field = f"{action}_reason"
     reason, errors = _reason(field, required=action != "resume")
@@ -179,7 +168,7 @@ def act(instance_id: int, action: str) -> ResponseReturnValue:
 @login_required  # type: ignore[untyped-decorator]
 def reassign(instance_id: int, task_id: str) -> ResponseReturnValue:
     """Hand one open task of the instance to someone who holds its role in its unit."""
-    _require_admin()
+    require_admin()
     row = _instance(instance_id)
     task = db().get(TaskRow, task_id)
     if task is None or row.id not in (task.instance_id, task.case_id):

@@ -30,6 +30,7 @@ from werkzeug.wrappers import Response
 from engine.bpmn_checks import MAX_BYTES
 from engine.definitions import checksum
 from web.accounts.auth import me
+from web.admin.access import require_admin
 from web.admin.deploy_preview import Preview, deploy_or_rehearse
 from web.admin.diffs import diff_sections, words
 from web.core.requests import db, engine
@@ -42,11 +43,6 @@ NOTE_LIMIT: Final = 1000
 FILENAME_LIMIT: Final = 200
 #: The file travels back in a form field: allow it the engine's largest file, base64-encoded, and the rest.
 FORM_LIMIT: Final = MAX_BYTES * 4 // 3 + 100_000
-
-
-def _require_admin() -> None:
-    if not me().holds("admin"):
-        abort(403)
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -81,7 +77,7 @@ def _upload_page(errors: dict[str, str] | None = None, note: str = "", status: i
 @login_required  # type: ignore[untyped-decorator]
 def upload_form() -> tuple[str, int]:
     """The form: a BPMN file and a note."""
-    _require_admin()
+    require_admin()
     return _upload_page()
 
 
@@ -162,7 +158,7 @@ def _preview_page(preview: Preview, status: int | None = None, notice: str | Non
 @login_required  # type: ignore[untyped-decorator]
 def preview() -> tuple[str, int]:
     """Check the file as the deploy would, and show its problems or what it would change. Nothing is stored."""
-    _require_admin()
+    require_admin()
     xml, filename, note, errors = _read_input()
     if errors or xml is None:
         return _upload_page(errors, note, 400)
@@ -181,7 +177,7 @@ def _refused(message: str) -> tuple[str, int]:
 @login_required  # type: ignore[untyped-decorator]
 def confirm() -> tuple[str, int] | Response:
     """Deploy the previewed file, as previewed, in this request's transaction; or show why not."""
-    _require_admin()
+    require_admin()
     try:
         signed = _serializer().loads(request.form.get("token", ""), max_age=TOKEN_SECONDS)
         promised, digest, filename, note = signed["promise"], signed["checksum"], signed["filename"], signed["note"]

@@ -19,8 +19,8 @@ from flask_login import login_required
 from sqlalchemy import select
 
 from engine.models import ProcessDefinition
-from web.accounts.auth import me
 from web.admin import bpmn_diff
+from web.admin.access import require_reader
 from web.admin.bpmn_diff import Change, Element, ProcessDiff
 from web.core.requests import db
 
@@ -28,9 +28,6 @@ if TYPE_CHECKING:
     from web.admin.deploy_preview import Preview
 
 bp = Blueprint("admin_diffs", __name__, url_prefix="/admin/processes", template_folder="templates")
-
-#: Who reads diffs: administrators, and auditors, who check what changed between versions.
-READERS = ("admin", "auditor")
 
 
 @dataclass(frozen=True)
@@ -170,8 +167,7 @@ def _version(key: str, version: int | None) -> ProcessDefinition:
 @login_required  # type: ignore[untyped-decorator]
 def between(key: str) -> Any:
     """What changed in a process from one deployed version to another."""
-    if not any(me().holds(role) for role in READERS):
-        abort(403)
+    require_reader()
     old = _version(key, request.args.get("from", type=int))
     new = _version(key, request.args.get("to", type=int))
     diff = bpmn_diff.process_diff(bpmn_diff.parse(old.bpmn_xml), bpmn_diff.parse(new.bpmn_xml), key)

@@ -18,6 +18,7 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from web.accounts.auth import me
+from web.admin.access import require_admin, require_reader
 from web.core.requests import db, runtime
 from workflows.calendar import LOCAL_TZ
 from workflows.orgchart.group_admin import FIELDS, GroupInvalid, form_of, save_group
@@ -25,16 +26,6 @@ from workflows.orgchart.groups import resolve_recipients
 from workflows.orgchart.models import RecipientGroup, Unit, UnitKind
 
 bp = Blueprint("admin_groups", __name__, url_prefix="/admin/groups", template_folder="templates")
-
-
-def _may_read() -> None:
-    if not (me().holds("admin") or me().holds("auditor")):
-        abort(403)
-
-
-def _require_admin() -> None:
-    if not me().holds("admin"):
-        abort(403)
 
 
 def _today() -> date:
@@ -63,7 +54,7 @@ def _choices() -> dict[str, object]:
 @login_required  # type: ignore[untyped-decorator]
 def index() -> str:
     """Every group with its "Kính gửi" line and its members today."""
-    _may_read()
+    require_reader()
     groups = list(db().scalars(select(RecipientGroup).order_by(RecipientGroup.position, RecipientGroup.code)))
     members = {group.code: _members(group.code) for group in groups}
     kinds = {kind.code: kind.name for kind in db().scalars(select(UnitKind))}
@@ -90,7 +81,7 @@ def _page(code: str, form: dict[str, str], errors: dict[str, str], *, new: bool,
 @login_required  # type: ignore[untyped-decorator]
 def new() -> tuple[str, int]:
     """The form of a new group."""
-    _require_admin()
+    require_admin()
     return _page("", dict.fromkeys(FIELDS, ""), {}, new=True)
 
 
@@ -98,7 +89,7 @@ def new() -> tuple[str, int]:
 @login_required  # type: ignore[untyped-decorator]
 def create() -> Response | tuple[str, int]:
     """Create the group."""
-    _require_admin()
+    require_admin()
     code = request.form.get("code", "").strip()
     form = {name: request.form.get(name, "") for name in FIELDS}
     try:
@@ -113,7 +104,7 @@ def create() -> Response | tuple[str, int]:
 @login_required  # type: ignore[untyped-decorator]
 def show(code: str) -> tuple[str, int]:
     """One group: its fields and its members today."""
-    _may_read()
+    require_reader()
     group = db().scalar(select(RecipientGroup).where(RecipientGroup.code == code))
     if group is None:
         abort(404)
@@ -124,7 +115,7 @@ def show(code: str) -> tuple[str, int]:
 @login_required  # type: ignore[untyped-decorator]
 def save(code: str) -> Response | tuple[str, int]:
     """Save the group's fields."""
-    _require_admin()
+    require_admin()
     if db().scalar(select(RecipientGroup.id).where(RecipientGroup.code == code)) is None:
         abort(404)
     form = {name: request.form.get(name, "") for name in FIELDS}

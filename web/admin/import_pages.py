@@ -20,6 +20,7 @@ from werkzeug.exceptions import Forbidden
 from werkzeug.wrappers import Response
 
 from web.accounts.auth import me
+from web.admin.access import require_admin
 from web.admin.import_steps import TOKEN_LIMIT, TOKEN_SECONDS, digest, header_of, say, serializer, shown
 from web.core.requests import db
 from workflows.orgchart.table_files import TOO_LARGE, Column, FileRefused, Table
@@ -47,8 +48,7 @@ class ImportPages:
 
     def require_admin(self) -> None:
         """Imports change the organisation: administrators only."""
-        if not me().holds("admin"):
-            abort(403)
+        require_admin()
 
     def column_name(self, column: Column | str) -> str:
         """A column's header (or a field's) in the page's language."""

@@ -8,7 +8,7 @@ checked on the server; the retry is recorded in the audit trail by the engine.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
@@ -18,22 +18,18 @@ from engine import jobs
 from engine.errors import EngineError
 from engine.models import Job, ProcessInstance
 from web.accounts.auth import me
+from web.admin.access import require_admin
 from web.core.requests import db, engine
 
 bp = Blueprint("admin_incidents", __name__, url_prefix="/admin/incidents", template_folder="templates")
 SHOWN = 200
 
 
-def _require_admin() -> None:
-    if not me().holds("admin"):
-        abort(403)
-
-
 @bp.get("")
 @login_required  # type: ignore[untyped-decorator]
 def index() -> str:
     """Incidents first, then jobs still being retried after a failure."""
-    _require_admin()
+    require_admin()
     failing = (Job.status == jobs.INCIDENT) | ((Job.status == jobs.PENDING) & (Job.attempts > 0))
     rows = db().execute(
         select(Job, ProcessInstance)
@@ -49,7 +45,7 @@ def index() -> str:
 @login_required  # type: ignore[untyped-decorator]
 def retry(job_id: int) -> Response:
     """Put one incident back in the queue, due now."""
-    _require_admin()
+    require_admin()
     try:
         engine().retry_incident(job_id, me().username)
     except EngineError:

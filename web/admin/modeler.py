@@ -27,6 +27,7 @@ from engine.models import ProcessDefinition
 from web.accounts.auth import me
 from web.admin import modeler_catalogue as catalogue
 from web.admin import modeler_drafts as drafts
+from web.admin.access import require_admin
 from web.admin.modeler_page import page_labels
 from web.core.i18n import local_datetime
 from web.core.organisation import page_in_english
@@ -41,11 +42,6 @@ FORM_LIMIT: Final = MAX_BYTES + 64 * 1024
 _QUOTED_ID: Final = re.compile(r"'([^']+)'")
 #: The deploy preview (web/admin/deploys.py) takes the XML as the form fields xml, filename, note.
 PREVIEW_URL: Final = "/admin/processes/deploy/preview"
-
-
-def _require_admin() -> None:
-    if not me().holds("admin"):
-        abort(403)
 
 
 def _refused(message: str, field: str, status: int = 400) -> tuple[Response, int]:
@@ -93,7 +89,7 @@ def _page(**context: Any) -> str:
 @login_required  # type: ignore[untyped-decorator]
 def open_version(key: str, version: int) -> str:
     """A deployed version opened for editing."""
-    _require_admin()
+    require_admin()
     found = db().scalar(
         select(ProcessDefinition.id).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
     )
@@ -111,7 +107,7 @@ def open_version(key: str, version: int) -> str:
 @login_required  # type: ignore[untyped-decorator]
 def open_draft(draft_id: int) -> str:
     """A saved draft reopened."""
-    _require_admin()
+    require_admin()
     draft = drafts.find(db(), draft_id)
     if draft is None:
         abort(404)
@@ -127,7 +123,7 @@ def open_draft(draft_id: int) -> str:
 @login_required  # type: ignore[untyped-decorator]
 def new_process() -> str:
     """A new, empty process (the browser draws its first start event)."""
-    _require_admin()
+    require_admin()
     return _page(process_key="", base_version=None, draft=None, xml_url="")
 
 
@@ -135,7 +131,7 @@ def new_process() -> str:
 @login_required  # type: ignore[untyped-decorator]
 def draft_xml(draft_id: int) -> Response:
     """A draft's BPMN as saved."""
-    _require_admin()
+    require_admin()
     draft = drafts.find(db(), draft_id)
     if draft is None:
         abort(404)
@@ -149,7 +145,7 @@ def draft_xml(draft_id: int) -> Response:
 @login_required  # type: ignore[untyped-decorator]
 def roles() -> Response:
     """The roles the org chart declares: what a lane may mean."""
-    _require_admin()
+    require_admin()
     return jsonify([c.as_json() for c in catalogue.roles(db(), page_in_english())])
 
 
@@ -157,7 +153,7 @@ def roles() -> Response:
 @login_required  # type: ignore[untyped-decorator]
 def forms() -> Response:
     """The form keys a user task may name."""
-    _require_admin()
+    require_admin()
     return jsonify([c.as_json() for c in catalogue.forms(db(), runtime().services.forms)])
 
 
@@ -165,7 +161,7 @@ def forms() -> Response:
 @login_required  # type: ignore[untyped-decorator]
 def processes() -> Response:
     """The deployed processes a call activity may call."""
-    _require_admin()
+    require_admin()
     return jsonify([c.as_json() for c in catalogue.process_keys(db())])
 
 
@@ -210,7 +206,7 @@ def _as_json(problem: object) -> dict[str, str | None]:
 @login_required  # type: ignore[untyped-decorator]
 def validate() -> tuple[Response, int] | Response:
     """The problems of the posted XML (none: it may be deployed); nothing is stored."""
-    _require_admin()
+    require_admin()
     xml, refusal = _posted_xml()
     if refusal is not None or xml is None:
         return refusal or _too_large()
@@ -245,7 +241,7 @@ def _process_key(xml: bytes) -> str | None:
 @login_required  # type: ignore[untyped-decorator]
 def save_draft() -> tuple[Response, int]:
     """Save a new draft, or over the draft named by `draft_id` when it is still at `revision`."""
-    _require_admin()
+    require_admin()
     xml, refusal = _posted_xml()
     if refusal is not None or xml is None:
         return refusal or _too_large()
@@ -300,7 +296,7 @@ def _saved(draft: Any, status: int) -> tuple[Response, int]:
 @login_required  # type: ignore[untyped-decorator]
 def delete_draft(draft_id: int) -> WerkzeugResponse:
     """Throw a draft away, from the processes page."""
-    _require_admin()
+    require_admin()
     gone = drafts.delete(db(), draft_id, actor=me().username, at=runtime().services.clock.now())
     if gone is None:
         abort(404)

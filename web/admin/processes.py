@@ -19,13 +19,12 @@ from sqlalchemy.orm import load_only
 
 from engine.models import ProcessDefinition, ProcessInstance
 from web.accounts.auth import me
+from web.admin.access import require_reader
 from web.core.requests import db
 from workflows.orgchart.directory import OrgDirectory
 
 bp = Blueprint("admin_processes", __name__, url_prefix="/admin/processes", template_folder="templates")
 
-#: Who reads the processes: administrators, who change them, and auditors, who check what ran.
-READERS = ("admin", "auditor")
 LIVE = ("running", "suspended")
 
 
@@ -51,11 +50,6 @@ class Process:
     key: str
     name: str
     versions: list[Version] = field(default_factory=list)
-
-
-def _require_reader() -> None:
-    if not any(me().holds(role) for role in READERS):
-        abort(403)
 
 
 def processes() -> list[Process]:
@@ -107,7 +101,7 @@ def processes() -> list[Process]:
 @login_required  # type: ignore[untyped-decorator]
 def index() -> str:
     """The processes and their versions."""
-    _require_reader()
+    require_reader()
     found = processes()
     directory = OrgDirectory(db())
     people = {v.deployed_by for p in found for v in p.versions}
@@ -119,7 +113,7 @@ def index() -> str:
 @login_required  # type: ignore[untyped-decorator]
 def download(key: str, version: int) -> Response:
     """One version's BPMN as it was deployed."""
-    _require_reader()
+    require_reader()
     row = db().scalar(
         select(ProcessDefinition).where(ProcessDefinition.key == key, ProcessDefinition.version == version)
     )

@@ -20,6 +20,7 @@ from werkzeug.wrappers import Response
 
 from web.accounts.auth import me
 from web.accounts.substitutes import FIELDS, MESSAGES, day_field
+from web.admin.access import require_admin, require_reader
 from web.core.requests import db, runtime
 from workflows.calendar import LOCAL_TZ
 from workflows.orgchart.models import RoleAssignment, Unit, User
@@ -34,16 +35,6 @@ from workflows.orgchart.out_of_office import (
 from workflows.orgchart.substitutes import Substitution
 
 bp = Blueprint("admin_substitutes", __name__, url_prefix="/admin/substitutes", template_folder="templates")
-
-
-def _may_read() -> None:
-    if not (me().holds("admin") or me().holds("auditor")):
-        abort(403)
-
-
-def _require_admin() -> None:
-    if not me().holds("admin"):
-        abort(403)
 
 
 def _today() -> date:
@@ -98,7 +89,7 @@ def _render(values: dict[str, str] | None = None, errors: dict[str, str] | None 
 @login_required  # type: ignore[untyped-decorator]
 def index() -> str:
     """Every running and coming substitution (and past and cancelled ones with ?all=1)."""
-    _may_read()
+    require_reader()
     return _render()
 
 
@@ -106,7 +97,7 @@ def index() -> str:
 @login_required  # type: ignore[untyped-decorator]
 def create() -> Response | tuple[str, int]:
     """Name a substitute for any officer; each mistake at its field, nothing stored."""
-    _require_admin()
+    require_admin()
     values = {name: request.form.get(name, "").strip() for name in FIELDS}
     errors: dict[str, str] = {}
     from_date, to_date = day_field(values, "from_date", errors), day_field(values, "to_date", errors)
@@ -137,7 +128,7 @@ def create() -> Response | tuple[str, int]:
 @login_required  # type: ignore[untyped-decorator]
 def cancel(substitution_id: int) -> Response:
     """Cancel a running or coming substitution."""
-    _require_admin()
+    require_admin()
     try:
         cancel_substitution(db(), substitution_id, by=me().username, at=runtime().services.clock.now(), today=_today())
     except SubstitutionNotFound:

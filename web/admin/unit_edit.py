@@ -20,22 +20,13 @@ from sqlalchemy import select
 from werkzeug.wrappers import Response
 
 from web.accounts.auth import me
+from web.admin.access import require_admin, require_reader
 from web.core.requests import db, runtime
 from workflows.orgchart.models import Unit, UnitKind, User
 from workflows.orgchart.table_import import parse_date
 from workflows.orgchart.unit_admin import FIELDS, UnitInvalid, merge_unit, update_unit
 
 bp = Blueprint("admin_unit_edit", __name__, url_prefix="/admin/units", template_folder="templates")
-
-
-def _may_read() -> None:
-    if not (me().holds("admin") or me().holds("auditor")):
-        abort(403)
-
-
-def _require_admin() -> None:
-    if not me().holds("admin"):
-        abort(403)
 
 
 def _errors(invalid: UnitInvalid) -> dict[str, str]:
@@ -88,7 +79,7 @@ def _page(
 @login_required  # type: ignore[untyped-decorator]
 def show(code: str) -> tuple[str, int]:
     """The unit with its child units and people, and (for administrators) the forms that change it."""
-    _may_read()
+    require_reader()
     return _page(_unit_or_404(code))
 
 
@@ -96,7 +87,7 @@ def show(code: str) -> tuple[str, int]:
 @login_required  # type: ignore[untyped-decorator]
 def save(code: str) -> Response | tuple[str, int]:
     """Save the unit's fields."""
-    _require_admin()
+    require_admin()
     unit = _unit_or_404(code)
     form = {name: request.form.get(name, "") for name in FIELDS}
     try:
@@ -111,7 +102,7 @@ def save(code: str) -> Response | tuple[str, int]:
 @login_required  # type: ignore[untyped-decorator]
 def merge(code: str) -> Response | tuple[str, int]:
     """Merge the unit into another from a day."""
-    _require_admin()
+    require_admin()
     unit = _unit_or_404(code)
     merge_form = {"into": request.form.get("into", "").strip(), "on": request.form.get("on", "").strip()}
     on = parse_date(merge_form["on"])

@@ -12,14 +12,14 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from flask import Blueprint, abort, render_template, url_for
+from flask import Blueprint, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 from sqlalchemy import select
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
-from web.accounts.auth import me
+from web.admin.access import require_admin
 from web.admin.import_pages import ImportPages
 from web.core.requests import db, runtime
 from workflows.orgchart.models import Unit, UnitKind
@@ -30,11 +30,6 @@ from workflows.orgchart.unit_import_files import BY_FIELD, COLUMNS, read_table
 
 bp = Blueprint("admin_units", __name__, url_prefix="/admin/units", template_folder="templates")
 SALT: Final = "admin-units-import"
-
-
-def _require_admin() -> None:
-    if not me().holds("admin"):
-        abort(403)
 
 
 def _kind_names() -> dict[str, str]:
@@ -77,7 +72,7 @@ column_name = IMPORT.column_name
 @login_required  # type: ignore[untyped-decorator]
 def index() -> str:
     """The units, by their place in the chart."""
-    _require_admin()
+    require_admin()
     units = list(db().scalars(select(Unit).order_by(Unit.position, Unit.code)))
     names = {unit.code: unit.name for unit in units}
     return render_template("admin/units.html", units=units, kinds=_kind_names(), names=names)

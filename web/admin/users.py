@@ -24,6 +24,7 @@ from werkzeug.wrappers import Response
 
 from web.accounts.auth import me
 from web.accounts.password_reset import reset_link
+from web.admin.access import require_admin, require_reader
 from web.core.requests import db, runtime
 from workflows.calendar import LOCAL_TZ
 from workflows.orgchart.models import Role, RoleAssignment, Unit, User
@@ -41,16 +42,6 @@ from workflows.orgchart.validation import SIGNS_AS
 
 bp = Blueprint("admin_users", __name__, url_prefix="/admin/users", template_folder="templates")
 PER_PAGE: Final = 100
-
-
-def _may_read() -> None:
-    if not (me().holds("admin") or me().holds("auditor")):
-        abort(403)
-
-
-def _require_admin() -> None:
-    if not me().holds("admin"):
-        abort(403)
 
 
 def _today() -> date:
@@ -87,7 +78,7 @@ def _choices() -> dict[str, Any]:
 @login_required  # type: ignore[untyped-decorator]
 def index() -> str:
     """The users, filtered by unit, role and activity."""
-    _may_read()
+    require_reader()
     unit, role, active = request.args.get("unit", ""), request.args.get("role", ""), request.args.get("active", "yes")
     query = select(User).order_by(User.unit_code, User.username)
     if unit:
@@ -117,7 +108,7 @@ def index() -> str:
 @login_required  # type: ignore[untyped-decorator]
 def new() -> str:
     """The form of a new user."""
-    _require_admin()
+    require_admin()
     return render_template("admin/user_new.html", form={}, errors={}, **_choices())
 
 
@@ -125,7 +116,7 @@ def new() -> str:
 @login_required  # type: ignore[untyped-decorator]
 def create() -> Response | tuple[str, int]:
     """Create the user: checked field by field, stored with its audit event, or the form again with every error."""
-    _require_admin()
+    require_admin()
     form = {name: request.form.get(name, "") for name in ("username", *FIELDS)}
     try:
         user = create_user(db(), form, actor=me().username, at=runtime().services.clock.now(), on=_today())
@@ -179,7 +170,7 @@ def _user_page(
 @login_required  # type: ignore[untyped-decorator]
 def show(username: str) -> tuple[str, int]:
     """One user: the fields, the roles, and (for administrators) the forms that change them."""
-    _may_read()
+    require_reader()
     return _user_page(_user_or_404(username))
 
 
@@ -187,7 +178,7 @@ def show(username: str) -> tuple[str, int]:
 @login_required  # type: ignore[untyped-decorator]
 def edit(username: str) -> Response | tuple[str, int]:
     """Save the user's fields; each mistake named at its field, nothing stored."""
-    _require_admin()
+    require_admin()
     user = _user_or_404(username)
     form = {name: request.form.get(name, "") for name in FIELDS}
     try:
@@ -202,7 +193,7 @@ def edit(username: str) -> Response | tuple[str, int]:
 @login_required  # type: ignore[untyped-decorator]
 def activity(username: str) -> Response:
     """Deactivate or reactivate the account."""
-    _require_admin()
+    require_admin()
     user = _user_or_404(username)
     active = request.form.get("active") == "1"
     if not active and username == me().username:
@@ -221,7 +212,7 @@ def activity(username: str) -> Response:
 @login_required  # type: ignore[untyped-decorator]
 def grant(username: str) -> Response | tuple[str, int]:
     """Grant a role in a unit."""
-    _require_admin()
+    require_admin()
     user = _user_or_404(username)
     role_form = {"role": request.form.get("role", ""), "unit_code": request.form.get("unit_code", "")}
     try:
@@ -244,7 +235,7 @@ def grant(username: str) -> Response | tuple[str, int]:
 @login_required  # type: ignore[untyped-decorator]
 def withdraw(username: str, assignment_id: int) -> Response:
     """Withdraw one of the user's roles."""
-    _require_admin()
+    require_admin()
     user = _user_or_404(username)
     if not withdraw_role(db(), username, assignment_id, actor=me().username, at=runtime().services.clock.now()):
         abort(404)
@@ -256,7 +247,7 @@ def withdraw(username: str, assignment_id: int) -> Response:
 @login_required  # type: ignore[untyped-decorator]
 def password(username: str) -> tuple[str, int]:
     """Reset the password: the old one stops working; the page shows the link the user sets a new one with."""
-    _require_admin()
+    require_admin()
     user = _user_or_404(username)
     reset_password(db(), username, actor=me().username, at=runtime().services.clock.now())
     return _user_page(user, link=reset_link(username))

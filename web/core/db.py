@@ -2,28 +2,54 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 # Execution option marking a unit of work that will not write (see `_configure_sqlite`).
 READ_ONLY = "directive_flow_read_only"
+#: A pooled connection idle longer than this is tested before use (see `_ping_when_idle`).
+IDLE_PING_SECONDS: Final = 5.0
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine with the connection settings the product relies on."""
-    if not url.startswith("sqlite"):
-        # A database server restarts or a network drops: test each pooled connection before use,
-        # so that the first request after the database is back does not fail on a dead one.
-        kwargs.setdefault("pool_pre_ping", True)
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         _configure_sqlite(engine)
+    elif not kwargs.get("pool_pre_ping"):
+        _ping_when_idle(engine)
     return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Test a pooled connection before use when it has lain idle, so that the first request after
+    the database server restarted (or a network dropped) does not fail on a dead connection.
+
+    SQLAlchemy's own pre-ping tests every checkout: one more round trip for every unit of work, a
+    sixth of a simple command's. A connection handed back a moment ago was alive a moment ago; one
+    that lay idle is tested, and a dead one is replaced (the pool retries the checkout on
+    DisconnectionError).
+    """
+
+    @event.listens_for(engine, "checkin")
+    def _idle_from(_dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def _test_if_idle(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        idle_since = record.info.pop("idle_since", None)
+        if idle_since is None or time.monotonic() - idle_since < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as exc:
+            raise DisconnectionError(f"a pooled connection was lost while idle: {exc}") from exc
 
 
 def connection_lost(exc: BaseException) -> bool:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import Session
 
 from engine.models import AuditEvent
@@ -239,6 +239,42 @@ def test_deactivated_user_loses_every_right(db_session: Session, org_chart: Load
     assert directory.roles_of("pgd.lan") == set()
     assert directory.holders("leader", "SVHTTDL") == ["giamdoc", "pgd.hoa"]
     assert directory.colleagues("pgd.hoa") == ["giamdoc"]
+
+
+def test_a_users_roles_are_read_once_and_follow_changes_in_the_same_transaction(
+    db_session: Session, org_chart: LoadSummary
+) -> None:
+    """A command asks whether its actor reads only and whether they hold the task's role: one query.
+    A role given, a user deactivated, or a savepoint rolled back later in the transaction is seen at once."""
+    directory = OrgDirectory(db_session)
+    db_session.flush()  # the chart's own rows written first
+    sent: list[str] = []
+    bind = db_session.get_bind()
+
+    def record(*args: Any) -> None:
+        sent.append(args[2])
+
+    event.listen(bind, "before_cursor_execute", record)
+    try:
+        assert not directory.reads_only("cv.hvd")
+        assert directory.may_act("cv.hvd", "specialist", "QLVHGD")
+        assert not directory.administers("cv.hvd")
+    finally:
+        event.remove(bind, "before_cursor_execute", record)
+    assert len(sent) == 1
+
+    db_session.add(RoleAssignment(username="cv.hvd", role="admin", unit_code="SVHTTDL"))
+    assert directory.administers("cv.hvd")
+    with db_session.begin_nested() as savepoint:
+        db_session.add(RoleAssignment(username="cv.hvd", role="specialist", unit_code="QLDL"))
+        assert directory.may_act("cv.hvd", "specialist", "QLDL")
+        savepoint.rollback()
+    assert not directory.may_act("cv.hvd", "specialist", "QLDL")
+    user = directory.user("cv.hvd")
+    assert user is not None
+    user.active = False
+    assert not directory.may_act("cv.hvd", "specialist", "QLVHGD")
+    assert directory.roles_of("cv.hvd") == set()
 
 
 def test_roles_holders_and_colleagues(db_session: Session, org_chart: LoadSummary) -> None:

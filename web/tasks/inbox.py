@@ -57,7 +57,7 @@ class StandingIn:
     """Whom I stand in for today (out of office): their names and their (role, unit) pairs, by username."""
 
     names: dict[str, str]
-    roles: dict[str, set[tuple[str, str]]]
+    roles: dict[str, frozenset[tuple[str, str]]]
 
     def all_roles(self, mine: frozenset[tuple[str, str]]) -> set[tuple[str, str]]:
         """My pairs and those of everyone I stand in for."""

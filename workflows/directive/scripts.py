@@ -8,6 +8,7 @@ Values cross into the workflow as JSON-friendly types: dates as ISO strings.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -349,7 +350,7 @@ class _Bound:
         )
 
 
-def signer_capacity(roles: set[tuple[str, str]], agency_code: str, signs_as: str | None = None) -> str | None:
+def signer_capacity(roles: AbstractSet[tuple[str, str]], agency_code: str, signs_as: str | None = None) -> str | None:
     """The authority mark of a signature: none for the head; for another leader the mark the org
     chart gives them (Q. acting, TL. by order, TUQ. by authorisation, TM.), KT. when it gives none."""
     if ("director", agency_code) in roles:

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import Select, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import Select, bindparam, exists, select
+from sqlalchemy.event import listens_for
+from sqlalchemy.orm import Session, SessionTransaction, aliased
 
 from workflows.orgchart import substitutes
 from workflows.orgchart.models import RoleAssignment, Unit, User
@@ -24,28 +26,11 @@ class OrgDirectory:
 
     def may_act(self, username: str, role: str, unit_code: str) -> bool:
         """Whether an active user holds `role` in unit `unit_code`."""
-        query = select(
-            exists().where(
-                RoleAssignment.username == username,
-                RoleAssignment.role == role,
-                RoleAssignment.unit_code == unit_code,
-                User.username == RoleAssignment.username,
-                User.active.is_(True),
-            )
-        )
-        return bool(self._session.scalar(query))
+        return (role, unit_code) in self.roles_of(username)
 
     def anyone_holds(self, role: str, unit_code: str) -> bool:
         """Whether some active user holds `role` in unit `unit_code`: a task there has someone to do it."""
-        query = select(
-            exists().where(
-                RoleAssignment.role == role,
-                RoleAssignment.unit_code == unit_code,
-                User.username == RoleAssignment.username,
-                User.active.is_(True),
-            )
-        )
-        return bool(self._session.scalar(query))
+        return bool(self._session.scalar(_ANYONE_HOLDS, {"role": role, "unit_code": unit_code}))
 
     def stands_in_for(self, username: str, on: date) -> list[str]:
         """The absent officers whose work `username` may do on day `on` (see workflows.orgchart.substitutes)."""
@@ -53,19 +38,29 @@ class OrgDirectory:
 
     def reads_only(self, username: str) -> bool:
         """Whether an active user holds only read-only roles (an auditor): they may change nothing."""
-        query = _active_assignments().with_only_columns(RoleAssignment.role).where(RoleAssignment.username == username)
-        roles = set(self._session.scalars(query.distinct()))
+        roles = {role for role, _unit in self.roles_of(username)}
         return bool(roles) and roles <= READ_ONLY_ROLES
 
     def administers(self, username: str) -> bool:
         """Whether an active user holds the administrator's role, in whatever unit."""
-        query = _active_assignments().where(RoleAssignment.username == username, RoleAssignment.role == ADMIN_ROLE)
-        return self._session.execute(query.limit(1)).first() is not None
+        return any(role == ADMIN_ROLE for role, _unit in self.roles_of(username))
 
-    def roles_of(self, username: str) -> set[tuple[str, str]]:
-        """The (role, unit code) pairs an active user holds; none for inactive or unknown users."""
-        query = _active_assignments().where(RoleAssignment.username == username)
-        return {(row.role, row.unit_code) for row in self._session.execute(query)}
+    def roles_of(self, username: str) -> frozenset[tuple[str, str]]:
+        """The (role, unit code) pairs an active user holds; none for inactive or unknown users.
+
+        Read once per user and transaction: a command asks whether its actor reads only, then whether
+        they hold the task's role, and both come from this one query. The answer is asked again while
+        the session holds changes not yet written (the query writes them first: a role just given
+        counts); a flush and the end of the transaction or of a savepoint forget it.
+        """
+        known = self._session.info.get(_ROLES_OF_USERS)
+        session = self._session
+        if known is not None and username in known and not (session.new or session.dirty or session.deleted):
+            return known[username]
+        rows = self._session.execute(_ROLES_OF, {"username": username})
+        roles = frozenset((row.role, row.unit_code) for row in rows)
+        self._session.info.setdefault(_ROLES_OF_USERS, {})[username] = roles
+        return roles
 
     def user(self, username: str) -> User | None:
         """The user with this username, active or not."""
@@ -112,3 +107,28 @@ def _active_assignments() -> Select[str, str, str]:
         .join(User, User.username == RoleAssignment.username)
         .where(User.active.is_(True))
     )
+
+
+# Built once: every engine command asks them.
+_ROLES_OF = _active_assignments().where(RoleAssignment.username == bindparam("username"))
+_ANYONE_HOLDS = select(
+    exists().where(
+        RoleAssignment.role == bindparam("role"),
+        RoleAssignment.unit_code == bindparam("unit_code"),
+        User.username == RoleAssignment.username,
+        User.active.is_(True),
+    )
+)
+
+# The roles each user holds, as read in this transaction (OrgDirectory.roles_of).
+_ROLES_OF_USERS = "directory_roles_of"
+
+
+@listens_for(Session, "after_flush")
+def _forget_roles_after_flush(session: Session, _context: Any) -> None:
+    session.info.pop(_ROLES_OF_USERS, None)
+
+
+@listens_for(Session, "after_transaction_end")
+def _forget_roles(session: Session, _transaction: SessionTransaction) -> None:
+    session.info.pop(_ROLES_OF_USERS, None)

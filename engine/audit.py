@@ -144,13 +144,16 @@ def new_chain(session: Session, case_id: int) -> None:
 def _next_place(session: Session, chain: str) -> tuple[int, str]:
     """The chain's next seq and the seal it follows, its lock taken first (held until the transaction ends)."""
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(_LOCK, {"audit": _ADVISORY_LOCK_CLASS, "chain": _lock_key(chain)})
-    head = session.execute(_HEAD, {"chain": chain}).first()
-    return (head[0] + 1, head[1]) if head else (1, GENESIS)
+        # The lock, then the head, in one round trip (engine/audit_guard.py, audit_chain_head).
+        head = session.execute(_LOCKED_HEAD, {"audit": _ADVISORY_LOCK_CLASS, "key": _lock_key(chain), "chain": chain})
+    else:
+        head = session.execute(_HEAD, {"chain": chain})
+    found = head.first()
+    return (found[0] + 1, found[1]) if found else (1, GENESIS)
 
 
 # Built once: SQLAlchemy then finds each compiled statement without walking a new expression per event.
-_LOCK = text("SELECT pg_advisory_xact_lock(:audit, :chain)")
+_LOCKED_HEAD = text("SELECT seq, hash FROM audit_chain_head(:audit, :key, :chain)")
 _HEAD = (
     select(AuditEvent.seq, AuditEvent.hash)
     .where(AuditEvent.chain == bindparam("chain"))

@@ -57,12 +57,16 @@ def _forget_verdicts(session: Session, transaction: SessionTransaction) -> None:
 def command(method: Callable[Concatenate[S, P], R]) -> Callable[Concatenate[S, P], R]:
     """An engine command: a read-only `actor` argument is refused first, then optimistic-lock races
     surface as ConcurrencyConflict (engine/instances.py). Commands without an actor (a job) run as the system."""
-    signature = inspect.signature(method)
+    # Where the actor comes among the positional arguments (self first), found once, not per call.
+    names = list(inspect.signature(method).parameters)
+    position = names.index("actor") if "actor" in names else None
     translated = conflicts_translated(method)
 
     @functools.wraps(method)
     def wrapper(self: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
-        actor: Any = signature.bind(self, *args, **kwargs).arguments.get("actor")
+        actor: Any = kwargs.get("actor")
+        if actor is None and position is not None and position - 1 < len(args):
+            actor = args[position - 1]
         if isinstance(actor, str):
             refuse(self.directory, actor, method.__name__, self.session)
         return translated(self, *args, **kwargs)

@@ -53,13 +53,13 @@ class OrgDirectory:
         the session holds changes not yet written (the query writes them first: a role just given
         counts); a flush and the end of the transaction or of a savepoint forget it.
         """
-        known = self._session.info.get(_ROLES_OF_USERS)
         session = self._session
-        if known is not None and username in known and not (session.new or session.dirty or session.deleted):
+        known: dict[str, frozenset[tuple[str, str]]] = session.info.get(_ROLES_OF_USERS) or {}
+        if username in known and not (session.new or session.dirty or session.deleted):
             return known[username]
-        rows = self._session.execute(_ROLES_OF, {"username": username})
+        rows = session.execute(_ROLES_OF, {"username": username})
         roles = frozenset((row.role, row.unit_code) for row in rows)
-        self._session.info.setdefault(_ROLES_OF_USERS, {})[username] = roles
+        session.info.setdefault(_ROLES_OF_USERS, {})[username] = roles
         return roles
 
     def user(self, username: str) -> User | None:

@@ -6,9 +6,9 @@ Who may do them:
 - An **administrator** — whoever the directory says `administers` (engine/ports.py: an active user
   holding the administrator's role in some unit) — may suspend, resume and cancel any instance and
   hand any open task of it to anyone who may hold the task's role in its unit.
-- Otherwise cancelling is for holders of the roles the process names in `cancelRoles` (see
-  `may_cancel`), suspending and resuming stay open to anyone who is not read-only, as before, and
-  handing over a task is `Engine.reassign` (engine/runtime.py): the actor's own standing on it.
+- Otherwise cancelling, suspending and resuming are for holders of the roles the process names in
+  `cancelRoles` (see `may_cancel`: who may stop a case may also hold it), and handing over a task is
+  `Engine.reassign` (engine/runtime.py): the actor's own standing on it.
 
 Suspending needs a reason (resuming may give one); every action is in the audit trail with the
 status or assignee before and after and the reason. Suspending holds the instances below it too
@@ -112,12 +112,24 @@ class InstanceCommands(MigrationCommands):
         """Hold an instance and the running ones below it: no task can be completed and no timer fires until resumed."""
         if not reason.strip():
             raise PermissionDenied(actor, "suspend without a reason", f"instance {instance_id}")
-        self._change_status(self.instance(instance_id), RUNNING, SUSPENDED, "suspended", actor, reason)
+        self._change_status(
+            self._held_by(actor, instance_id, "suspend"), RUNNING, SUSPENDED, "suspended", actor, reason
+        )
 
     @read_only.command
     def resume(self, instance_id: int, actor: str, reason: str | None = None) -> None:
         """Let a suspended instance, and the suspended ones below it, go on; the reason is optional."""
-        self._change_status(self.instance(instance_id), SUSPENDED, RUNNING, "resumed", actor, (reason or "").strip())
+        row = self._held_by(actor, instance_id, "resume")
+        self._change_status(row, SUSPENDED, RUNNING, "resumed", actor, (reason or "").strip())
+
+    def _held_by(self, actor: str, instance_id: int, action: str) -> ProcessInstance:
+        """The instance `actor` wants to suspend or resume, if they may cancel it; PermissionDenied otherwise."""
+        row = self.instance(instance_id)
+        if self.administers(actor):
+            return row
+        if not self._may_cancel(actor, self._load(instance_id, actor, require_running=False)):
+            raise PermissionDenied(actor, action, f"instance {instance_id}")
+        return row
 
     def _change_status(
         self, row: ProcessInstance, expected: str, new: str, action: str, actor: str, reason: str

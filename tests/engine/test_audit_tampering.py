@@ -201,8 +201,8 @@ def test_a_later_checkpoint_does_not_vouch_for_a_shortened_chain(
     tamper(sealed_env, delete(AuditEvent).where(AuditEvent.id == first[3].id))
     assert checkpoint(sealed_env, folder) is None
     with sealed_env.transaction() as engine:  # the case goes on: new events take the deleted one's place and more
-        engine.suspend(first[0].instance_id or 0, "quantri", "kiểm tra")
-        engine.resume(first[0].instance_id or 0, "quantri")
+        engine.suspend(first[0].instance_id or 0, "chi", "kiểm tra")
+        engine.resume(first[0].instance_id or 0, "chi")
     assert checkpoint(sealed_env, folder) is None
     [suspended, _resumed] = sealed_env.rows(AuditEvent, AuditEvent.chain == first[0].chain, AuditEvent.seq >= 4)
     assert verified(sealed_env, folder).breaks == (

@@ -101,7 +101,8 @@ def test_double_complete_has_one_winner(pg_env: EngineEnv, approval_data: dict[s
 def test_completing_the_last_task_while_someone_suspends_is_a_conflict(
     pg_env: EngineEnv, approval_data: dict[str, Any]
 ) -> None:
-    """The head of division approves while a colleague suspends the case: a clear refusal, nothing stored."""
+    """The head of division approves while the administrator suspends the case: a clear refusal, nothing stored."""
+    pg_env.directory.holders.add(("quantri", "admin", "agency"))
     instance_id, write_id = _start(pg_env, approval_data)
     with pg_env.transaction() as engine:
         (check,) = engine.complete(write_id, "an", {"text": "x"}).new_tasks
@@ -110,7 +111,7 @@ def test_completing_the_last_task_while_someone_suspends_is_a_conflict(
         read = (approver.task(check.id), approver.instance(instance_id))  # the approval form is open
         assert read[0].state == "ready" and read[1].status == "running"
         with pg_env.transaction() as other:
-            other.suspend(instance_id, "binh", "chờ ý kiến")
+            other.suspend(instance_id, "quantri", "chờ ý kiến")
         approver.complete(check.id, "chi", {"decision": "approve"})
     assert pg_env.row(TaskRow, check.id).state == "ready"
     assert pg_env.row(ProcessInstance, instance_id).status == "suspended"

@@ -177,3 +177,22 @@ def test_others_may_not_act_as_administrators(env: EngineEnv, approval_data: dic
             command(engine)
     assert len(env.rows(AuditEvent)) == count
     assert (env.row(ProcessInstance, instance_id).status, env.row(TaskRow, task_id).assignee) == ("running", None)
+
+
+def test_only_those_who_may_cancel_a_case_may_hold_it(env: EngineEnv, approval_data: dict[str, Any]) -> None:
+    """A specialist of the unit may not suspend the case; its division head (cancelRoles) may, and resume it;
+    the specialist may not resume what the head suspended. Refusals store nothing."""
+    instance_id, _task_id = _start(env, approval_data)
+    count = len(env.rows(AuditEvent))
+    with pytest.raises(PermissionDenied) as refused, env.transaction() as engine:
+        engine.suspend(instance_id, "an", "Tôi muốn dừng")
+    assert refused.value.action == "suspend"
+    assert (env.row(ProcessInstance, instance_id).status, len(env.rows(AuditEvent))) == ("running", count)
+    with _fresh(env).transaction() as engine:
+        engine.suspend(instance_id, "chi", "Chờ ý kiến lãnh đạo")
+    with pytest.raises(PermissionDenied), _fresh(env).transaction() as engine:
+        engine.resume(instance_id, "an")
+    assert env.row(ProcessInstance, instance_id).status == "suspended"
+    with _fresh(env).transaction() as engine:
+        engine.resume(instance_id, "chi")
+    assert env.row(ProcessInstance, instance_id).status == "running"

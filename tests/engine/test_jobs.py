@@ -131,16 +131,17 @@ def test_retried_incident_runs_again(bare_env: EngineEnv, reminder: tuple[int, s
 
 
 def test_suspended_instance_jobs_wait(bare_env: EngineEnv, reminder: tuple[int, str]) -> None:
-    """No reminder fires for a suspended case; it fires once the case is resumed."""
+    """No reminder fires for a case the administrator suspended; it fires once the case is resumed."""
+    bare_env.directory.holders.add(("quantri", "admin", "agency"))
     instance_id, _ = reminder
     job_id = _job(bare_env, instance_id).id
     with bare_env.transaction() as engine:
-        engine.suspend(instance_id, "chi", "tạm dừng")
+        engine.suspend(instance_id, "quantri", "tạm dừng")
     bare_env.clock.set(REMIND_AT + timedelta(hours=2))
     assert _run(bare_env) == ([], [])
     assert bare_env.row(Job, job_id).status == "pending"
     with bare_env.transaction() as engine:
-        engine.resume(instance_id, "chi")
+        engine.resume(instance_id, "quantri")
     assert _run(bare_env) == ([job_id], [])
     assert bare_env.sent == ["dept"]
 

@@ -92,12 +92,12 @@ def test_the_diagram_as_of_a_chosen_step(app: Flask, r: Rehearsal, runtime: Runt
 
 
 def test_administrative_actions_carry_actor_and_reason(app: Flask, r: Rehearsal, runtime: Runtime) -> None:
-    """A suspension and its resumption show who did them and why, set apart as administrative."""
+    """A suspension and its resumption by the administrator show who did them and why, set apart as administrative."""
     case_id = r.case_id or 0
     with engine_transactions(runtime)() as engine:
-        engine.suspend(case_id, scenario.SIGNER, "Chờ ý kiến Giám đốc")
+        engine.suspend(case_id, "quantri", "Chờ ý kiến Giám đốc")
     with engine_transactions(runtime)() as engine:
-        engine.resume(case_id, scenario.SIGNER)
+        engine.resume(case_id, "quantri")
     page = signed_in(app, AUDITOR).get(f"/cases/{case_id}/timeline").get_data(as_text=True)
     suspended = page.split('data-tag="engine:instance:suspended"', 1)[1].split("</li>", 1)[0]
     assert "Tạm dừng" in suspended and "Chờ ý kiến Giám đốc" in suspended and "Thao tác quản trị" in suspended

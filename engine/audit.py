@@ -154,11 +154,9 @@ def _next_place(session: Session, chain: str) -> tuple[int, str]:
 
 # Built once: SQLAlchemy then finds each compiled statement without walking a new expression per event.
 _LOCKED_HEAD = text("SELECT seq, hash FROM audit_chain_head(:audit, :key, :chain)")
+_EVENTS = AuditEvent.__table__.c  # plain rows: no ORM loading for a read made at every append
 _HEAD = (
-    select(AuditEvent.seq, AuditEvent.hash)
-    .where(AuditEvent.chain == bindparam("chain"))
-    .order_by(AuditEvent.seq.desc())
-    .limit(1)
+    select(_EVENTS.seq, _EVENTS.hash).where(_EVENTS.chain == bindparam("chain")).order_by(_EVENTS.seq.desc()).limit(1)
 )
 
 

@@ -338,7 +338,7 @@ def test_a_transaction_reads_a_chain_head_once_and_a_savepoint_rolled_back_leave
         reads: list[str] = []
 
         def count_head_reads(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-            if "FROM audit_event" in statement:
+            if "FROM audit_event" in statement or "FROM audit_chain_head" in statement:
                 reads.append(statement)
 
         sqlalchemy_event.listen(session.get_bind(), "before_cursor_execute", count_head_reads)

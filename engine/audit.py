@@ -141,6 +141,23 @@ def new_chain(session: Session, case_id: int) -> None:
     session.info.setdefault(_HEADS, {})[chain_of(case_id)] = (0, GENESIS)
 
 
+def take_chain(session: Session, case_id: int) -> None:
+    """Take the case's chain (its lock and its head) before writing any row of the case.
+
+    A command that writes a case's rows first and appends its event after would hold a row while
+    waiting for the chain, and another command holding the chain while waiting for that row would
+    be caught with it in a deadlock. Commands on a case call this first, while nothing of theirs is
+    written yet, so that all of them queue on the chain in one order and the later one meets the
+    earlier one's rows as a conflict. The head read now serves the command's first event: no
+    statement is added. Without effect when the transaction holds the chain already.
+    """
+    chain = chain_of(case_id)
+    heads: dict[str, tuple[int, str]] = session.info.setdefault(_HEADS, {})
+    if chain not in heads:
+        seq, prev_hash = _next_place(session, chain)
+        heads[chain] = (seq - 1, prev_hash)
+
+
 def _next_place(session: Session, chain: str) -> tuple[int, str]:
     """The chain's next seq and the seal it follows, its lock taken first (held until the transaction ends)."""
     if session.get_bind().dialect.name == "postgresql":

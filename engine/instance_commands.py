@@ -50,6 +50,7 @@ class InstanceCommands(MigrationCommands):
             raise InstanceNotRunning(instance_id, loaded.row.status)
         if not self._may_cancel(actor, loaded):
             raise PermissionDenied(actor, "cancel", f"instance {instance_id}")
+        audit.take_chain(self.session, loaded.row.case_id or instance_id)  # before any row of the case
         self._cancel(loaded, actor, reason)
         parent_id = loaded.row.parent_id
         if parent_id is not None and self.instance(parent_id).status in (RUNNING, SUSPENDED):
@@ -125,10 +126,11 @@ class InstanceCommands(MigrationCommands):
     def _held_by(self, actor: str, instance_id: int, action: str) -> ProcessInstance:
         """The instance `actor` wants to suspend or resume, if they may cancel it; PermissionDenied otherwise."""
         row = self.instance(instance_id)
-        if self.administers(actor):
-            return row
-        if not self._may_cancel(actor, self._load(instance_id, actor, require_running=False)):
+        if not self.administers(actor) and not self._may_cancel(
+            actor, self._load(instance_id, actor, require_running=False)
+        ):
             raise PermissionDenied(actor, action, f"instance {instance_id}")
+        audit.take_chain(self.session, row.case_id or instance_id)  # before any row of the case
         return row
 
     def _change_status(
@@ -157,4 +159,5 @@ class InstanceCommands(MigrationCommands):
         case = self.instance(row.instance_id)
         if case.status not in (RUNNING, SUSPENDED):
             raise InstanceNotRunning(case.id, case.status)
+        audit.take_chain(self.session, case.case_id or case.id)  # before any row of the case
         return self._hand_over(row, actor, to_user, reason)

@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -88,12 +89,28 @@ def conflicts_translated(command: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         try:
             return command(*args, **kwargs)
-        except StaleDataError as exc:
+        except (StaleDataError, DBAPIError) as exc:
+            if isinstance(exc, DBAPIError) and not lost_a_race(exc):
+                raise
             raise ConcurrencyConflict(
                 "the case was changed by someone else at the same time; nothing was saved, please reload"
             ) from exc
 
     return wrapper
+
+
+# PostgreSQL's verdicts on a transaction that met another one: deadlock detected, could not serialise.
+_RACE_STATES = frozenset({"40P01", "40001"})
+
+
+def lost_a_race(exc: DBAPIError) -> bool:
+    """Whether the database refused the statement because of another transaction, not because of it.
+
+    Commands on one case queue on its chain (engine/audit.py, `take_chain`), so two of them do not
+    deadlock on its rows; a deadlock the database still breaks (a job's row and a case's chain,
+    say) is a race the caller lost, told as the same conflict, its whole transaction rolled back.
+    """
+    return getattr(exc.orig, "sqlstate", None) in _RACE_STATES
 
 
 def workflow_error(exc: SpiffWorkflowException) -> WorkflowError:

@@ -103,6 +103,8 @@ class Engine(InstanceCommands, JobCommands):
             )
         if instance.status != RUNNING:
             raise InstanceNotRunning(instance.id, instance.status)
+        # Every caller writes the task: the case's chain first, so that racing commands queue in one order.
+        audit.take_chain(self.session, instance.case_id or instance.id)
         return row, instance
 
     @read_only.command

@@ -4,10 +4,12 @@
 together; each starts instances and completes their task, one transaction per command as a request
 would. The figure is instances per second of wall time, from the first process's start to the last
 one's end. The same run measures, interleaved, a baseline that writes the same rows with the audit
-events as plain rows: the bench replaces the appender in its own processes only, so the baseline
-has no hashing and no chain lock, and the product keeps no switch to turn the chain off. Each mode
-has a database of its own; the chained one must verify unbroken afterwards. Each run also counts the
-SQL statements of one instance, a figure no other work on the machine moves.
+events as plain rows: the bench replaces the appender, and the chain a command takes before writing
+(`audit.take_chain`), in its own processes only, so the baseline has no hashing and no chain lock,
+and the product keeps no switch to turn the chain off. Each mode has a database of its own; the
+chained one must verify unbroken afterwards. Each run also counts the SQL statements of one
+instance, a figure no other work on the machine moves (`python -m bench.instance_cost` counts its
+round trips and CPU instructions too).
 
 Goals: at least 300 instances per second with two processes; the chain costs at most 25 % of the
 baseline's time (the chained rate at least 1/1.25 of the baseline's).
@@ -122,6 +124,10 @@ class PlainAppender:
         return event
 
 
+def _no_chain(session: Session, case_id: int) -> None:
+    """The baseline's `audit.take_chain`: with no chain there is no lock to take nor head to read."""
+
+
 def _one_instance(sessions: Any, services: Any, officer: str) -> None:
     with unit_of_work(sessions) as session:
         started = Engine(session, services).start("bench_simple", "vanthu", {"unit": UNIT})
@@ -134,7 +140,9 @@ def _one_instance(sessions: Any, services: Any, officer: str) -> None:
 def _work(mode: str, count: int, barrier: Barrier, results: Any) -> None:
     """One process: warm up, wait for the others, start and complete `count` instances; report when."""
     if mode == "plain":
-        audit.append = PlainAppender()  # this bench process only
+        # This bench process only: events as plain rows, and no chain for a command to take first.
+        audit.append = PlainAppender()
+        audit.take_chain = _no_chain
     db = make_engine(database_url(database(mode)))
     services = build_services(Settings.from_env({}, instance_path=Path()), ManualClock(START))
     sessions = make_session_factory(db)

@@ -20,6 +20,7 @@ from sqlalchemy import event, text
 
 from engine import audit
 from engine.errors import ConcurrencyConflict
+from engine.instances import conflicts_translated
 from engine.models import ProcessInstance, TaskRow
 from engine.runtime import Engine
 from tests.databases import postgresql_schema, postgresql_url
@@ -130,3 +131,33 @@ def test_claiming_while_the_case_is_suspended_is_a_conflict_not_a_deadlock(
     assert pg_env.row(TaskRow, task_id).state == "ready"
     with pg_env.sessions() as session:
         assert audit.verify(session) == []
+
+
+def test_a_deadlock_the_database_breaks_is_told_as_a_conflict(pg_env: EngineEnv) -> None:
+    """Two transactions take two locks in opposite orders, each in a function wrapped as every engine
+    command is (`conflicts_translated`): PostgreSQL breaks the deadlock by failing one, which its
+    caller gets as a ConcurrencyConflict; the other goes through."""
+    both_hold_one = threading.Barrier(2)
+    outcomes: dict[int, Any] = {}
+
+    @conflicts_translated
+    def lock_both(first: int, second: int) -> None:
+        with unit_of_work(pg_env.sessions) as session:
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": first})
+            both_hold_one.wait(timeout=10)
+            session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": second})
+
+    def run(index: int, first: int, second: int) -> None:
+        try:
+            lock_both(first, second)
+        except BaseException as exc:  # noqa: BLE001  (the test inspects what each met)
+            outcomes[index] = exc
+        else:
+            outcomes[index] = None
+
+    threads = [threading.Thread(target=run, args=(0, 71, 72)), threading.Thread(target=run, args=(1, 72, 71))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(type(outcome).__name__ for outcome in outcomes.values()) == ["ConcurrencyConflict", "NoneType"]

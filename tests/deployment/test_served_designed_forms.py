@@ -84,7 +84,8 @@ def test_a_designed_form_is_deployed_drawn_and_checked_on_the_served_application
     specialist = served.client(SPECIALIST)
     page = specialist.get(f"/tasks/{task_id}")
     assert page.status == 200 and 'name="so_hieu"' in page.text and "Phải sửa</option>" in page.text
-    bad = {**GOOD_POST, "so_hieu": "", "so_trang": "0", "ket_luan": "khong_co"}
+    assert 'name="ty_le_loi"' in page.text and 'inputmode="decimal"' in page.text
+    bad = {**GOOD_POST, "so_hieu": "", "so_trang": "0", "ty_le_loi": "12,55", "ket_luan": "khong_co"}
     del bad["dung_the_thuc"]
     answered = specialist.post_form(f"/tasks/{task_id}", bad)
     assert answered.status == 422
@@ -93,6 +94,7 @@ def test_a_designed_form_is_deployed_drawn_and_checked_on_the_served_application
         "Phải lớn hơn hoặc bằng 1.",
         "Cần đánh dấu ô này.",
         'Giá trị không được phép: "khong_co".',
+        "Tối đa 1 chữ số sau dấu thập phân.",
     ):
         assert message in html.unescape(answered.text), message
     with served.reading() as session:
@@ -103,9 +105,10 @@ def test_a_designed_form_is_deployed_drawn_and_checked_on_the_served_application
     with served.reading() as session:
         assert session.get(TaskRow, task_id).state == "completed"  # type: ignore[union-attr]
         data = Engine(session, build_services(settings)).data(instance_id)
-        assert (data["so_hieu"], data["so_trang"], data["dung_the_thuc"], data["han_sua"]) == (
+        assert (data["so_hieu"], data["so_trang"], data["ty_le_loi"], data["dung_the_thuc"], data["han_sua"]) == (
             "57/SNN-VP",
             2,
+            "12.5",
             True,
             "2099-01-05",
         )

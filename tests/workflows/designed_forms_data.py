@@ -21,6 +21,13 @@ FORMAT_CHECK: dict[str, Any] = {
         },
         {"type": "textarea", "key": "nhan_xet", "label": "Nhận xét", "validate": {"maxLength": 300}},
         {"type": "number", "key": "so_trang", "label": "Số trang", "validate": {"required": True, "min": 1, "max": 40}},
+        {
+            "type": "number",
+            "key": "ty_le_loi",
+            "label": "Tỷ lệ trang có lỗi (%)",
+            "decimalDigits": 1,
+            "validate": {"min": 0, "max": 100},
+        },
         {"type": "checkbox", "key": "dung_the_thuc", "label": "Đúng thể thức", "validate": {"required": True}},
         {
             "type": "select",
@@ -56,6 +63,7 @@ GOOD_POST = {
     "so_hieu": "57/SNN-VP",
     "nhan_xet": "",
     "so_trang": "2",
+    "ty_le_loi": "12,5",
     "dung_the_thuc": "true",
     "ket_luan": "dat",
     "loi": "the_thuc",

@@ -96,7 +96,7 @@ def test_each_saved_version_is_audited_and_kept_as_it_was(runtime: Runtime) -> N
     _save(runtime, format_check_v2())
     with unit_of_work(runtime.sessions) as session:
         rows = session.scalars(select(DesignedForm).order_by(DesignedForm.version)).all()
-        assert [(r.version, len(r.schema_json["components"])) for r in rows] == [(1, 8), (2, 9)]
+        assert [(r.version, len(r.schema_json["components"])) for r in rows] == [(1, 9), (2, 10)]
         events = session.scalars(select(AuditEvent).where(AuditEvent.tag == designed.AUDIT_TAG)).all()
         assert [(e.actor, e.after["version"], e.after["key"]) for e in events] == [
             (org.ADMIN, 1, "format_check"),

@@ -66,8 +66,12 @@ def test_a_design_of_every_supported_type_may_be_saved_and_is_fully_bilingual() 
             "Ràng buộc “min” không được hỗ trợ cho loại trường này.",
         ),
         (
-            _with({"type": "number", "key": "n", "label": "N", "decimalDigits": 2}),
-            "Chỉ hỗ trợ số nguyên",
+            _with({"type": "number", "key": "n", "label": "N", "decimalDigits": 7}),
+            "Số chữ số thập phân phải là số nguyên từ 0 đến 4.",
+        ),
+        (
+            _with({"type": "number", "key": "n", "label": "N", "validate": {"min": 0.5}}),
+            "Ràng buộc “min” có giá trị không hợp lệ.",
         ),
         (
             _with({"type": "number", "key": "n", "label": "N", "validate": {"min": 5, "max": 1}}),
@@ -131,6 +135,7 @@ def test_good_data_comes_back_cleaned_for_the_workflow() -> None:
         "so_hieu": "57/SNN-VP",
         "nhan_xet": None,
         "so_trang": 2,
+        "ty_le_loi": None,
         "dung_the_thuc": True,
         "ket_luan": "dat",
         "muc_do": "nhe",
@@ -185,3 +190,47 @@ def test_an_email_field_and_english_labels_as_given() -> None:
         validate_with(schema, "k", {**GOOD, "so_hieu": "khong-phai-thu"}, {"today": TODAY})
     (error,) = caught.value.errors
     assert (error.label_en, error.message_vi) == ("Number and notation", "Không phải là địa chỉ thư điện tử.")
+
+
+KINH_PHI = {
+    "type": "default",
+    "components": [
+        {
+            "type": "number",
+            "key": "kinh_phi",
+            "label": "Kinh phí (triệu đồng)",
+            "decimalDigits": 2,
+            "validate": {"required": True, "min": 0, "max": 1500.5},
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("posted", "kept"),
+    [("2,5", "2.5"), ("2.50", "2.5"), (" 1500,5 ", "1500.5"), ("0", "0"), (12.25, "12.25"), ("-0,00", "0")],
+)
+def test_a_number_with_decimal_digits_takes_a_comma_or_a_point_and_keeps_the_exact_value(
+    posted: Any, kept: str
+) -> None:
+    assert design_problems(KINH_PHI) == []
+    cleaned = validate_with(schema_from_design(KINH_PHI, "KinhPhi"), "k", {"kinh_phi": posted}, {"today": TODAY})
+    assert cleaned == {"kinh_phi": kept}
+
+
+@pytest.mark.parametrize(
+    ("posted", "message"),
+    [
+        ("2,125", "Kinh phí (triệu đồng): Tối đa 2 chữ số sau dấu thập phân."),
+        ("1.000,5", "Kinh phí (triệu đồng): Không phải là số."),
+        ("hai", "Kinh phí (triệu đồng): Không phải là số."),
+        ("1500,51", "Kinh phí (triệu đồng): Phải nhỏ hơn hoặc bằng 1500.5."),
+        ("-1", "Kinh phí (triệu đồng): Phải lớn hơn hoặc bằng 0."),
+        (True, "Kinh phí (triệu đồng): Không phải là số."),
+    ],
+)
+def test_a_number_with_decimal_digits_refuses_in_vietnamese_what_it_cannot_take(posted: Any, message: str) -> None:
+    with pytest.raises(FormInvalid) as caught:
+        validate_with(schema_from_design(KINH_PHI, "KinhPhi"), "k", {"kinh_phi": posted}, {"today": TODAY})
+    (error,) = caught.value.errors
+    assert f"{error.label_vi}: {error.message_vi}" == message

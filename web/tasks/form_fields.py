@@ -150,6 +150,7 @@ DESIGNED_KINDS = {
     "textfield": "text",
     "textarea": "textarea",
     "number": "int",
+    "decimal": "decimal",
     "datetime": "date",
     "checkbox": "checkbox",
     "checklist": "checkboxes",
@@ -346,7 +347,7 @@ def _collect(
         elif path in form:
             value = form.get(path, "")
             # A blank date or number means "not given": the schema's default or its "required".
-            if not (kind in ("date", "int") and not value.strip()):
+            if not (kind in ("date", "int", "decimal") and not value.strip()):
                 data[key] = value
     return data
 

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
 
@@ -96,6 +97,61 @@ class Count(fields.Integer):
         if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
             value = int(value)
         return super()._deserialize(value, attr, data, **kwargs)
+
+
+_DECIMAL = re.compile(r"([+-]?)([0-9]{1,15})(?:[.,]([0-9]+))?")
+NOT_A_NUMBER = Message("not_a_number", "Not a number.", "Không phải là số.")
+TOO_MANY_DECIMALS = Message(
+    "too_many_decimals", "At most {places} digits after the decimal mark.", "Tối đa {places} chữ số sau dấu thập phân."
+)
+
+
+class Amount(fields.Field):  # type: ignore[type-arg]  # not subscriptable at runtime in marshmallow 3
+    """A number with at most `places` digits after the decimal mark, written with a comma (2,5) as
+    Vietnamese writes it or with a point; kept as its exact text with a point ("2.5"), never as a
+    float that would turn 0.1 into 0.1000000000000000055. Bounds are checked here, on the exact value."""
+
+    default_error_messages = bilingual_defaults(fields.Field, invalid=NOT_A_NUMBER, too_precise=TOO_MANY_DECIMALS)
+
+    def __init__(
+        self,
+        label_vi: str,
+        label_en: str,
+        *,
+        places: int,
+        bounds: tuple[Message, Decimal | None, Message, Decimal | None] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**_labelled(label_vi, label_en, kwargs))
+        self.places = places
+        self.bounds = bounds
+
+    def _deserialize(self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any) -> str:
+        text = (
+            format(Decimal(str(value)), "f")
+            if isinstance(value, int | float) and not isinstance(value, bool)
+            else value
+        )
+        found = _DECIMAL.fullmatch(text.strip()) if isinstance(text, str) else None
+        if found is None:
+            raise self.make_error("invalid")
+        sign, whole, decimals = found.group(1), found.group(2), (found.group(3) or "").rstrip("0")
+        if len(decimals) > self.places:
+            raise self.make_error("too_precise", places=self.places)
+        number = Decimal(f"{sign}{whole}.{decimals or 0}") + 0  # + 0: -0 is 0
+        if self.bounds is not None:
+            below, low, above, high = self.bounds
+            if low is not None and number < low:
+                raise ValidationError(below.format(min=_plain(low)))
+            if high is not None and number > high:
+                raise ValidationError(above.format(max=_plain(high)))
+        return _plain(number)
+
+
+def _plain(number: Decimal) -> str:
+    """A decimal as plain text, without trailing zeros after the point: 2.50 → "2.5", 3.0 → "3"."""
+    text = format(number, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 class Items(fields.List):  # type: ignore[type-arg]  # not subscriptable at runtime in marshmallow 3

@@ -15,6 +15,7 @@ and is right in every process: each builds it from the same row.
 from __future__ import annotations
 
 import json
+import math
 import re
 import threading
 from collections.abc import Mapping
@@ -47,6 +48,8 @@ MAX_VALUE: Final = 100
 MAX_TEXT_LENGTH: Final = 20_000
 MAX_PATTERN: Final = 500
 MAX_NUMBER: Final = 10**15 - 1
+#: Digits after the decimal mark a number may have (money in millions of đồng, a rate in per cent).
+MAX_DECIMAL_DIGITS: Final = 4
 NAME_MAX: Final = 255
 
 #: The component types the task page draws and the server validates.
@@ -98,10 +101,10 @@ BAD_PATTERN = Message(
 ONLY_EMAIL = Message(
     "only_email", "Of the validation types only e-mail is supported.", "Trong các kiểu kiểm tra chỉ hỗ trợ e-mail."
 )
-WHOLE_NUMBERS = Message(
-    "whole_numbers",
-    "Only whole numbers are supported (no decimal digits).",
-    "Chỉ hỗ trợ số nguyên (không có chữ số thập phân).",
+DECIMAL_DIGITS = Message(
+    "decimal_digits",
+    "Decimal digits must be a whole number from 0 to {max}.",
+    "Số chữ số thập phân phải là số nguyên từ 0 đến {max}.",
 )
 ONLY_DATES = Message("only_dates", "Only dates are supported (subtype date).", "Chỉ hỗ trợ kiểu ngày (subtype date).")
 STATIC_VALUES = Message(
@@ -217,9 +220,11 @@ class _Checker:
         self.texts(where, component, label)
         if component.get("conditional"):
             self.add(where, NO_CONDITIONS)
-        self.rules(where, str(kind), component.get("validate") or {})
-        if kind == "number" and component.get("decimalDigits") not in (None, 0):
-            self.add(where, WHOLE_NUMBERS)
+        places = component.get("decimalDigits") if kind == "number" else None
+        if places is not None and not _whole(places, 0, MAX_DECIMAL_DIGITS):
+            self.add(where, DECIMAL_DIGITS, max=MAX_DECIMAL_DIGITS)
+            places = None
+        self.rules(where, str(kind), component.get("validate") or {}, decimals=bool(places))
         if kind == "datetime" and component.get("subtype", "date") != "date":
             self.add(where, ONLY_DATES)
         if kind in CHOICE_TYPES:
@@ -242,14 +247,14 @@ class _Checker:
         if description is not None and (not isinstance(description, str) or len(description) > MAX_DESCRIPTION):
             self.add(where, LONG, what="The description", what_vi="Mô tả", max=MAX_DESCRIPTION)
 
-    def rules(self, where: str, kind: str, rules: Any) -> None:
+    def rules(self, where: str, kind: str, rules: Any, *, decimals: bool = False) -> None:
         if not isinstance(rules, Mapping):
             self.add(where, BAD_RULE, rule="validate")
             return
         for rule, value in rules.items():
             if rule not in RULES[kind]:
                 self.add(where, UNKNOWN_RULE, rule=str(rule)[:40])
-            elif _bad_value(rule, value):
+            elif _bad_value(rule, value, decimals=decimals):
                 self.add(where, BAD_RULE, rule=rule)
             elif rule == "pattern" and value:
                 self.pattern(where, value)
@@ -259,7 +264,7 @@ class _Checker:
             lo, hi = rules.get(low), rules.get(high)
             if lo is None or hi is None:
                 continue
-            if _whole(lo, -MAX_NUMBER, MAX_NUMBER) and _whole(hi, -MAX_NUMBER, MAX_NUMBER) and lo > hi:
+            if not _bad_value(low, lo, decimals=decimals) and not _bad_value(high, hi, decimals=decimals) and lo > hi:
                 self.add(where, RULES_ORDER, low=low, high=high)
 
     def pattern(self, where: str, value: Any) -> None:
@@ -290,15 +295,24 @@ class _Checker:
                 seen.add(choice["value"])
 
 
-def _bad_value(rule: str, value: Any) -> bool:
-    """Whether a required flag or a bound is not of its kind (None: the rule is off)."""
+def _bad_value(rule: str, value: Any, *, decimals: bool = False) -> bool:
+    """Whether a required flag or a bound is not of its kind (None: the rule is off); the bounds of a
+    number with decimal digits may have decimals too."""
     if rule == "required":
         return not isinstance(value, bool)
     if rule in ("minLength", "maxLength"):
         return value is not None and not _whole(value, 0, MAX_TEXT_LENGTH)
+    if rule in ("min", "max") and decimals:
+        return value is not None and not _finite(value, -MAX_NUMBER, MAX_NUMBER)
     if rule in ("min", "max"):
         return value is not None and not _whole(value, -MAX_NUMBER, MAX_NUMBER)
     return False
+
+
+def _finite(value: Any, low: int, high: int) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return math.isfinite(value) and low <= value <= high
 
 
 def _whole(value: Any, low: int, high: int) -> bool:

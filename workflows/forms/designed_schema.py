@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
 from typing import Any, ClassVar, cast
 
 from marshmallow import ValidationError, fields, pre_load, validate, validates_schema
 
 from workflows.forms import messages as msg
-from workflows.forms.base import Count, Day, FormSchema, Items, Text, at_least_items, at_most, dmy, matches
+from workflows.forms.base import Amount, Count, Day, FormSchema, Items, Text, at_least_items, at_most, dmy, matches
 from workflows.forms.messages import Message, bilingual_defaults
 
 #: A text field's length when the design sets none: a line, or a few paragraphs in a box.
@@ -105,6 +106,11 @@ def _text(component: Mapping[str, Any], rules: Mapping[str, Any], kwargs: dict[s
 
 
 def _number(component: Mapping[str, Any], rules: Mapping[str, Any], kwargs: dict[str, Any]) -> fields.Field[Any]:
+    places = int(component.get("decimalDigits") or 0)
+    if places:
+        kwargs["metadata"]["designed"] = "decimal"
+        low, high = (None if rules.get(bound) is None else Decimal(str(rules[bound])) for bound in ("min", "max"))
+        return Amount(*_labels(component), places=places, bounds=(BELOW_MIN, low, ABOVE_MAX, high), **kwargs)
     checks: list[validate.Validator] = []
     if rules.get("min") is not None:
         checks.append(validate.Range(min=int(rules["min"]), error=BELOW_MIN))

@@ -97,6 +97,11 @@ class EngineCore:
             raise NotFound("task", task_id)
         return row
 
+    def _take_case_chain(self, row: ProcessInstance) -> None:
+        """Take the audit chain of the instance's case before writing any of its rows (engine/audit.py,
+        `take_chain`), so that commands racing on one case queue in one order."""
+        audit.take_chain(self.session, row.case_id or row.id)
+
     def _hand_over(
         self, row: TaskRow, actor: str, to_user: str, reason: str, *, on_behalf_of: str | None = None
     ) -> TaskRow:

@@ -50,7 +50,7 @@ class InstanceCommands(MigrationCommands):
             raise InstanceNotRunning(instance_id, loaded.row.status)
         if not self._may_cancel(actor, loaded):
             raise PermissionDenied(actor, "cancel", f"instance {instance_id}")
-        audit.take_chain(self.session, loaded.row.case_id or instance_id)  # before any row of the case
+        self._take_case_chain(loaded.row)
         self._cancel(loaded, actor, reason)
         parent_id = loaded.row.parent_id
         if parent_id is not None and self.instance(parent_id).status in (RUNNING, SUSPENDED):
@@ -130,7 +130,7 @@ class InstanceCommands(MigrationCommands):
             actor, self._load(instance_id, actor, require_running=False)
         ):
             raise PermissionDenied(actor, action, f"instance {instance_id}")
-        audit.take_chain(self.session, row.case_id or instance_id)  # before any row of the case
+        self._take_case_chain(row)
         return row
 
     def _change_status(
@@ -159,5 +159,5 @@ class InstanceCommands(MigrationCommands):
         case = self.instance(row.instance_id)
         if case.status not in (RUNNING, SUSPENDED):
             raise InstanceNotRunning(case.id, case.status)
-        audit.take_chain(self.session, case.case_id or case.id)  # before any row of the case
+        self._take_case_chain(case)
         return self._hand_over(row, actor, to_user, reason)

@@ -328,7 +328,7 @@ class MigrationCommands(EngineCore):
         instance_id = loaded.row.id
         try:
             with self.session.begin_nested():
-                audit.take_chain(self.session, loaded.row.case_id or instance_id)  # before any row of the case
+                self._take_case_chain(loaded.row)
                 move_workflow(loaded.workflow, parsed, top, sub_diffs)
                 loaded.parsed = parsed
                 loaded.row.definition_id = target.id

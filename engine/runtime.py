@@ -104,7 +104,7 @@ class Engine(InstanceCommands, JobCommands):
         if instance.status != RUNNING:
             raise InstanceNotRunning(instance.id, instance.status)
         # Every caller writes the task: the case's chain first, so that racing commands queue in one order.
-        audit.take_chain(self.session, instance.case_id or instance.id)
+        self._take_case_chain(instance)
         return row, instance
 
     @read_only.command

@@ -100,24 +100,22 @@ class OrgDirectory:
         return [row.username for row in self._session.execute(query)]
 
 
+# The tables' columns rather than the mapped classes': queries on them return plain rows, which the
+# session runs without the ORM's machinery for loading objects (about half the cost of each).
+_ASSIGNMENTS, _USERS = RoleAssignment.__table__.c, User.__table__.c
+
+
 def _active_assignments() -> Select[str, str, str]:
     """Role assignments of active users, as (username, role, unit_code) rows."""
     return (
-        select(RoleAssignment.username, RoleAssignment.role, RoleAssignment.unit_code)
-        .join(User, User.username == RoleAssignment.username)
-        .where(User.active.is_(True))
+        select(_ASSIGNMENTS.username, _ASSIGNMENTS.role, _ASSIGNMENTS.unit_code)
+        .join_from(RoleAssignment.__table__, User.__table__, _USERS.username == _ASSIGNMENTS.username)
+        .where(_USERS.active.is_(True))
     )
 
 
 # Built once: every engine command asks them.
-# Built once, from the tables' columns rather than the mapped classes': they return plain rows, so
-# the session runs them without the ORM's machinery for loading objects (about half the cost).
-_ASSIGNMENTS, _USERS = RoleAssignment.__table__.c, User.__table__.c
-_ROLES_OF = (
-    select(_ASSIGNMENTS.role, _ASSIGNMENTS.unit_code)
-    .join_from(RoleAssignment.__table__, User.__table__, _USERS.username == _ASSIGNMENTS.username)
-    .where(_USERS.active.is_(True), _ASSIGNMENTS.username == bindparam("username"))
-)
+_ROLES_OF = _active_assignments().where(_ASSIGNMENTS.username == bindparam("username"))
 _ANYONE_HOLDS = select(
     exists().where(
         _ASSIGNMENTS.role == bindparam("role"),

@@ -26,9 +26,9 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, select, text
+from sqlalchemy import Table, bindparam, select, text
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -123,9 +123,10 @@ def append(
     fields = [chain, seq, tag, actor, at.astimezone(UTC).isoformat(), case_id, instance_id, task_id, before_text]
     body = canonical(session.get_bind().dialect.name, [*fields, after_text, comment, prev_hash])
     event.hash = keys.seal(body)
-    # Written with the command's next flush, in the order added (the global order is the id): the
-    # events of one command go out with its other rows, in one INSERT where they can.
-    session.add(event)
+    # Written now, as a plain row: the ORM's unit of work would cost every command more than the
+    # INSERT itself, and nothing reads an event back as an object in the transaction that wrote it.
+    # The id is the global order: events are numbered as appended.
+    session.connection().execute(_INSERT_EVENT, {column: getattr(event, column) for column in _EVENT_COLUMNS})
     heads[chain] = (seq, event.hash)
     return event
 
@@ -172,6 +173,8 @@ def _next_place(session: Session, chain: str) -> tuple[int, str]:
 # Built once: SQLAlchemy then finds each compiled statement without walking a new expression per event.
 _LOCKED_HEAD = text("SELECT seq, hash FROM audit_chain_head(:audit, :key, :chain)")
 _EVENTS = AuditEvent.__table__.c  # plain rows: no ORM loading for a read made at every append
+_EVENT_COLUMNS = [column.key for column in _EVENTS if column.key != "id"]
+_INSERT_EVENT = cast(Table, AuditEvent.__table__).insert()
 _HEAD = (
     select(_EVENTS.seq, _EVENTS.hash).where(_EVENTS.chain == bindparam("chain")).order_by(_EVENTS.seq.desc()).limit(1)
 )

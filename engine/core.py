@@ -8,6 +8,7 @@ children handing back); each flushes but never commits.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -16,10 +17,10 @@ from typing import Any
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import ColumnElement, Select, Sequence, bindparam, func, select
+from sqlalchemy import ColumnElement, Select, Sequence, bindparam, func, inspect, select
 from sqlalchemy.orm import Session, defer
 
-from . import audit, jobs, task_rows
+from . import audit, jobs, row_writes, task_rows
 from .calls import call_inputs
 from .errors import InstanceNotRunning, NotFound, PermissionDenied
 from .instances import LoadedInstance, flush_or_conflict, workflow_error
@@ -215,10 +216,9 @@ class EngineCore:
         except SpiffWorkflowException as exc:
             raise workflow_error(exc) from exc
         self._start_children(loaded, actor)
-        if completed := loaded.workflow.completed and loaded.row.status == RUNNING:
-            loaded.row.status, loaded.row.ended_at = COMPLETED, now
+        completed = loaded.workflow.completed and loaded.row.status == RUNNING
         new_tasks = task_rows.sync(self.session, loaded, now, self.services.business_timezone, self.services.priorities)
-        if loaded.row.status == RUNNING:
+        if loaded.row.status == RUNNING and not completed:
             jobs.sync_timers(self.session, loaded, now)
         if completed:
             audit.append(
@@ -229,8 +229,8 @@ class EngineCore:
                 case_id=loaded.row.case_id,
                 instance_id=loaded.row.id,
             )
-        # One flush writes the instance (a new one once, with its state), its task rows and its events.
-        self._save(loaded)
+        # The instance written once (a new one with its state), then its new task rows and other rows.
+        self._save(loaded, new_tasks, {"status": COMPLETED, "ended_at": now} if completed else {})
         # Asked after the save, whose flush the directory's query would otherwise set off half-way
         # (a new instance written without its state, then updated); a refusal still stores nothing,
         # as the command's unit of work rolls back.
@@ -262,9 +262,32 @@ class EngineCore:
             call.data = deepcopy(inputs)
             self._advance(child, actor)
 
-    def _save(self, loaded: LoadedInstance) -> None:
-        loaded.row.search_text = extend(loaded.row.search_text, loaded.row.title, loaded.row.business_key)
-        loaded.row.state = self.services.serializer.dump(loaded.workflow)
-        loaded.row.serializer_version = self.services.serializer.version
-        flush_or_conflict(self.session, f"case {loaded.row.case_id}", instance_id=loaded.row.id)
-        task_rows.keep_search_text(self.session, loaded.row.case_id)
+    def _save(
+        self, loaded: LoadedInstance, new_tasks: Iterable[TaskRow] = (), changes: Mapping[str, Any] | None = None
+    ) -> None:
+        """Write the instance with its state and `changes` (status, ended_at) and its new task rows;
+        what else the command changed goes out with the flush after."""
+        row = loaded.row
+        saved = {
+            "search_text": extend(row.search_text, row.title, row.business_key),
+            "state": self.services.serializer.dump(loaded.workflow),
+            "serializer_version": self.services.serializer.version,
+            **(changes or {}),
+        }
+        what = f"case {row.case_id}"
+        # The instance first, straight to its row (engine/row_writes.py), then its new task rows; its
+        # other rows (jobs, children's) with the flush after. A child's new row, whose parent may be
+        # unwritten yet, goes out with that flush, which writes the parent first.
+        if inspect(row).persistent:
+            if saved["search_text"] != row.search_text:
+                task_rows.owe_search_text(self.session, row.id)
+            row_writes.write(self.session, row, saved, what, instance_id=row.id)
+        else:
+            for name, value in saved.items():
+                setattr(row, name, value)
+            if row.parent_id is None:
+                row_writes.insert(self.session, [row])
+        if inspect(row).persistent:
+            row_writes.insert(self.session, [task for task in new_tasks if inspect(task).pending])
+        flush_or_conflict(self.session, what, instance_id=row.id)
+        task_rows.keep_search_text(self.session, row.case_id)

@@ -80,9 +80,11 @@ class InstanceCommands(MigrationCommands):
         before = loaded.row.status
         loaded.workflow.cancel()
         loaded.row.status, loaded.row.ended_at = CANCELLED, self.now()
-        task_rows.sync(self.session, loaded, self.now(), self.services.business_timezone, self.services.priorities)
+        new_tasks = task_rows.sync(
+            self.session, loaded, self.now(), self.services.business_timezone, self.services.priorities
+        )
         jobs.cancel_pending(self.session, instance_id, self.now())
-        self._save(loaded)
+        self._save(loaded, new_tasks)
         audit.append(
             self.session,
             "engine:instance:cancelled",

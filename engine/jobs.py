@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import cast
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, Table, bindparam, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from .instances import LoadedInstance, waiting_timers
 from .models import Job, ProcessInstance
@@ -73,12 +75,20 @@ def pending_resumptions(session: Session, parent_id: int, *, exclude: int) -> li
 def cancel_pending(session: Session, instance_id: int, now: datetime) -> None:
     """Cancel every pending job of an instance that ended or was cancelled."""
     session.execute(_CANCEL_PENDING, {"ended_instance": instance_id, "ended_at": now})
+    # Written to the table (an ORM update would cost more than the statement): the jobs the session
+    # holds are told, as the ORM would have told them.
+    for job in [held for held in session.identity_map.values() if isinstance(held, Job)]:
+        if job.instance_id == instance_id and job.status == PENDING:
+            set_committed_value(job, "status", CANCELLED)
+            set_committed_value(job, "finished_at", now)
 
 
-# Built once, as every instance that ends runs it.
+# Built once, as every instance that ends runs it; on the table, not the mapped class.
+_JOB_TABLE = cast(Table, Job.__table__)
+_JOBS = _JOB_TABLE.c
 _CANCEL_PENDING = (
-    update(Job)
-    .where(Job.instance_id == bindparam("ended_instance"), Job.status == PENDING)
+    update(_JOB_TABLE)
+    .where(_JOBS.instance_id == bindparam("ended_instance"), _JOBS.status == PENDING)
     .values(status=CANCELLED, finished_at=bindparam("ended_at"))
 )
 

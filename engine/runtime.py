@@ -16,7 +16,7 @@ from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import bindparam, select
 
-from . import acting, audit, read_only, task_rows
+from . import acting, audit, read_only, row_writes, task_rows
 from .calls import current_data, text_or_none
 from .core import CANCELLED, COMPLETED, RUNNING, SUSPENDED, CommandResult
 from .definitions import check_domain
@@ -158,13 +158,18 @@ class Engine(InstanceCommands, JobCommands):
         )
         before = {key: deepcopy(spiff_task.data.get(key)) for key in cleaned}
         spiff_task.data.update(deepcopy(cleaned))
-        now = self.now()
-        row.state, row.completed_at, row.completed_by = task_rows.COMPLETED, now, actor
-        row.assignee = row.assignee or actor
-        row.decision = text_or_none(cleaned.get("decision"))
-        row.comment = text_or_none(cleaned.get("comment"))
+        completion = {
+            "state": task_rows.COMPLETED,
+            "completed_at": self.now(),
+            "completed_by": actor,
+            "assignee": row.assignee or actor,
+            "decision": text_or_none(cleaned.get("decision")),
+            "comment": text_or_none(cleaned.get("comment")),
+        }
         # A colleague who completed or claimed the task a moment ago wins; stop before any work.
-        flush_or_conflict(self.session, f"task {row.title!r}", task_id=task_id, instance_id=row.instance_id)
+        row_writes.write(
+            self.session, row, completion, f"task {row.title!r}", task_id=task_id, instance_id=row.instance_id
+        )
         try:
             spiff_task.run()
         except SpiffWorkflowException as exc:

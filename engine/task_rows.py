@@ -109,7 +109,7 @@ def sync(
         if case is not None:
             row.search_text = case.search_text  # what keep_search_text would copy, without its UPDATE
         else:
-            _text_owed(session, row.case_id)
+            owe_search_text(session, row.case_id)
     loaded.ready_tasks = set(ready)
     return created
 
@@ -156,15 +156,17 @@ def keep_search_text(session: Session, case_id: int | None) -> None:
 _TEXT_OWED = "cases_owing_task_search_text"
 
 
-def _text_owed(session: Session, case_id: int | None) -> None:
+def owe_search_text(session: Session, case_id: int | None) -> None:
+    """Mark the case's ready task rows as owing its search text, changed or new since they were written."""
     session.info.setdefault(_TEXT_OWED, set()).add(case_id)
 
 
 @listens_for(ProcessInstance.search_text, "set")
 def _case_text_changed(target: ProcessInstance, value: str | None, old: object, _initiator: object) -> None:
+    # The engine writes an instance's text straight to its row (engine/core.py), and tells itself.
     session = object_session(target)
     if value != old and session is not None:
-        _text_owed(session, target.id)
+        owe_search_text(session, target.id)
 
 
 def require_someone(rows: Iterable[TaskRow], directory: Directory) -> None:

@@ -5,7 +5,8 @@ together; each starts instances and completes their task, one transaction per co
 would. The figure is instances per second of wall time, from the first process's start to the last
 one's end. The same run measures, interleaved, a baseline that writes the same rows with the audit
 events as plain rows: the bench replaces the appender, and the chain a command takes before writing
-(`audit.take_chain`), in its own processes only, so the baseline has no hashing and no chain lock,
+(`audit.take_chain`, and on PostgreSQL in the query that reads the task), in its own processes only,
+so the baseline has no hashing and no chain lock,
 and the product keeps no switch to turn the chain off. Each mode has a database of its own; the
 chained one must verify unbroken afterwards. Each run also counts the SQL statements of one
 instance, a figure no other work on the machine moves (`python -m bench.instance_cost` counts its
@@ -28,10 +29,10 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy import create_engine, event, func, select, text
+from sqlalchemy import create_engine, event, func, insert, null, select, text
 from sqlalchemy.orm import Session
 
-from engine import audit
+from engine import audit, runtime
 from engine.clock import ManualClock
 from engine.models import AuditEvent, ProcessInstance
 from engine.runtime import Engine
@@ -115,17 +116,24 @@ class PlainAppender:
     def __call__(self, session: Session, tag: str, *, actor: str, at: datetime, **fields: Any) -> AuditEvent:
         chain = audit.chain_of(fields.get("case_id"))
         seq = self.last_seq[chain] = self.last_seq.get(chain, 0) + 1
-        # Every column given, as the product's appender does, so that one command's events are one INSERT.
         columns = dict.fromkeys(("case_id", "instance_id", "task_id", "before", "after", "comment"))
-        event = AuditEvent(
-            chain=chain, seq=seq, tag=tag, actor=actor, at=at, prev_hash="", hash="", key_id="", **(columns | fields)
-        )
-        session.add(event)  # written with the command's next flush, as the product's appender does
-        return event
+        row = {"chain": chain, "seq": seq, "tag": tag, "actor": actor, "at": at} | columns | fields
+        # Written at once, straight to the table, as the product's appender does.
+        session.connection().execute(_EVENT_INSERT, row | {"prev_hash": "", "hash": "", "key_id": ""})
+        return AuditEvent(**row)
+
+
+_EVENT_INSERT = insert(AuditEvent)
+# The task query of the engine on PostgreSQL (engine/runtime.py), without the chain's lock and head.
+_TASK_WITHOUT_CHAIN = runtime._TASK_AND_INSTANCE.add_columns(null(), null())
 
 
 def _no_chain(session: Session, case_id: int) -> None:
     """The baseline's `audit.take_chain`: with no chain there is no lock to take nor head to read."""
+
+
+def _no_chain_taken(session: Session, case_id: int, seq: int | None, prev_hash: str | None) -> None:
+    """The baseline's `audit.chain_taken`: nothing was taken."""
 
 
 def _one_instance(sessions: Any, services: Any, officer: str) -> None:
@@ -142,7 +150,8 @@ def _work(mode: str, count: int, barrier: Barrier, results: Any) -> None:
     if mode == "plain":
         # This bench process only: events as plain rows, and no chain for a command to take first.
         audit.append = PlainAppender()
-        audit.take_chain = _no_chain
+        audit.take_chain, audit.chain_taken = _no_chain, _no_chain_taken
+        runtime._TASK_INSTANCE_AND_HEAD = _TASK_WITHOUT_CHAIN  # the task read without taking the chain
     db = make_engine(database_url(database(mode)))
     services = build_services(Settings.from_env({}, instance_path=Path()), ManualClock(START))
     sessions = make_session_factory(db)

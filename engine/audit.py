@@ -28,9 +28,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, bindparam, select, text
+from sqlalchemy import ColumnElement, Table, bindparam, func, select, text
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session, SessionTransaction
+from sqlalchemy.sql.selectable import LateralFromClause
 
 from .audit_keys import AuditKeys, keys_of
 from .models import AuditEvent, ProcessDefinition, TaskRow
@@ -47,8 +48,30 @@ def chain_of(case_id: int | None) -> str:
 
 
 def _lock_key(chain: str) -> int:
-    # A signed 32-bit digest of the chain: two chains sharing a key only ever wait for each other.
+    # A case's chain is keyed by its case id (a query can name it, see `locked_case_head`); the
+    # agency's by a signed 32-bit digest. Two chains sharing a key only ever wait for each other.
+    if chain.startswith("case:"):
+        return int(chain.removeprefix("case:"))
     return int.from_bytes(hashlib.blake2b(chain.encode("utf-8"), digest_size=4).digest(), "big", signed=True)
+
+
+def locked_case_head(case_id: ColumnElement[int]) -> LateralFromClause:
+    """On PostgreSQL, the chain of the case `case_id` names, taken inside another query: joined
+    (LATERAL) to the row that says which case, it takes the chain's lock and reads its head (no
+    row for an empty chain), saving the round trip of `take_chain`; `chain_taken` then records it.
+
+    The query's own rows are read before the lock is waited for, as they would be by a query sent
+    before `take_chain`; the head is read after (engine/audit_guard.py, audit_chain_head).
+    """
+    chain_name = func.concat("case:", case_id)
+    return func.audit_chain_head(_ADVISORY_LOCK_CLASS, case_id, chain_name).table_valued("seq", "hash").lateral()
+
+
+def chain_taken(session: Session, case_id: int, seq: int | None, prev_hash: str | None) -> None:
+    """Record the case's chain as taken by this transaction, with the head `locked_case_head` read
+    (none for an empty chain), as `take_chain` would have."""
+    head = (seq, prev_hash) if seq is not None and prev_hash is not None else (0, GENESIS)
+    session.info.setdefault(_HEADS, {}).setdefault(chain_of(case_id), head)
 
 
 # The JSON array text each database's own function writes (PostgreSQL's json_build_array puts a space

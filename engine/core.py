@@ -12,13 +12,13 @@ from collections.abc import Iterable, Mapping
 from copy import deepcopy
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import ColumnElement, Select, Sequence, bindparam, func, inspect, select
-from sqlalchemy.orm import Session, defer
+from sqlalchemy.orm import Session
 
 from . import audit, jobs, row_writes, task_rows
 from .calls import call_inputs
@@ -48,11 +48,17 @@ def _next_instance_id(dialect: str) -> ColumnElement[int]:
     return select(func.coalesce(func.max(ProcessInstance.id), 0) + 1).scalar_subquery()
 
 
-def _latest_with_id(dialect: str) -> Select[ProcessDefinition, int]:
-    # The definition's XML and facts stay unread: the parsed spec is cached (definitions.SpecCache).
+class Version(NamedTuple):
+    """A deployed version of a process, as a new instance needs it: the parsed spec is cached by id
+    (definitions.SpecCache), so the definition's row is not loaded."""
+
+    id: int
+    version: int
+
+
+def _latest_with_id(dialect: str) -> Select[int, int, int]:
     return (
-        select(ProcessDefinition, _next_instance_id(dialect))
-        .options(defer(ProcessDefinition.bpmn_xml), defer(ProcessDefinition.metadata_json))
+        select(ProcessDefinition.id, ProcessDefinition.version, _next_instance_id(dialect))
         .where(ProcessDefinition.key == bindparam("key"))
         .order_by(ProcessDefinition.version.desc())
         .limit(1)
@@ -60,7 +66,7 @@ def _latest_with_id(dialect: str) -> Select[ProcessDefinition, int]:
 
 
 # Built once per database kind: every start runs it.
-_LATEST_WITH_ID: dict[str, Select[ProcessDefinition, int]] = {}
+_LATEST_WITH_ID: dict[str, Select[int, int, int]] = {}
 
 
 @dataclass
@@ -139,12 +145,12 @@ class EngineCore:
         parent: LoadedInstance | None = None,
         parent_task_id: str | None = None,
         case_id: int | None = None,
-        definition: ProcessDefinition | None = None,
+        definition: Version | None = None,
         instance_id: int | None = None,
     ) -> LoadedInstance:
         if definition is None or instance_id is None:
             definition, instance_id = self._definition_and_id(process_key)
-        parsed = self.services.spec_cache.get(definition)
+        parsed = self.services.spec_cache.get_by_id(self.session, definition.id)
         # The id is known before the row is written, so the row goes out once, with its case, its
         # search text and (at the save) its state: one INSERT, no UPDATE after it.
         row = ProcessInstance(
@@ -182,7 +188,7 @@ class EngineCore:
         )
         return loaded
 
-    def _definition_and_id(self, process_key: str) -> tuple[ProcessDefinition, int]:
+    def _definition_and_id(self, process_key: str) -> tuple[Version, int]:
         """The newest version of a process and the id of a new instance of it, read in one statement."""
         dialect = self.session.get_bind().dialect.name
         query = _LATEST_WITH_ID.get(dialect)
@@ -191,7 +197,7 @@ class EngineCore:
         found = self.session.execute(query, {"key": process_key}).first()
         if found is None:
             raise NotFound("process definition", process_key)
-        return found[0], int(found[1])
+        return Version(found[0], found[1]), int(found[2])
 
     def _script_engine(self, loaded: LoadedInstance, actor: str) -> SandboxScriptEngine:
         context = ScriptContext(self.session, self.now(), actor, loaded.row.id, loaded.row.case_id or loaded.row.id)
@@ -229,14 +235,16 @@ class EngineCore:
                 case_id=loaded.row.case_id,
                 instance_id=loaded.row.id,
             )
-        # The instance written once (a new one with its state), then its new task rows and other rows.
-        self._save(loaded, new_tasks, {"status": COMPLETED, "ended_at": now} if completed else {})
+        # The instance written once (a new one with its state), then its new task rows and other rows;
+        # an instance that ended cancels its pending jobs, in the same statement where it can.
+        jobs_cancelled = self._save(loaded, new_tasks, {"status": COMPLETED, "ended_at": now} if completed else {})
         # Asked after the save, whose flush the directory's query would otherwise set off half-way
         # (a new instance written without its state, then updated); a refusal still stores nothing,
         # as the command's unit of work rolls back.
         task_rows.require_someone(new_tasks, self.directory)
         if completed:
-            jobs.cancel_pending(self.session, loaded.row.id, now)
+            if not jobs_cancelled:
+                jobs.cancel_pending(self.session, loaded.row.id, now)
             if loaded.row.parent_id is not None:
                 jobs.queue_resume(self.session, loaded.row.parent_id, loaded.row.id, now)
         return new_tasks
@@ -245,7 +253,7 @@ class EngineCore:
         for call in [t for t in loaded.workflow.get_tasks(state=TaskState.STARTED) if is_waiting_call(t)]:
             child_key = call.task_spec.spec
             definition, child_id = self._definition_and_id(child_key)
-            inputs = call_inputs(call, self.services.spec_cache.get(definition).spec)
+            inputs = call_inputs(call, self.services.spec_cache.get_by_id(self.session, definition.id).spec)
             child = self._create(
                 child_key,
                 actor,
@@ -264,9 +272,10 @@ class EngineCore:
 
     def _save(
         self, loaded: LoadedInstance, new_tasks: Iterable[TaskRow] = (), changes: Mapping[str, Any] | None = None
-    ) -> None:
+    ) -> bool:
         """Write the instance with its state and `changes` (status, ended_at) and its new task rows;
-        what else the command changed goes out with the flush after."""
+        what else the command changed goes out with the flush after. Whether the instance's pending
+        jobs were cancelled with it (PostgreSQL, an instance that ended, no job waiting to be written)."""
         row = loaded.row
         saved = {
             "search_text": extend(row.search_text, row.title, row.business_key),
@@ -278,10 +287,18 @@ class EngineCore:
         # The instance first, straight to its row (engine/row_writes.py), then its new task rows; its
         # other rows (jobs, children's) with the flush after. A child's new row, whose parent may be
         # unwritten yet, goes out with that flush, which writes the parent first.
+        jobs_cancelled = False
         if inspect(row).persistent:
             if saved["search_text"] != row.search_text:
                 task_rows.owe_search_text(self.session, row.id)
-            row_writes.write(self.session, row, saved, what, instance_id=row.id)
+            ended = saved.get("status") in (COMPLETED, CANCELLED)
+            along = None
+            if ended and self.session.get_bind().dialect.name == "postgresql" and not self.session.new:
+                along = jobs.cancelling(row.id, saved["ended_at"])
+            row_writes.write(self.session, row, saved, what, instance_id=row.id, along=along)
+            if along is not None:
+                jobs.cancelled_in_session(self.session, row.id, saved["ended_at"])
+                jobs_cancelled = True
         else:
             for name, value in saved.items():
                 setattr(row, name, value)
@@ -291,3 +308,4 @@ class EngineCore:
             row_writes.insert(self.session, [task for task in new_tasks if inspect(task).pending])
         flush_or_conflict(self.session, what, instance_id=row.id)
         task_rows.keep_search_text(self.session, row.case_id)
+        return jobs_cancelled

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, select, update
+from sqlalchemy import ColumnElement, Table, Update, bindparam, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -74,9 +74,20 @@ def pending_resumptions(session: Session, parent_id: int, *, exclude: int) -> li
 
 def cancel_pending(session: Session, instance_id: int, now: datetime) -> None:
     """Cancel every pending job of an instance that ended or was cancelled."""
-    session.execute(_CANCEL_PENDING, {"ended_instance": instance_id, "ended_at": now})
-    # Written to the table (an ORM update would cost more than the statement): the jobs the session
-    # holds are told, as the ORM would have told them.
+    statement, parameters = cancelling(instance_id, now)
+    session.execute(statement, parameters)
+    cancelled_in_session(session, instance_id, now)
+
+
+def cancelling(instance_id: int, now: datetime) -> tuple[Update, dict[str, Any]]:
+    """The statement `cancel_pending` sends and its parameters, for a caller that sends it with
+    another (engine/row_writes.py) and then calls `cancelled_in_session`."""
+    return _CANCEL_PENDING, {"ended_instance": instance_id, "ended_at": now}
+
+
+def cancelled_in_session(session: Session, instance_id: int, now: datetime) -> None:
+    """Tell the jobs of the instance the session holds that they were cancelled, as an ORM update would
+    have (the statement goes to the table: through the ORM it would cost more than itself)."""
     for job in [held for held in session.identity_map.values() if isinstance(held, Job)]:
         if job.instance_id == instance_id and job.status == PENDING:
             set_committed_value(job, "status", CANCELLED)

@@ -14,7 +14,7 @@ from uuid import UUID
 
 from SpiffWorkflow.exceptions import SpiffWorkflowException
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select, true
 
 from . import acting, audit, read_only, row_writes, task_rows
 from .calls import current_data, text_or_none
@@ -34,6 +34,11 @@ _TASK_AND_INSTANCE = (
     select(TaskRow, ProcessInstance)
     .join(ProcessInstance, ProcessInstance.id == TaskRow.instance_id)
     .where(TaskRow.id == bindparam("task_id"))
+)
+# On PostgreSQL, with its case's chain taken in the same statement (engine/audit.py, locked_case_head).
+_CASE_HEAD = audit.locked_case_head(func.coalesce(ProcessInstance.case_id, ProcessInstance.id))
+_TASK_INSTANCE_AND_HEAD = _TASK_AND_INSTANCE.add_columns(_CASE_HEAD.c.seq, _CASE_HEAD.c.hash).outerjoin(
+    _CASE_HEAD, true()
 )
 
 
@@ -92,10 +97,14 @@ class Engine(InstanceCommands, JobCommands):
     def _ready_task(self, task_id: str) -> tuple[TaskRow, ProcessInstance]:
         # The task and its instance in one statement; the caller keeps the instance, so that loading
         # it next finds it in the session (which holds its objects weakly) instead of reading it again.
-        found = self.session.execute(_TASK_AND_INSTANCE, {"task_id": task_id}).first()
+        postgresql = self.session.get_bind().dialect.name == "postgresql"
+        query = _TASK_INSTANCE_AND_HEAD if postgresql else _TASK_AND_INSTANCE
+        found = self.session.execute(query, {"task_id": task_id}).first()
         if found is None:
             raise NotFound("task", task_id)
-        row, instance = found
+        row, instance = found[0], found[1]
+        if postgresql:
+            audit.chain_taken(self.session, instance.case_id or instance.id, found[2], found[3])
         if row.state != task_rows.READY:
             by = f" by {row.completed_by}" if row.completed_by else ""
             raise TaskNotActive(
@@ -103,7 +112,8 @@ class Engine(InstanceCommands, JobCommands):
             )
         if instance.status != RUNNING:
             raise InstanceNotRunning(instance.id, instance.status)
-        # Every caller writes the task: the case's chain first, so that racing commands queue in one order.
+        # Every caller writes the task: the case's chain first, so that racing commands queue in one
+        # order (taken by the query above on PostgreSQL: nothing to do then).
         self._take_case_chain(instance)
         return row, instance
 

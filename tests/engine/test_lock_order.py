@@ -56,7 +56,8 @@ def _someone_waits_on_a_lock(env: EngineEnv, timeout: float = 10.0) -> bool:
 
 
 def _race(env: EngineEnv, first: Callable[[Engine], Any], second: Callable[[Engine], Any]) -> dict[str, Any]:
-    """Run `first` until it is about to write the case's row; then `second`; then let `first` go on once
+    """Run `first` until it is about to write the case's row (on PostgreSQL, the UPDATE may come after a
+    WITH that cancels jobs); then `second`; then let `first` go on once
     `second` waits on a lock. What each met (None for success)."""
     bind: SqlEngine = env.sessions.kw["bind"]
     at_the_case_row = threading.Event()
@@ -64,7 +65,7 @@ def _race(env: EngineEnv, first: Callable[[Engine], Any], second: Callable[[Engi
     first_thread: list[threading.Thread] = []
 
     def hold(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
-        if threading.current_thread() is first_thread[0] and statement.startswith("UPDATE process_instance"):
+        if threading.current_thread() is first_thread[0] and "UPDATE process_instance SET" in statement:
             at_the_case_row.set()
             outcomes["second waited"] = _someone_waits_on_a_lock(env)
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine as SqlEngine
-from sqlalchemy import create_engine, event, func, insert, null, select, text
+from sqlalchemy import bindparam, create_engine, event, func, insert, null, select, text
 from sqlalchemy.orm import Session
 
 from engine import audit, runtime
@@ -114,16 +114,26 @@ class PlainAppender:
         self.last_seq: dict[str, int] = {}
 
     def __call__(self, session: Session, tag: str, *, actor: str, at: datetime, **fields: Any) -> AuditEvent:
+        # Written at once, straight to the table, as the product's appender does.
+        row = self._row(tag, actor, at, fields)
+        session.connection().execute(_EVENT_INSERT, row)
+        return AuditEvent(**row)
+
+    def prepare(self, session: Session, tag: str, *, actor: str, at: datetime, **fields: Any) -> Any:
+        """The baseline's `audit.prepare`: the row, for the engine to send along with another statement."""
+        return _EVENT_ALONG, {f"event_{name}": value for name, value in self._row(tag, actor, at, fields).items()}
+
+    def _row(self, tag: str, actor: str, at: datetime, fields: dict[str, Any]) -> dict[str, Any]:
         chain = audit.chain_of(fields.get("case_id"))
         seq = self.last_seq[chain] = self.last_seq.get(chain, 0) + 1
         columns = dict.fromkeys(("case_id", "instance_id", "task_id", "before", "after", "comment"))
-        row = {"chain": chain, "seq": seq, "tag": tag, "actor": actor, "at": at} | columns | fields
-        # Written at once, straight to the table, as the product's appender does.
-        session.connection().execute(_EVENT_INSERT, row | {"prev_hash": "", "hash": "", "key_id": ""})
-        return AuditEvent(**row)
+        unsealed = {"prev_hash": "", "hash": "", "key_id": ""}
+        return {"chain": chain, "seq": seq, "tag": tag, "actor": actor, "at": at} | columns | fields | unsealed
 
 
+_EVENT_COLUMNS = [column.key for column in AuditEvent.__table__.c if column.key != "id"]
 _EVENT_INSERT = insert(AuditEvent)
+_EVENT_ALONG = insert(AuditEvent).values({name: bindparam(f"event_{name}") for name in _EVENT_COLUMNS})
 # The task query of the engine on PostgreSQL (engine/runtime.py), without the chain's lock and head.
 _TASK_WITHOUT_CHAIN = runtime._TASK_AND_INSTANCE.add_columns(null(), null())
 
@@ -149,7 +159,8 @@ def _work(mode: str, count: int, barrier: Barrier, results: Any) -> None:
     """One process: warm up, wait for the others, start and complete `count` instances; report when."""
     if mode == "plain":
         # This bench process only: events as plain rows, and no chain for a command to take first.
-        audit.append = PlainAppender()
+        audit.append = appender = PlainAppender()
+        audit.prepare = appender.prepare
         audit.take_chain, audit.chain_taken = _no_chain, _no_chain_taken
         runtime._TASK_INSTANCE_AND_HEAD = _TASK_WITHOUT_CHAIN  # the task read without taking the chain
     db = make_engine(database_url(database(mode)))

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, bindparam, func, select, text
+from sqlalchemy import ColumnElement, Executable, Insert, Table, bindparam, func, select, text
 from sqlalchemy.event import listens_for
 from sqlalchemy.orm import Session, SessionTransaction
 from sqlalchemy.sql.selectable import LateralFromClause
@@ -119,6 +119,54 @@ def append(
     comment: str | None = None,
 ) -> AuditEvent:
     """Add one event (`source:subject:action`) at the head of its case's chain (or the agency's), sealed."""
+    event = _sealed(session, tag, actor, at, case_id, instance_id, task_id, before, after, comment)
+    # Written now, as a plain row: the ORM's unit of work would cost every command more than the
+    # INSERT itself, and nothing reads an event back as an object in the transaction that wrote it.
+    # The id is the global order: events are numbered as appended.
+    session.connection().execute(_INSERT_EVENT, {column: getattr(event, column) for column in _EVENT_COLUMNS})
+    return event
+
+
+def prepare(
+    session: Session,
+    tag: str,
+    *,
+    actor: str,
+    at: datetime,
+    case_id: int | None = None,
+    instance_id: int | None = None,
+    task_id: str | None = None,
+    before: Any = None,
+    after: Any = None,
+    comment: str | None = None,
+) -> tuple[Insert, dict[str, Any]]:
+    """An event placed at the head of its chain and sealed as `append` does, for the caller to send
+    at once with another statement (engine/row_writes.py, `along`): the INSERT and its parameters.
+
+    The chain's head has moved: the caller sends it before anything else is appended or read.
+    """
+    event = _sealed(session, tag, actor, at, case_id, instance_id, task_id, before, after, comment)
+    return _INSERT_EVENT_ALONG, {f"event_{column}": getattr(event, column) for column in _EVENT_COLUMNS}
+
+
+def send(session: Session, prepared: tuple[Executable, Mapping[str, Any]]) -> None:
+    """Send an event `prepare` made, on its own."""
+    statement, parameters = prepared
+    session.connection().execute(statement, dict(parameters))
+
+
+def _sealed(
+    session: Session,
+    tag: str,
+    actor: str,
+    at: datetime,
+    case_id: int | None,
+    instance_id: int | None,
+    task_id: str | None,
+    before: Any,
+    after: Any,
+    comment: str | None,
+) -> AuditEvent:
     if tag.count(":") != 2 or not all(tag.split(":")):
         raise ValueError(f"audit tag {tag!r} is not source:subject:action")
     chain = chain_of(case_id)
@@ -146,10 +194,6 @@ def append(
     fields = [chain, seq, tag, actor, at.astimezone(UTC).isoformat(), case_id, instance_id, task_id, before_text]
     body = canonical(session.get_bind().dialect.name, [*fields, after_text, comment, prev_hash])
     event.hash = keys.seal(body)
-    # Written now, as a plain row: the ORM's unit of work would cost every command more than the
-    # INSERT itself, and nothing reads an event back as an object in the transaction that wrote it.
-    # The id is the global order: events are numbered as appended.
-    session.connection().execute(_INSERT_EVENT, {column: getattr(event, column) for column in _EVENT_COLUMNS})
     heads[chain] = (seq, event.hash)
     return event
 
@@ -198,6 +242,10 @@ _LOCKED_HEAD = text("SELECT seq, hash FROM audit_chain_head(:audit, :key, :chain
 _EVENTS = AuditEvent.__table__.c  # plain rows: no ORM loading for a read made at every append
 _EVENT_COLUMNS = [column.key for column in _EVENTS if column.key != "id"]
 _INSERT_EVENT = cast(Table, AuditEvent.__table__).insert()
+# The same, its parameters named apart from those of the statement it goes along with.
+_INSERT_EVENT_ALONG = (
+    cast(Table, AuditEvent.__table__).insert().values({c: bindparam(f"event_{c}") for c in _EVENT_COLUMNS})
+)
 _HEAD = (
     select(_EVENTS.seq, _EVENTS.hash).where(_EVENTS.chain == bindparam("chain")).order_by(_EVENTS.seq.desc()).limit(1)
 )

@@ -226,8 +226,10 @@ class EngineCore:
         new_tasks = task_rows.sync(self.session, loaded, now, self.services.business_timezone, self.services.priorities)
         if loaded.row.status == RUNNING and not completed:
             jobs.sync_timers(self.session, loaded, now)
+        ended = {"status": COMPLETED, "ended_at": now} if completed else {}
+        event = None
         if completed:
-            audit.append(
+            event = audit.prepare(
                 self.session,
                 "engine:instance:completed",
                 actor=actor,
@@ -236,8 +238,8 @@ class EngineCore:
                 instance_id=loaded.row.id,
             )
         # The instance written once (a new one with its state), then its new task rows and other rows;
-        # an instance that ended cancels its pending jobs, in the same statement where it can.
-        jobs_cancelled = self._save(loaded, new_tasks, {"status": COMPLETED, "ended_at": now} if completed else {})
+        # an instance that ended records it and cancels its pending jobs in the same statement where it can.
+        jobs_cancelled = self._save(loaded, new_tasks, ended, event)
         # Asked after the save, whose flush the directory's query would otherwise set off half-way
         # (a new instance written without its state, then updated); a refusal still stores nothing,
         # as the command's unit of work rolls back.
@@ -271,11 +273,16 @@ class EngineCore:
             self._advance(child, actor)
 
     def _save(
-        self, loaded: LoadedInstance, new_tasks: Iterable[TaskRow] = (), changes: Mapping[str, Any] | None = None
+        self,
+        loaded: LoadedInstance,
+        new_tasks: Iterable[TaskRow] = (),
+        changes: Mapping[str, Any] | None = None,
+        event: row_writes.Along | None = None,
     ) -> bool:
-        """Write the instance with its state and `changes` (status, ended_at) and its new task rows;
-        what else the command changed goes out with the flush after. Whether the instance's pending
-        jobs were cancelled with it (PostgreSQL, an instance that ended, no job waiting to be written)."""
+        """Write the instance with its state and `changes` (status, ended_at), the `event` audit.prepare
+        made, and its new task rows; what else the command changed goes out with the flush after.
+        Whether the instance's pending jobs were cancelled with it (PostgreSQL, an instance that
+        ended, no job waiting to be written)."""
         row = loaded.row
         saved = {
             "search_text": extend(row.search_text, row.title, row.business_key),
@@ -288,17 +295,21 @@ class EngineCore:
         # other rows (jobs, children's) with the flush after. A child's new row, whose parent may be
         # unwritten yet, goes out with that flush, which writes the parent first.
         jobs_cancelled = False
+        postgresql = self.session.get_bind().dialect.name == "postgresql"
+        if event is not None and not (postgresql and inspect(row).persistent):
+            audit.send(self.session, event)
+            event = None
         if inspect(row).persistent:
             if saved["search_text"] != row.search_text:
                 task_rows.owe_search_text(self.session, row.id)
-            ended = saved.get("status") in (COMPLETED, CANCELLED)
-            along = None
-            if ended and self.session.get_bind().dialect.name == "postgresql" and not self.session.new:
-                along = jobs.cancelling(row.id, saved["ended_at"])
-            row_writes.write(self.session, row, saved, what, instance_id=row.id, along=along)
-            if along is not None:
-                jobs.cancelled_in_session(self.session, row.id, saved["ended_at"])
+            along = [event] if event is not None else []
+            # Jobs still to be written (none, nearly always) would escape the cancelling: not then.
+            if saved.get("status") in (COMPLETED, CANCELLED) and postgresql and not self.session.new:
+                along.append(jobs.cancelling(row.id, saved["ended_at"]))
                 jobs_cancelled = True
+            row_writes.write(self.session, row, saved, what, instance_id=row.id, along=along)
+            if jobs_cancelled:
+                jobs.cancelled_in_session(self.session, row.id, saved["ended_at"])
         else:
             for name, value in saved.items():
                 setattr(row, name, value)

@@ -14,18 +14,20 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Insert, Table, Update, bindparam, inspect
+from sqlalchemy import Insert, Table, Update, UpdateBase, bindparam, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .errors import ConcurrencyConflict
 
-# One statement per table, set of columns written and statement sent along: SQLAlchemy then finds it compiled.
-_UPDATES: dict[tuple[str, frozenset[str], int], Update] = {}
+# A statement sent along with an UPDATE (built once, so that its identity names it) and its parameters.
+Along = tuple[UpdateBase, Mapping[str, Any]]
+# One statement per table, set of columns written and statements sent along: SQLAlchemy then finds it compiled.
+_UPDATES: dict[tuple[str, frozenset[str], tuple[int, ...]], Update] = {}
 
 
-def _update(table: Table, columns: frozenset[str], along: Update | None) -> Update:
-    key = (table.name, columns, id(along))
+def _update(table: Table, columns: frozenset[str], along: Sequence[UpdateBase]) -> Update:
+    key = (table.name, columns, tuple(id(statement) for statement in along))
     statement = _UPDATES.get(key)
     if statement is None:
         (primary_key,) = table.primary_key.columns
@@ -34,10 +36,10 @@ def _update(table: Table, columns: frozenset[str], along: Update | None) -> Upda
             .where(primary_key == bindparam("_id"), table.c.version == bindparam("_read_version"))
             .values({name: bindparam(name) for name in columns} | {"version": bindparam("_version")})
         )
-        if along is not None:
+        for number, other in enumerate(along):
             # PostgreSQL runs a data-modifying WITH whether or not the UPDATE after it finds its row;
-            # a conflict then rolls both back with the command.
-            statement = statement.add_cte(along.cte(f"along_{len(_UPDATES)}"))
+            # a conflict then rolls all of them back with the command.
+            statement = statement.add_cte(other.cte(f"along_{number}"))
         _UPDATES[key] = statement
     return statement
 
@@ -50,15 +52,15 @@ def write(
     *,
     instance_id: int | None = None,
     task_id: str | None = None,
-    along: tuple[Update, Mapping[str, Any]] | None = None,
+    along: Sequence[Along] = (),
 ) -> None:
     """Store `values` in the row of the persistent object `row` and move its version on, if no one
     changed the row since it was read; `row` then holds them as stored.
 
     Other attributes of `row` changed and not written here stay for the next flush, which checks
     the new version. A lost race raises ConcurrencyConflict naming `what`, and nothing is written.
-    On PostgreSQL, `along` (a statement built once, and its parameters) goes in the same statement,
-    as a WITH: one round trip where there were two.
+    On PostgreSQL, the statements `along` (each built once, with its parameters, named apart) go in
+    the same statement, each as a WITH: one round trip where there were several.
     """
     table = inspect(row).mapper.local_table
     read_version = row.version
@@ -68,9 +70,9 @@ def write(
         "_read_version": read_version,
         "_version": read_version + 1,
     }
-    done = session.connection().execute(
-        _update(table, frozenset(values), along[0] if along else None), parameters | dict(along[1] if along else {})
-    )
+    for _statement, its_parameters in along:
+        parameters.update(its_parameters)
+    done = session.connection().execute(_update(table, frozenset(values), [each for each, _ in along]), parameters)
     if done.rowcount != 1:
         raise ConcurrencyConflict(
             f"{what} was changed by someone else at the same time; nothing was saved, please reload",

@@ -44,9 +44,9 @@ def statements(env: EngineEnv) -> Iterator[list[str]]:
         tables = re.findall(r"FROM (\w+)", statement)
         if words[0] in ("BEGIN", "COMMIT"):
             return
-        if words[0] == "WITH":  # an UPDATE with another before it: both, the main one first
-            updated = re.findall(r"UPDATE (\w+) SET", statement)
-            sent.append(f"UPDATE {updated[-1]} with UPDATE {' '.join(updated[:-1])}")
+        if words[0] == "WITH":  # a statement with others before it: the main one, then the others
+            *others, main = [" ".join(found) for found in re.findall(r"(INSERT|UPDATE) (?:INTO )?(\w+)", statement)]
+            sent.append(f"{main} with {', '.join(others)}")
             return
         # A SELECT by the table its outer query reads (SQLite's new id is a subquery before it).
         if words[0] == "SELECT" and tables:
@@ -69,7 +69,7 @@ def test_a_simple_instance_is_written_once_and_completed_in_a_few_statements(env
     """Starting reads the definition (and the new id) once and inserts the instance, its event and its task,
     updating nothing; completing reads the task with its instance once, locks and reads the case's chain
     head (in the same query on PostgreSQL) before it writes anything of the case, writes its two events and ends
-    the instance in one UPDATE."""
+    the instance (on PostgreSQL its end's event and its jobs' cancelling go in the same statement)."""
     with env.transaction() as engine:  # the process parsed once, as in a running server
         engine.start("one_step", "an", {"unit": "dept"})
     with statements(env) as sent, env.transaction() as engine:
@@ -86,15 +86,16 @@ def test_a_simple_instance_is_written_once_and_completed_in_a_few_statements(env
     # PostgreSQL takes the chain's lock and reads its head in the query that reads the task; each
     # event is written as it is appended (engine/audit.py).
     head = [] if _postgresql(env) else ["SELECT audit_event"]
-    # PostgreSQL cancels the ended instance's pending jobs in the UPDATE that ends it (a WITH).
+    # PostgreSQL records the instance's end and cancels its pending jobs in the UPDATE that ends it.
     ends = (
-        ["UPDATE process_instance with UPDATE job"] if _postgresql(env) else ["UPDATE process_instance", "UPDATE job"]
+        ["UPDATE process_instance with INSERT audit_event, UPDATE job"]
+        if _postgresql(env)
+        else ["INSERT audit_event", "UPDATE process_instance", "UPDATE job"]
     )
     assert sent == [
         "SELECT task",
         *head,
         "UPDATE task",
-        "INSERT audit_event",
         "INSERT audit_event",
         *ends,
     ]

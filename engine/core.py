@@ -299,6 +299,7 @@ class EngineCore:
         if event is not None and not (postgresql and inspect(row).persistent):
             audit.send(self.session, event)
             event = None
+        pending_tasks = [task for task in new_tasks if inspect(task).pending]
         if inspect(row).persistent:
             if saved["search_text"] != row.search_text:
                 task_rows.owe_search_text(self.session, row.id)
@@ -310,13 +311,12 @@ class EngineCore:
             row_writes.write(self.session, row, saved, what, instance_id=row.id, along=along)
             if jobs_cancelled:
                 jobs.cancelled_in_session(self.session, row.id, saved["ended_at"])
+            row_writes.insert(self.session, pending_tasks)
         else:
             for name, value in saved.items():
                 setattr(row, name, value)
             if row.parent_id is None:
-                row_writes.insert(self.session, [row])
-        if inspect(row).persistent:
-            row_writes.insert(self.session, [task for task in new_tasks if inspect(task).pending])
+                row_writes.insert(self.session, [row], pending_tasks)  # one statement on PostgreSQL
         flush_or_conflict(self.session, what, instance_id=row.id)
         task_rows.keep_search_text(self.session, row.case_id)
         return jobs_cancelled

@@ -85,26 +85,58 @@ def write(
 
 
 _INSERTS: dict[str, Insert] = {}
+# PostgreSQL's INSERTs of one row in each of several tables at once, by the tables.
+_TOGETHER: dict[tuple[str, ...], Insert] = {}
 
 
-def insert(session: Session, rows: Sequence[Any]) -> None:
-    """INSERT the rows of new objects of one class, pending in the session, and make them persistent there.
+def insert(session: Session, *groups: Sequence[Any]) -> None:
+    """INSERT the rows of new objects, pending in the session, and make them persistent there.
 
-    As a flush would, each row starts at version 1; a column left unset is stored as NULL.
+    Each group holds objects of one class, its rows written after those of the groups before it
+    (an instance's, then its task rows'): on PostgreSQL, when each group is one row, all in one
+    statement, the rows before the last as WITHs (foreign keys are checked at its end); otherwise a
+    statement a group. As a flush
+    would, each row starts at version 1; a column left unset is stored as NULL.
     """
-    if not rows:
+    groups = tuple(group for group in groups if group)
+    if not groups:
         return
-    mapper = inspect(rows[0]).mapper
-    table = mapper.local_table
-    statement = _INSERTS.get(table.name)
+    values = [[_values(row) for row in group] for group in groups]
+    # One row a group: SQLAlchemy compiles an INSERT of several rows' VALUES at every execution.
+    if len(groups) > 1 and all(len(group) == 1 for group in groups) and session.get_bind().dialect.name == "postgresql":
+        tables = [inspect(group[0]).mapper.local_table for group in groups]
+        parameters = {f"g{g}_{name}": value for g, (row,) in enumerate(values) for name, value in row.items()}
+        session.connection().execute(_together(tables, [row for (row,) in values]), parameters)
+    else:
+        for group, rows in zip(groups, values, strict=True):
+            table = inspect(group[0]).mapper.local_table
+            statement = _INSERTS.get(table.name)
+            if statement is None:
+                statement = _INSERTS[table.name] = table.insert()
+            session.connection().execute(statement, rows)
+    for group in groups:
+        for row in group:
+            # A detached object whose values are its row's, attached again: persistent, as after a flush.
+            session.expunge(row)
+            make_transient_to_detached(row)
+            session.add(row)
+
+
+def _values(row: Any) -> dict[str, Any]:
+    row.version = 1
+    return {attribute.columns[0].name: getattr(row, attribute.key) for attribute in inspect(row).mapper.column_attrs}
+
+
+def _together(tables: Sequence[Table], rows: Sequence[Mapping[str, Any]]) -> Insert:
+    key = tuple(table.name for table in tables)
+    statement = _TOGETHER.get(key)
     if statement is None:
-        statement = _INSERTS[table.name] = table.insert()
-    columns = [(attribute.key, attribute.columns[0].name) for attribute in mapper.column_attrs]
-    for row in rows:
-        row.version = 1
-    session.connection().execute(statement, [{name: getattr(row, key) for key, name in columns} for row in rows])
-    for row in rows:
-        # A detached object whose values are its row's, attached again: persistent, as after a flush.
-        session.expunge(row)
-        make_transient_to_detached(row)
-        session.add(row)
+        inserts = [
+            table.insert().values({name: bindparam(f"g{g}_{name}") for name in row})
+            for g, (table, row) in enumerate(zip(tables, rows, strict=True))
+        ]
+        *before, statement = inserts
+        for number, other in enumerate(before):
+            statement = statement.add_cte(other.cte(f"written_{number}"))
+        _TOGETHER[key] = statement
+    return statement

@@ -4,10 +4,10 @@
 together; each starts instances and completes their task, one transaction per command as a request
 would. The figure is instances per second of wall time, from the first process's start to the last
 one's end. The same run measures, interleaved, a baseline that writes the same rows with the audit
-events as plain rows: the bench replaces the appender, and the chain a command takes before writing
-(`audit.take_chain`, and on PostgreSQL in the query that reads the task), in its own processes only,
-so the baseline has no hashing and no chain lock,
-and the product keeps no switch to turn the chain off. Each mode has a database of its own; the
+events as plain rows: the bench replaces the appender (`audit.append`, `audit.prepare`) and the
+chain a command takes before writing (`audit.take_chain`, and on PostgreSQL in the query that reads
+the task), in its own processes only, so the baseline has no hashing and no chain lock, and the
+product keeps no switch to turn the chain off. Each mode has a database of its own; the
 chained one must verify unbroken afterwards. Each run also counts the SQL statements of one
 instance, a figure no other work on the machine moves (`python -m bench.instance_cost` counts its
 round trips and CPU instructions too).

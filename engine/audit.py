@@ -26,7 +26,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, cast
+from typing import Any, Required, TypedDict, Unpack, cast
 
 from sqlalchemy import ColumnElement, Executable, Insert, Table, bindparam, func, select, text
 from sqlalchemy.event import listens_for
@@ -105,21 +105,23 @@ def event_hash(event: AuditEvent, keys: AuditKeys, dialect: str) -> str:
     return keys.seal(canonical(dialect, [*fields, event.comment, event.prev_hash]), event.key_id)
 
 
-def append(
-    session: Session,
-    tag: str,
-    *,
-    actor: str,
-    at: datetime,
-    case_id: int | None = None,
-    instance_id: int | None = None,
-    task_id: str | None = None,
-    before: Any = None,
-    after: Any = None,
-    comment: str | None = None,
-) -> AuditEvent:
+class EventFields(TypedDict, total=False):
+    """What an event says besides its tag: who and when (both required); the case, instance and task it
+    concerns; the data before and after; a comment."""
+
+    actor: Required[str]
+    at: Required[datetime]
+    case_id: int | None
+    instance_id: int | None
+    task_id: str | None
+    before: Any
+    after: Any
+    comment: str | None
+
+
+def append(session: Session, tag: str, **fields: Unpack[EventFields]) -> AuditEvent:
     """Add one event (`source:subject:action`) at the head of its case's chain (or the agency's), sealed."""
-    event = _sealed(session, tag, actor, at, case_id, instance_id, task_id, before, after, comment)
+    event = _sealed(session, tag, fields)
     # Written now, as a plain row: the ORM's unit of work would cost every command more than the
     # INSERT itself, and nothing reads an event back as an object in the transaction that wrote it.
     # The id is the global order: events are numbered as appended.
@@ -127,25 +129,13 @@ def append(
     return event
 
 
-def prepare(
-    session: Session,
-    tag: str,
-    *,
-    actor: str,
-    at: datetime,
-    case_id: int | None = None,
-    instance_id: int | None = None,
-    task_id: str | None = None,
-    before: Any = None,
-    after: Any = None,
-    comment: str | None = None,
-) -> tuple[Insert, dict[str, Any]]:
+def prepare(session: Session, tag: str, **fields: Unpack[EventFields]) -> tuple[Insert, dict[str, Any]]:
     """An event placed at the head of its chain and sealed as `append` does, for the caller to send
     at once with another statement (engine/row_writes.py, `along`): the INSERT and its parameters.
 
     The chain's head has moved: the caller sends it before anything else is appended or read.
     """
-    event = _sealed(session, tag, actor, at, case_id, instance_id, task_id, before, after, comment)
+    event = _sealed(session, tag, fields)
     return _INSERT_EVENT_ALONG, {f"event_{column}": getattr(event, column) for column in _EVENT_COLUMNS}
 
 
@@ -155,18 +145,10 @@ def send(session: Session, prepared: tuple[Executable, Mapping[str, Any]]) -> No
     session.connection().execute(statement, dict(parameters))
 
 
-def _sealed(
-    session: Session,
-    tag: str,
-    actor: str,
-    at: datetime,
-    case_id: int | None,
-    instance_id: int | None,
-    task_id: str | None,
-    before: Any,
-    after: Any,
-    comment: str | None,
-) -> AuditEvent:
+def _sealed(session: Session, tag: str, fields: EventFields) -> AuditEvent:
+    actor, at, case_id = fields["actor"], fields["at"], fields.get("case_id")
+    instance_id, task_id, comment = fields.get("instance_id"), fields.get("task_id"), fields.get("comment")
+    before, after = fields.get("before"), fields.get("after")
     if tag.count(":") != 2 or not all(tag.split(":")):
         raise ValueError(f"audit tag {tag!r} is not source:subject:action")
     chain = chain_of(case_id)
@@ -191,8 +173,8 @@ def _sealed(
         prev_hash=prev_hash,
         key_id=keys.current,
     )
-    fields = [chain, seq, tag, actor, at.astimezone(UTC).isoformat(), case_id, instance_id, task_id, before_text]
-    body = canonical(session.get_bind().dialect.name, [*fields, after_text, comment, prev_hash])
+    columns = [chain, seq, tag, actor, at.astimezone(UTC).isoformat(), case_id, instance_id, task_id, before_text]
+    body = canonical(session.get_bind().dialect.name, [*columns, after_text, comment, prev_hash])
     event.hash = keys.seal(body)
     heads[chain] = (seq, event.hash)
     return event

@@ -290,33 +290,49 @@ class EngineCore:
             "serializer_version": self.services.serializer.version,
             **(changes or {}),
         }
-        what = f"case {row.case_id}"
         # The instance first, straight to its row (engine/row_writes.py), then its new task rows; its
-        # other rows (jobs, children's) with the flush after. A child's new row, whose parent may be
-        # unwritten yet, goes out with that flush, which writes the parent first.
-        jobs_cancelled = False
-        postgresql = self.session.get_bind().dialect.name == "postgresql"
-        if event is not None and not (postgresql and inspect(row).persistent):
-            audit.send(self.session, event)
-            event = None
+        # other rows (jobs, children's) with the flush after.
         pending_tasks = [task for task in new_tasks if inspect(task).pending]
+        jobs_cancelled = False
         if inspect(row).persistent:
-            if saved["search_text"] != row.search_text:
-                task_rows.owe_search_text(self.session, row.id)
-            along = [event] if event is not None else []
-            # Jobs still to be written (none, nearly always) would escape the cancelling: not then.
-            if saved.get("status") in (COMPLETED, CANCELLED) and postgresql and not self.session.new:
-                along.append(jobs.cancelling(row.id, saved["ended_at"]))
-                jobs_cancelled = True
-            row_writes.write(self.session, row, saved, what, instance_id=row.id, along=along)
-            if jobs_cancelled:
-                jobs.cancelled_in_session(self.session, row.id, saved["ended_at"])
+            jobs_cancelled = self._write_instance(row, saved, event)
             row_writes.insert(self.session, pending_tasks)
         else:
-            for name, value in saved.items():
-                setattr(row, name, value)
-            if row.parent_id is None:
-                row_writes.insert(self.session, [row], pending_tasks)  # one statement on PostgreSQL
-        flush_or_conflict(self.session, what, instance_id=row.id)
+            self._insert_instance(row, saved, event, pending_tasks)
+        flush_or_conflict(self.session, f"case {row.case_id}", instance_id=row.id)
         task_rows.keep_search_text(self.session, row.case_id)
         return jobs_cancelled
+
+    def _write_instance(self, row: ProcessInstance, saved: dict[str, Any], event: row_writes.Along | None) -> bool:
+        """Update a stored instance to `saved`, with its optimistic lock; on PostgreSQL `event` and, for
+        an instance that ended, the cancelling of its jobs go in the same statement. Whether they did."""
+        postgresql = self.session.get_bind().dialect.name == "postgresql"
+        if saved["search_text"] != row.search_text:
+            task_rows.owe_search_text(self.session, row.id)
+        along = []
+        if event is not None:
+            if postgresql:
+                along.append(event)
+            else:
+                audit.send(self.session, event)
+        # Jobs still to be written (none, nearly always) would escape the cancelling: not then.
+        cancel = saved.get("status") in (COMPLETED, CANCELLED) and postgresql and not self.session.new
+        if cancel:
+            along.append(jobs.cancelling(row.id, saved["ended_at"]))
+        row_writes.write(self.session, row, saved, f"case {row.case_id}", instance_id=row.id, along=along)
+        if cancel:
+            jobs.cancelled_in_session(self.session, row.id, saved["ended_at"])
+        return cancel
+
+    def _insert_instance(
+        self, row: ProcessInstance, saved: dict[str, Any], event: row_writes.Along | None, tasks: list[TaskRow]
+    ) -> None:
+        """A new instance: its values set as attributes (the session's listeners see them); a case's
+        top instance written at once with its task rows (one statement on PostgreSQL), a child's with
+        the flush after, which writes its parent, perhaps unwritten yet, first."""
+        if event is not None:
+            audit.send(self.session, event)
+        for name, value in saved.items():
+            setattr(row, name, value)
+        if row.parent_id is None:
+            row_writes.insert(self.session, [row], tasks)

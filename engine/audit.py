@@ -141,8 +141,7 @@ def prepare(session: Session, tag: str, **fields: Unpack[EventFields]) -> tuple[
 
 def send(session: Session, prepared: tuple[Executable, Mapping[str, Any]]) -> None:
     """Send an event `prepare` made, on its own."""
-    statement, parameters = prepared
-    session.connection().execute(statement, dict(parameters))
+    session.connection().execute(*prepared)
 
 
 def _sealed(session: Session, tag: str, fields: EventFields) -> AuditEvent:

@@ -71,11 +71,16 @@ def flush_or_conflict(
     try:
         session.flush()
     except StaleDataError as exc:
-        raise ConcurrencyConflict(
-            f"{what} was changed by someone else at the same time; nothing was saved, please reload",
-            instance_id=instance_id,
-            task_id=task_id,
-        ) from exc
+        raise changed_meanwhile(what, instance_id=instance_id, task_id=task_id) from exc
+
+
+def changed_meanwhile(what: str, *, instance_id: int | None = None, task_id: str | None = None) -> ConcurrencyConflict:
+    """The conflict of a write that found its row changed since it was read (its optimistic lock lost)."""
+    return ConcurrencyConflict(
+        f"{what} was changed by someone else at the same time; nothing was saved, please reload",
+        instance_id=instance_id,
+        task_id=task_id,
+    )
 
 
 P = ParamSpec("P")
@@ -92,9 +97,7 @@ def conflicts_translated(command: Callable[P, R]) -> Callable[P, R]:
         except (StaleDataError, DBAPIError) as exc:
             if isinstance(exc, DBAPIError) and not lost_a_race(exc):
                 raise
-            raise ConcurrencyConflict(
-                "the case was changed by someone else at the same time; nothing was saved, please reload"
-            ) from exc
+            raise changed_meanwhile("the case") from exc
 
     return wrapper
 

@@ -18,7 +18,7 @@ from sqlalchemy import Insert, Table, Update, UpdateBase, bindparam, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .errors import ConcurrencyConflict
+from .instances import changed_meanwhile
 
 # A statement sent along with an UPDATE (built once, so that its identity names it) and its parameters.
 Along = tuple[UpdateBase, Mapping[str, Any]]
@@ -62,23 +62,19 @@ def write(
     On PostgreSQL, the statements `along` (each built once, with its parameters, named apart) go in
     the same statement, each as a WITH: one round trip where there were several.
     """
-    table = inspect(row).mapper.local_table
+    state = inspect(row)
     read_version = row.version
     parameters = {
         **values,
-        "_id": inspect(row).identity[0],
+        "_id": state.identity[0],
         "_read_version": read_version,
         "_version": read_version + 1,
     }
     for _statement, its_parameters in along:
         parameters.update(its_parameters)
-    done = session.connection().execute(_update(table, frozenset(values), [each for each, _ in along]), parameters)
-    if done.rowcount != 1:
-        raise ConcurrencyConflict(
-            f"{what} was changed by someone else at the same time; nothing was saved, please reload",
-            instance_id=instance_id,
-            task_id=task_id,
-        )
+    statement = _update(state.mapper.local_table, frozenset(values), [each for each, _ in along])
+    if session.connection().execute(statement, parameters).rowcount != 1:
+        raise changed_meanwhile(what, instance_id=instance_id, task_id=task_id)
     for name, value in values.items():
         set_committed_value(row, name, value)
     set_committed_value(row, "version", read_version + 1)
@@ -95,12 +91,15 @@ def insert(session: Session, *groups: Sequence[Any]) -> None:
     Each group holds objects of one class, its rows written after those of the groups before it
     (an instance's, then its task rows'): on PostgreSQL, when each group is one row, all in one
     statement, the rows before the last as WITHs (foreign keys are checked at its end); otherwise a
-    statement a group. As a flush
-    would, each row starts at version 1; a column left unset is stored as NULL.
+    statement a group. As a flush would, each row starts at version 1; a column left unset is
+    stored as NULL.
     """
     groups = tuple(group for group in groups if group)
     if not groups:
         return
+    for group in groups:
+        for row in group:
+            row.version = 1
     values = [[_values(row) for row in group] for group in groups]
     # One row a group: SQLAlchemy compiles an INSERT of several rows' VALUES at every execution.
     if len(groups) > 1 and all(len(group) == 1 for group in groups) and session.get_bind().dialect.name == "postgresql":
@@ -123,7 +122,6 @@ def insert(session: Session, *groups: Sequence[Any]) -> None:
 
 
 def _values(row: Any) -> dict[str, Any]:
-    row.version = 1
     return {attribute.columns[0].name: getattr(row, attribute.key) for attribute in inspect(row).mapper.column_attrs}
 
 

@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from typing import Any, Final
 
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, InterfaceError, OperationalError, PendingRollbackError
 from sqlalchemy.orm import Session, sessionmaker
 
 # Execution option marking a unit of work that will not write (see `_configure_sqlite`).
@@ -61,7 +61,15 @@ def connection_lost(exc: BaseException) -> bool:
     """
     if isinstance(exc, OperationalError | InterfaceError):
         return True
+    # A transaction whose connection was lost by an earlier statement, the failure caught on the way,
+    # is refused at its next use, commit included, with this code (and only then).
+    if isinstance(exc, PendingRollbackError) and exc.code == _CONNECTION_INVALIDATED:
+        return True
     return isinstance(exc, DBAPIError) and exc.connection_invalidated
+
+
+# SQLAlchemy's code for "Can't reconnect until invalid transaction is rolled back".
+_CONNECTION_INVALIDATED = "8s2b"
 
 
 def error_reason(exc: BaseException) -> str:

@@ -16,7 +16,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, SQLAlchemyError
+from sqlalchemy.exc import DBAPIError, PendingRollbackError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (
@@ -165,7 +165,8 @@ def init_app(app: Flask) -> None:
         return _page(exc.code or 500, exc.name, exc.description or "")
 
     @app.errorhandler(DBAPIError)
-    def database_error(exc: DBAPIError) -> ResponseReturnValue:
+    @app.errorhandler(PendingRollbackError)
+    def database_error(exc: DBAPIError | PendingRollbackError) -> ResponseReturnValue:
         if not connection_lost(exc):
             return unexpected(exc)
         log.warning("database unavailable on %s %s: %s", request.method, request.path, error_reason(exc))

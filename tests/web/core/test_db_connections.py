@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import sqlalchemy.exc
 from sqlalchemy import Engine, create_engine, text
 
 from tests.databases import postgresql_url
@@ -61,3 +62,18 @@ def test_a_connection_in_steady_use_is_not_pinged(pooled: Engine, monkeypatch: p
     monkeypatch.setattr(db_module, "IDLE_PING_SECONDS", 0.0)
     _backend_pid(pooled)
     assert len(pings) == 1
+
+
+def test_a_transaction_whose_connection_was_lost_is_told_as_a_lost_connection_at_commit(pooled: Engine) -> None:
+    """A statement met the server gone and its failure was caught on the way: committing the request's
+    transaction is then refused, and that refusal counts as the database's state (a 503 page), not a bug."""
+    session = make_session_factory(pooled)()
+    pid = int(session.scalar(text("SELECT pg_backend_pid()")))
+    _drop_connection(pid)
+    with pytest.raises(sqlalchemy.exc.OperationalError):
+        session.execute(text("SELECT 1"))
+    with pytest.raises(sqlalchemy.exc.PendingRollbackError) as refused:
+        session.connection().commit()
+    assert db_module.connection_lost(refused.value)
+    session.close()
+    assert not db_module.connection_lost(sqlalchemy.exc.PendingRollbackError("a flush failed", code="7s2a"))
